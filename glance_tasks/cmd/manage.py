@@ -1,0 +1,78 @@
+"""``glance-tasks-manage``: database and task housekeeping commands."""
+
+import datetime
+import sys
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from glance_tasks import conf as gt_conf
+from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
+from glance_tasks.db import images as image_db
+from glance_tasks.db import migration
+from glance_tasks.db import tasks as task_db
+
+
+def _db_sync(conf):
+    migration.db_sync()
+    print('Database is at revision %s.' % migration.db_version())
+
+
+def _db_version(conf):
+    print(migration.db_version() or 'None (empty database)')
+
+
+def _tasks_purge(conf):
+    context = gt_context.get_admin_context()
+    now = db_api.utcnow()
+    deleted_before = now - datetime.timedelta(days=conf.command.age_in_days)
+    removed_tasks = task_db.purge(context, now=now,
+                                  deleted_before=deleted_before)
+    removed_images = image_db.purge(context, deleted_before)
+    print('Purged %d task(s) and %d deleted image(s).'
+          % (removed_tasks, removed_images))
+
+
+def _add_subcommands(subparsers):
+    db = subparsers.add_parser('db', help='Database schema commands.')
+    db_sub = db.add_subparsers(dest='action')
+    db_sub.required = True
+    db_sub.add_parser('sync', help='Upgrade the schema to the newest '
+                                   'revision.').set_defaults(func=_db_sync)
+    db_sub.add_parser('version', help='Print the schema revision.'
+                      ).set_defaults(func=_db_version)
+    tasks = subparsers.add_parser('tasks', help='Task housekeeping.')
+    tasks_sub = tasks.add_subparsers(dest='action')
+    tasks_sub.required = True
+    purge = tasks_sub.add_parser(
+        'purge', help='Remove expired tasks, and tasks and images '
+                      'soft-deleted more than --age-in-days days ago.')
+    purge.add_argument('--age-in-days', type=int, default=30)
+    purge.set_defaults(func=_tasks_purge)
+
+
+command_opt = cfg.SubCommandOpt('command', title='Commands',
+                                handler=_add_subcommands,
+                                help='Available commands')
+
+
+def main(argv=None):
+    conf = cfg.ConfigOpts()
+    conf.register_cli_opt(command_opt)
+    logging.register_options(conf)
+    gt_conf.load(sys.argv[1:] if argv is None else argv, conf=conf)
+    logging.setup(conf, 'glance-tasks')
+    db_api.configure(conf)
+    _ensure_state_path(conf)
+    conf.command.func(conf)
+    return 0
+
+
+def _ensure_state_path(conf):
+    import os
+    os.makedirs(conf.state_path, exist_ok=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Configuration options, one module per option group.
+
+Every module here defines its options, a ``register_opts(conf)`` that puts
+them on the ``ConfigOpts`` it is given, and a ``list_opts()`` for the sample
+generator. :mod:`glance_tasks.conf.opts` discovers the modules, so a new
+group cannot be forgotten in the generated sample.
+"""
+
+from oslo_config import cfg
+
+from glance_tasks.conf import opts
+
+
+def register_opts(conf):
+    """Register every option group of the service on ``conf``."""
+    for module in opts.option_modules():
+        module.register_opts(conf)
+
+
+def load(args=None, conf=None, default_config_files=None):
+    """Build a fully registered ``ConfigOpts`` and parse ``args``.
+
+    Services call this once at start; tests call it with ``args=[]`` and
+    override what they need.
+    """
+    conf = conf if conf is not None else cfg.ConfigOpts()
+    register_opts(conf)
+    opts.set_lib_defaults(conf)
+    conf(args if args is not None else [], project='glance-tasks',
+         default_config_files=default_config_files)
+    return conf

@@ -1,0 +1,40 @@
+"""Discovery of option modules for registration and the sample generator."""
+
+import importlib
+import pkgutil
+
+from oslo_db import options as db_options
+
+import glance_tasks.conf
+
+# Modules in this package that hold no options of their own.
+_NOT_OPTION_MODULES = frozenset({'opts'})
+
+
+def option_modules():
+    """Import and return every option module of ``glance_tasks.conf``."""
+    names = sorted(
+        info.name for info in pkgutil.iter_modules(glance_tasks.conf.__path__)
+        if info.name not in _NOT_OPTION_MODULES)
+    return [importlib.import_module('glance_tasks.conf.%s' % name)
+            for name in names]
+
+
+def list_opts():
+    """Return ``[(group, [opts])]`` for oslo-config-generator."""
+    listed = {}
+    for module in option_modules():
+        for group, group_opts in module.list_opts():
+            listed.setdefault(group, []).extend(group_opts)
+    return sorted(listed.items(), key=lambda item: str(item[0]))
+
+
+def set_lib_defaults(conf=None):
+    """Give library-owned options this service's defaults.
+
+    oslo-config-generator calls this (``oslo.config.opts.defaults``) so the
+    sample shows the values an operator really gets.
+    """
+    from glance_tasks.conf import database
+    conf = conf if conf is not None else glance_tasks.conf.cfg.CONF
+    db_options.set_defaults(conf, connection=database.DEFAULT_CONNECTION)

@@ -1,0 +1,34 @@
+"""``[task]`` options: what tasks may be created and how long they live."""
+
+from oslo_config import cfg
+
+task_group = cfg.OptGroup(
+    'task', title='Task options',
+    help='Options that govern the tasks users create.')
+
+task_opts = [
+    cfg.IntOpt('task_time_to_live',
+               default=48, min=1,
+               help='Hours a task stays visible after it reaches success '
+                    'or failure. Past it the task disappears from the API '
+                    'and the purge removes it. Raise it if users need to '
+                    'look at results for longer; lower it to keep the '
+                    'tasks table small on a busy cloud.'),
+    cfg.ListOpt('enabled_task_types',
+                default=['import', 'location_import'],
+                help='Task types users may create, by plugin name (entry '
+                     'points in the ``glance_tasks.task_types`` '
+                     'namespace). A type installed but not listed here is '
+                     'refused by name. Add a third-party type here after '
+                     'installing its package; add ``noop`` only for tests '
+                     'and benchmarks.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(task_group)
+    conf.register_opts(task_opts, group=task_group)
+
+
+def list_opts():
+    return [(task_group, task_opts)]

@@ -1,0 +1,46 @@
+"""``[task_executor]`` options: where and how task flows run."""
+
+from oslo_config import cfg
+
+executor_group = cfg.OptGroup(
+    'task_executor', title='Task executor options',
+    help='Options that choose where TaskFlow flows of tasks run.')
+
+executor_opts = [
+    cfg.StrOpt('backend',
+               default='local',
+               choices=[('local', 'Run flows in a thread pool inside the '
+                                  'process that accepted the task. Needs '
+                                  'nothing else; one host only.'),
+                        ('jobboard', 'Post each task as a TaskFlow job; '
+                                     'glance-tasks-engine processes on any '
+                                     'host claim and run them.')],
+               help='Where task flows run. Keep ``local`` for a single '
+                    'host; choose ``jobboard`` to scale out over several '
+                    'engine processes and survive the loss of one.'),
+    cfg.StrOpt('engine_mode',
+               default='serial',
+               choices=[('serial', 'Run the atoms of a flow one after '
+                                   'another in the worker thread.'),
+                        ('parallel', 'Run independent atoms of a flow '
+                                     'concurrently on a shared executor.')],
+               help='TaskFlow engine type used for each flow. ``serial`` '
+                    'is cheapest for the built-in linear flows; '
+                    '``parallel`` only helps task types whose flows have '
+                    'independent branches.'),
+    cfg.IntOpt('max_workers',
+               default=8, min=1,
+               help='Largest number of task flows one process runs at the '
+                    'same time. Further tasks wait in ``pending``. Raise '
+                    'it on hosts with spare CPU and I/O; lower it to bound '
+                    'memory and disk bandwidth used by imports.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(executor_group)
+    conf.register_opts(executor_opts, group=executor_group)
+
+
+def list_opts():
+    return [(executor_group, executor_opts)]

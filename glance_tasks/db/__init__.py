@@ -1,0 +1,1 @@
+"""Persistence of tasks and images with oslo.db."""

@@ -1,0 +1,142 @@
+"""SQLAlchemy models, after Glance's ``tasks``/``images`` tables.
+
+The alembic migrations under ``alembic/versions`` build the same schema;
+``tests/functional/db/test_migrations.py`` proves that on every backend.
+"""
+
+from oslo_db.sqlalchemy import models
+from oslo_serialization import jsonutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from glance_tasks.db import api as db_api
+
+
+class JSONEncodedDict(sa.types.TypeDecorator):
+    """A JSON document kept in a TEXT column, as Glance keeps task input."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else jsonutils.dumps(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else jsonutils.loads(value)
+
+
+class Base(models.ModelBase, orm.DeclarativeBase):
+    pass
+
+
+class Timestamps:
+    """Creation, update and soft-delete columns shared by every table."""
+
+    created_at = sa.Column(sa.DateTime, nullable=False,
+                           default=db_api.utcnow)
+    updated_at = sa.Column(sa.DateTime, nullable=True,
+                           onupdate=db_api.utcnow)
+    deleted_at = sa.Column(sa.DateTime, nullable=True)
+    deleted = sa.Column(sa.Boolean, nullable=False, default=False,
+                        server_default=sa.false())
+
+
+class Task(Timestamps, Base):
+    __tablename__ = 'tasks'
+    __table_args__ = (
+        sa.Index('ix_tasks_type', 'type'),
+        sa.Index('ix_tasks_status', 'status'),
+        sa.Index('ix_tasks_owner', 'owner'),
+        sa.Index('ix_tasks_deleted', 'deleted'),
+        sa.Index('ix_tasks_image_id', 'image_id'),
+        sa.Index('ix_tasks_updated_at', 'updated_at'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    type = sa.Column(sa.String(30), nullable=False)
+    status = sa.Column(sa.String(30), nullable=False)
+    owner = sa.Column(sa.String(255), nullable=True)
+    expires_at = sa.Column(sa.DateTime, nullable=True)
+    image_id = sa.Column(sa.String(36), nullable=True)
+    user_id = sa.Column(sa.String(64), nullable=True)
+    request_id = sa.Column(sa.String(64), nullable=True)
+
+    info = orm.relationship('TaskInfo', uselist=False, lazy='raise',
+                            cascade='all, delete-orphan')
+
+
+class TaskInfo(Base):
+    """Input, result and message: kept apart so lists never load them."""
+
+    __tablename__ = 'task_info'
+
+    task_id = sa.Column(sa.String(36),
+                        sa.ForeignKey('tasks.id', ondelete='CASCADE'),
+                        primary_key=True)
+    input = sa.Column(JSONEncodedDict)
+    result = sa.Column(JSONEncodedDict)
+    message = sa.Column(sa.Text)
+
+
+class Image(Timestamps, Base):
+    __tablename__ = 'images'
+    __table_args__ = (
+        sa.Index('ix_images_status', 'status'),
+        sa.Index('ix_images_owner', 'owner'),
+        sa.Index('ix_images_deleted', 'deleted'),
+        sa.Index('ix_images_visibility', 'visibility'),
+        sa.Index('ix_images_updated_at', 'updated_at'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(255))
+    disk_format = sa.Column(sa.String(20))
+    container_format = sa.Column(sa.String(20))
+    size = sa.Column(sa.BigInteger)
+    virtual_size = sa.Column(sa.BigInteger)
+    status = sa.Column(sa.String(30), nullable=False)
+    visibility = sa.Column(sa.String(20), nullable=False,
+                           server_default='shared')
+    checksum = sa.Column(sa.String(32))
+    os_hash_algo = sa.Column(sa.String(64))
+    os_hash_value = sa.Column(sa.String(128))
+    min_disk = sa.Column(sa.Integer, nullable=False, default=0)
+    min_ram = sa.Column(sa.Integer, nullable=False, default=0)
+    owner = sa.Column(sa.String(255))
+    protected = sa.Column(sa.Boolean, nullable=False, default=False,
+                          server_default=sa.false())
+    os_hidden = sa.Column(sa.Boolean, nullable=False, default=False,
+                          server_default=sa.false())
+
+
+class ImageProperty(Timestamps, Base):
+    __tablename__ = 'image_properties'
+    __table_args__ = (
+        sa.UniqueConstraint('image_id', 'name',
+                            name='uq_image_properties_image_id_name'),
+        sa.Index('ix_image_properties_image_id', 'image_id'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    image_id = sa.Column(sa.String(36),
+                         sa.ForeignKey('images.id', ondelete='CASCADE'),
+                         nullable=False)
+    name = sa.Column(sa.String(255), nullable=False)
+    value = sa.Column(sa.Text)
+
+
+class ImageLocation(Timestamps, Base):
+    __tablename__ = 'image_locations'
+    __table_args__ = (
+        sa.Index('ix_image_locations_image_id', 'image_id'),
+        sa.Index('ix_image_locations_status', 'status'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    image_id = sa.Column(sa.String(36),
+                         sa.ForeignKey('images.id', ondelete='CASCADE'),
+                         nullable=False)
+    value = sa.Column(sa.Text, nullable=False)
+    meta_data = sa.Column(JSONEncodedDict)
+    status = sa.Column(sa.String(30), nullable=False,
+                       server_default='active')

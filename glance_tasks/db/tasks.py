@@ -1,0 +1,183 @@
+"""Database functions for tasks.
+
+Every status change is a compare-and-swap (``UPDATE ... WHERE id = :id AND
+status = :from``) so two engines can never both move a task.
+"""
+
+from oslo_db import exception as db_exc
+import sqlalchemy as sa
+
+from glance_tasks.db import api as db_api
+from glance_tasks.db import paging
+from glance_tasks.db.sqlalchemy import models
+from glance_tasks.domain import task as task_domain
+from glance_tasks import exception
+
+SORT_KEYS = ('created_at', 'updated_at', 'id', 'type', 'status',
+             'expires_at')
+FILTERS = ('type', 'status', 'owner', 'image_id')
+
+
+def _to_domain(row, info=None):
+    if row.status not in task_domain.TABLE.transitions:
+        raise exception.CorruptStatus(kind='task', id=row.id,
+                                      status=row.status)
+    details = {}
+    if info is not None:
+        details = {'input': info.input, 'result': info.result,
+                   'message': info.message}
+    return task_domain.Task(
+        id=row.id, type=row.type, status=row.status, owner=row.owner,
+        image_id=row.image_id, user_id=row.user_id,
+        request_id=row.request_id, expires_at=row.expires_at,
+        created_at=row.created_at, updated_at=row.updated_at,
+        deleted=row.deleted, deleted_at=row.deleted_at, **details)
+
+
+def _visible(query, now):
+    """Hide deleted and expired tasks, as Glance's API does."""
+    return query.filter(
+        models.Task.deleted.is_(False),
+        sa.or_(models.Task.expires_at.is_(None),
+               models.Task.expires_at > now))
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def create(context, values):
+    """Insert a ``pending`` task with its input; return it."""
+    values = dict(values)
+    info = models.TaskInfo(input=values.pop('input', None))
+    row = models.Task(status=task_domain.PENDING, **values)
+    row.info = info
+    context.session.add(row)
+    try:
+        context.session.flush()
+    except db_exc.DBDuplicateEntry as exc:
+        raise exception.Duplicate(kind='task', id=values.get('id')) from exc
+    return _to_domain(row, info)
+
+
+def _get_row(context, task_id, owner=None, include_expired=True):
+    query = context.session.query(models.Task).filter(
+        models.Task.id == task_id, models.Task.deleted.is_(False))
+    if not include_expired:
+        query = _visible(query, db_api.utcnow())
+    if owner is not None:
+        query = query.filter(models.Task.owner == owner)
+    row = query.one_or_none()
+    if row is None:
+        raise exception.TaskNotFound(task_id=task_id)
+    return row
+
+
+@db_api.context_manager.reader
+def get(context, task_id, owner=None, include_expired=False):
+    """Return one task with its input, result and message.
+
+    ``owner`` scopes the lookup: another project's task is not found.
+    """
+    row = _get_row(context, task_id, owner, include_expired)
+    info = context.session.get(models.TaskInfo, task_id)
+    return _to_domain(row, info)
+
+
+def _apply_filters(query, filters):
+    for name, value in (filters or {}).items():
+        if name not in FILTERS:
+            raise exception.InvalidFilter(name=name, valid=', '.join(FILTERS))
+        if name == 'status':
+            task_domain.TABLE.validate(value)
+        query = query.filter(getattr(models.Task, name) == value)
+    return query
+
+
+@db_api.context_manager.reader
+def list_tasks(context, filters=None, sort_key='created_at',
+               sort_dir='desc', limit=None, marker=None):
+    """List visible tasks without input, result or message (Glance's)."""
+    paging.check_sort(sort_key, sort_dir, SORT_KEYS)
+    limit = paging.check_limit(limit)
+    paging.check_marker(marker)
+    query = _apply_filters(_visible(context.session.query(models.Task),
+                                    db_api.utcnow()), filters)
+    marker_row = None
+    if marker is not None:
+        marker_row = query.filter(models.Task.id == marker).one_or_none()
+        if marker_row is None:
+            raise exception.MarkerNotFound(marker=marker)
+    query = paging.paginate(query, models.Task, sort_key=sort_key,
+                            sort_dir=sort_dir, limit=limit,
+                            marker_row=marker_row)
+    return [_to_domain(row) for row in query.all()]
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def update_status(context, task_id, from_status, to_status, *, ttl_hours,
+                  result=None, message=None):
+    """Move a task ``from_status`` → ``to_status`` by compare-and-swap.
+
+    The table is checked first (a refused move writes nothing); zero rows
+    changed means someone else moved the task: :class:`TaskStatusConflict`.
+    """
+    now = db_api.utcnow()
+    changes = task_domain.status_changes(
+        from_status, to_status, ttl_hours=ttl_hours, now=now,
+        result=result, message=message)
+    info_changes = {key: changes.pop(key) for key in ('result', 'message')
+                    if key in changes}
+    updated = context.session.query(models.Task).filter(
+        models.Task.id == task_id, models.Task.status == from_status,
+        models.Task.deleted.is_(False),
+    ).update(dict(changes, updated_at=now), synchronize_session=False)
+    if updated != 1:
+        _get_row(context, task_id)  # NotFound beats Conflict
+        raise exception.TaskStatusConflict(task_id=task_id,
+                                           from_status=from_status)
+    if info_changes:
+        context.session.query(models.TaskInfo).filter(
+            models.TaskInfo.task_id == task_id).update(
+                info_changes, synchronize_session=False)
+    return get(context, task_id, include_expired=True)
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def set_image(context, task_id, image_id):
+    """Record the image a task works on (import sets it at once)."""
+    row = _get_row(context, task_id)
+    row.image_id = image_id
+    row.updated_at = db_api.utcnow()
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def delete(context, task_id):
+    """Soft-delete a task; it disappears from get and list."""
+    row = _get_row(context, task_id)
+    row.deleted = True
+    row.deleted_at = db_api.utcnow()
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def purge(context, now=None, deleted_before=None):
+    """Remove expired tasks and tasks soft-deleted before a date.
+
+    Returns the number of tasks removed. ``task_info`` rows go with them.
+    """
+    now = now or db_api.utcnow()
+    doomed = models.Task.expires_at <= now
+    if deleted_before is not None:
+        doomed = sa.or_(doomed, sa.and_(models.Task.deleted.is_(True),
+                                        models.Task.deleted_at
+                                        <= deleted_before))
+    ids = sa.select(models.Task.id).where(doomed)
+    ids = [row[0] for row in context.session.execute(ids)]
+    if not ids:
+        return 0
+    context.session.query(models.TaskInfo).filter(
+        models.TaskInfo.task_id.in_(ids)).delete(synchronize_session=False)
+    return context.session.query(models.Task).filter(
+        models.Task.id.in_(ids)).delete(synchronize_session=False)

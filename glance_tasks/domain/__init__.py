@@ -1,0 +1,1 @@
+"""Pure-Python domain: the task and image status machines."""

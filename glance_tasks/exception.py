@@ -1,0 +1,122 @@
+"""The service's exceptions: one base with ``msg_fmt``, a class per meaning.
+
+The API turns these into HTTP errors in one place by their ``code``; the
+executor writes their message into a failed task. Messages are written for
+the person who has to act on them.
+"""
+
+from glance_tasks.i18n import _
+
+
+class GlanceTasksException(Exception):
+    """Base of every error this service raises on purpose."""
+
+    msg_fmt = _('An unknown exception occurred.')
+    code = 500
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            message = self.msg_fmt % kwargs
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self):
+        return self.message
+
+
+class Invalid(GlanceTasksException):
+    msg_fmt = _('Invalid input: %(reason)s')
+    code = 400
+
+
+class NotFound(GlanceTasksException):
+    msg_fmt = _('Not found: %(reason)s')
+    code = 404
+
+
+class Conflict(GlanceTasksException):
+    msg_fmt = _('Conflict: %(reason)s')
+    code = 409
+
+
+class InvalidStatusTransition(Conflict):
+    """A status change the state table does not allow."""
+
+    msg_fmt = _('%(kind)s status transition from %(from_status)s to '
+                '%(to_status)s is not allowed.')
+
+
+class InvalidTaskStatusTransition(InvalidStatusTransition):
+    pass
+
+
+class InvalidImageStatusTransition(InvalidStatusTransition):
+    pass
+
+
+class UnknownStatus(Invalid):
+    """A status that is not in the state table at all."""
+
+    msg_fmt = _("'%(status)s' is not a %(kind)s status; valid statuses "
+                "are: %(valid)s.")
+
+
+class CorruptStatus(GlanceTasksException):
+    """A row read from the database holds a status outside the table."""
+
+    msg_fmt = _("%(kind)s %(id)s has status '%(status)s' in the database, "
+                "which is not a %(kind)s status.")
+
+
+class ImageFormatNotSet(Conflict):
+    msg_fmt = _('Image %(id)s cannot go to %(to_status)s: its disk_format '
+                'and container_format must be set first.')
+
+
+class TaskNotFound(NotFound):
+    msg_fmt = _('Task %(task_id)s could not be found.')
+
+
+class ImageNotFound(NotFound):
+    msg_fmt = _('Image %(image_id)s could not be found.')
+
+
+class TaskStatusConflict(Conflict):
+    """The compare-and-swap of a task status found another status."""
+
+    msg_fmt = _('Task %(task_id)s is no longer %(from_status)s; another '
+                'process changed it first.')
+
+
+class ImageStatusConflict(Conflict):
+    msg_fmt = _('Image %(image_id)s is no longer %(from_status)s; another '
+                'process changed it first.')
+
+
+class Duplicate(Conflict):
+    msg_fmt = _('%(kind)s %(id)s already exists.')
+
+
+class InvalidSortKey(Invalid):
+    msg_fmt = _("Unknown sort key '%(key)s'; valid keys are: %(valid)s.")
+
+
+class InvalidSortDir(Invalid):
+    msg_fmt = _("Unknown sort direction '%(direction)s'; use asc or desc.")
+
+
+class InvalidLimit(Invalid):
+    msg_fmt = _("Limit must be a non-negative integer, got '%(limit)s'.")
+
+
+class InvalidMarker(Invalid):
+    msg_fmt = _("Marker '%(marker)s' is not a valid id: %(reason)s.")
+
+
+class MarkerNotFound(Invalid):
+    msg_fmt = _('Marker %(marker)s could not be found.')
+
+
+class InvalidFilter(Invalid):
+    msg_fmt = _("Unknown filter '%(name)s'; valid filters are: %(valid)s.")
