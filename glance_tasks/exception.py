@@ -120,3 +120,22 @@ class MarkerNotFound(Invalid):
 
 class InvalidFilter(Invalid):
     msg_fmt = _("Unknown filter '%(name)s'; valid filters are: %(valid)s.")
+
+
+class UnknownTaskType(Invalid):
+    msg_fmt = _("Task type '%(type)s' is not known; available types: "
+                "%(valid)s.")
+
+
+class TaskTypeDisabled(Invalid):
+    msg_fmt = _("Task type '%(type)s' is not enabled on this service; "
+                "available types: %(valid)s.")
+
+
+class InvalidTaskInput(Invalid):
+    msg_fmt = _("Invalid input for task type '%(type)s': %(reason)s")
+
+
+class FlowBuildFailed(GlanceTasksException):
+    msg_fmt = _("The flow of task type '%(type)s' could not be built: "
+                "%(reason)s")

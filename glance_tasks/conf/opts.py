@@ -3,7 +3,10 @@
 import importlib
 import pkgutil
 
+from oslo_config import cfg
 from oslo_db import options as db_options
+import oslo_messaging
+from oslo_messaging.notify import notifier
 
 import glance_tasks.conf
 
@@ -38,3 +41,16 @@ def set_lib_defaults(conf=None):
     from glance_tasks.conf import database
     conf = conf if conf is not None else glance_tasks.conf.cfg.CONF
     db_options.set_defaults(conf, connection=database.DEFAULT_CONNECTION)
+    # The sample generator reads the option objects, not ``conf``.
+    cfg.set_defaults(db_options.database_opts,
+                     connection=database.DEFAULT_CONNECTION)
+    # Embedded default: notifications go to the log until an operator
+    # points them at a message bus.
+    oslo_messaging.set_transport_defaults(control_exchange='glance')
+    # oslo.messaging registers its own list of these options when a
+    # transport is made (and lists copies for the sample), so the default
+    # has to be set on that very list to reach both.
+    notification_opts = notifier._notifier_opts
+    cfg.set_defaults(notification_opts, driver=['log'])
+    conf.register_opts(notification_opts,
+                       group='oslo_messaging_notifications')

@@ -22,6 +22,13 @@ task_opts = [
                      'refused by name. Add a third-party type here after '
                      'installing its package; add ``noop`` only for tests '
                      'and benchmarks.'),
+    cfg.IntOpt('purge_interval',
+               default=3600, min=0,
+               help='Seconds between two purges, by the running service, '
+                    'of expired tasks and of delivered notifications older '
+                    'than a day. 0 turns the periodic purge off (use '
+                    '``glance-tasks-manage tasks purge`` from cron '
+                    'instead).'),
 ]
 
 

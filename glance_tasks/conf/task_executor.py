@@ -37,10 +37,29 @@ executor_opts = [
 ]
 
 
+
+persistence_opts = [
+    cfg.StrOpt('persistence_connection',
+               secret=True,
+               help='SQLAlchemy URL of the database that keeps TaskFlow\'s '
+                    'logbooks (the progress of each running flow, used to '
+                    'resume it after a crash). Empty means the service '
+                    'database ([database] connection). Set it to move that '
+                    'write-heavy traffic to a database of its own.'),
+    cfg.BoolOpt('keep_logbooks',
+                default=False,
+                help='Keep the TaskFlow logbook of a task after it ends. '
+                     'Logbooks are only needed while a task runs; keep '
+                     'them to debug a task type, at the cost of a growing '
+                     'database.'),
+]
+
+
 def register_opts(conf):
     conf.register_group(executor_group)
-    conf.register_opts(executor_opts, group=executor_group)
+    conf.register_opts(executor_opts + persistence_opts,
+                       group=executor_group)
 
 
 def list_opts():
-    return [(executor_group, executor_opts)]
+    return [(executor_group, executor_opts + persistence_opts)]

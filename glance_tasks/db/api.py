@@ -4,6 +4,8 @@ from oslo_db import api as oslo_db_api
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
 
+from glance_tasks.db import sqlite
+
 context_manager = enginefacade.transaction_context()
 
 # Writers retry on deadlock and lost connections, as oslo.db recommends;
@@ -21,6 +23,7 @@ def configure(conf):
     if _configured:
         return
     context_manager.configure(**_connection_settings(conf))
+    sqlite.tune(get_engine())
     _configured = True
 
 

@@ -8,6 +8,9 @@ from alembic import migration as alembic_migration
 
 from glance_tasks.db import api as db_api
 
+# TaskFlow's own persistence may share this database and keeps its
+# revision in alembic's default table: ours must have a name of its own.
+VERSION_TABLE = 'glance_tasks_alembic_version'
 _SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__),
                                 'sqlalchemy', 'alembic')
 
@@ -31,7 +34,8 @@ def db_version(engine=None):
     engine = engine or db_api.get_engine()
     with engine.connect() as connection:
         return alembic_migration.MigrationContext.configure(
-            connection).get_current_revision()
+            connection, opts={'version_table': VERSION_TABLE},
+        ).get_current_revision()
 
 
 def head_revision():

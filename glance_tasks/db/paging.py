@@ -1,7 +1,9 @@
 """Sorting and paging checked before a query runs, shared by every list."""
 
-from oslo_db.sqlalchemy import utils as sqlalchemyutils
+import operator
+
 from oslo_utils import uuidutils
+import sqlalchemy as sa
 
 from glance_tasks import exception
 
@@ -35,8 +37,45 @@ def check_marker(marker):
 
 
 def paginate(query, model, *, sort_key, sort_dir, limit, marker_row):
-    """Apply sort, marker and limit; ``id`` breaks ties for stable pages."""
-    sort_keys = [sort_key] if sort_key == 'id' else [sort_key, 'id']
-    return sqlalchemyutils.paginate_query(
-        query, model, limit, sort_keys, marker=marker_row,
-        sort_dirs=[sort_dir] * len(sort_keys))
+    """Apply sort, marker and limit; ``id`` breaks ties for stable pages.
+
+    NULL sorts below every value on every backend (SQLite and MySQL do so by
+    themselves, PostgreSQL the other way round), and a marker whose sort
+    value is NULL still finds the rows after it. oslo.db's
+    ``paginate_query`` skips the comparison for a NULL marker value and so
+    loses or repeats rows when paging on a nullable column.
+    """
+    order = sa.asc if sort_dir == 'asc' else sa.desc
+    column = getattr(model, sort_key)
+    nullable = sort_key != 'id' and model.__table__.c[sort_key].nullable
+    if nullable:
+        query = query.order_by(order(sa.case((column.is_(None), 0),
+                                             else_=1)))
+    if sort_key != 'id':
+        query = query.order_by(order(column))
+    query = query.order_by(order(model.id))
+    if marker_row is not None:
+        query = query.filter(_after_marker(model, sort_key, sort_dir,
+                                           marker_row))
+    if limit is not None:
+        query = query.limit(limit)
+    return query
+
+
+def _after_marker(model, sort_key, sort_dir, marker_row):
+    """The rows that follow ``marker_row`` in the order paginate sets."""
+    later = operator.gt if sort_dir == 'asc' else operator.lt
+    by_id = later(model.id, marker_row.id)
+    if sort_key == 'id':
+        return by_id
+    column = getattr(model, sort_key)
+    nullable = model.__table__.c[sort_key].nullable
+    value = getattr(marker_row, sort_key)
+    if value is None:
+        same = sa.and_(column.is_(None), by_id)
+        # Ascending, every set value comes after the NULLs.
+        return sa.or_(same, column.is_not(None)) if sort_dir == 'asc' else same
+    after = sa.or_(later(column, value), sa.and_(column == value, by_id))
+    if nullable and sort_dir == 'desc':
+        after = sa.or_(after, column.is_(None))
+    return after

@@ -58,9 +58,12 @@ def create(context, values):
     return _to_domain(row, info)
 
 
-def _get_row(context, task_id, owner=None, include_expired=True):
+def _get_row(context, task_id, owner=None, include_expired=True,
+             include_deleted=False):
     query = context.session.query(models.Task).filter(
-        models.Task.id == task_id, models.Task.deleted.is_(False))
+        models.Task.id == task_id)
+    if not include_deleted:
+        query = query.filter(models.Task.deleted.is_(False))
     if not include_expired:
         query = _visible(query, db_api.utcnow())
     if owner is not None:
@@ -72,12 +75,13 @@ def _get_row(context, task_id, owner=None, include_expired=True):
 
 
 @db_api.context_manager.reader
-def get(context, task_id, owner=None, include_expired=False):
+def get(context, task_id, owner=None, include_expired=False,
+        include_deleted=False):
     """Return one task with its input, result and message.
 
     ``owner`` scopes the lookup: another project's task is not found.
     """
-    row = _get_row(context, task_id, owner, include_expired)
+    row = _get_row(context, task_id, owner, include_expired, include_deleted)
     info = context.session.get(models.TaskInfo, task_id)
     return _to_domain(row, info)
 

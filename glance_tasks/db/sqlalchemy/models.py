@@ -140,3 +140,30 @@ class ImageLocation(Timestamps, Base):
     meta_data = sa.Column(JSONEncodedDict)
     status = sa.Column(sa.String(30), nullable=False,
                        server_default='active')
+
+
+class OutboxNotification(Base):
+    """A notification written with the change it announces, sent later.
+
+    Rows are relayed in ``id`` order, so the events of one task leave in
+    the order their transitions were committed.
+    """
+
+    __tablename__ = 'notification_outbox'
+    __table_args__ = (
+        sa.Index('ix_notification_outbox_sent_at', 'sent_at'),
+    )
+
+    id = sa.Column(sa.BigInteger().with_variant(sa.Integer, 'sqlite'),
+                   primary_key=True, autoincrement=True)
+    message_id = sa.Column(sa.String(36), nullable=False)
+    event_type = sa.Column(sa.String(64), nullable=False)
+    priority = sa.Column(sa.String(16), nullable=False)
+    publisher_id = sa.Column(sa.String(255), nullable=False)
+    payload = sa.Column(JSONEncodedDict, nullable=False)
+    context = sa.Column(JSONEncodedDict, nullable=True)
+    created_at = sa.Column(sa.DateTime, nullable=False,
+                           default=db_api.utcnow)
+    sent_at = sa.Column(sa.DateTime, nullable=True)
+    attempts = sa.Column(sa.Integer, nullable=False, default=0,
+                         server_default='0')

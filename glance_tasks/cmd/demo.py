@@ -1,0 +1,82 @@
+"""``glance-tasks-demo``: the service's main job on its embedded defaults.
+
+Syncs the SQLite database under ``state_path``, starts the task service
+(local executor, notifications to the log), runs one ``noop`` task that
+succeeds and one that fails, and prints every status each goes through.
+"""
+
+import sys
+import time
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from glance_tasks import conf as gt_conf
+from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
+from glance_tasks.db import migration
+from glance_tasks.domain import image as image_domain
+from glance_tasks.domain import task as task_domain
+from glance_tasks import service as service_mod
+
+DEMO_TASKS = (
+    ('succeeds', {'atoms': 3, 'sleep': 0.2}),
+    ('fails at its second atom', {'atoms': 3, 'sleep': 0.2, 'fail_at': 1}),
+)
+
+
+def print_table(table):
+    print('%s statuses (from -> allowed to):' % table.kind)
+    for status, targets in table.transitions.items():
+        allowed = ', '.join(t for t in table.statuses if t in targets)
+        print('  %-15s -> %s' % (status, allowed or '(terminal)'))
+
+
+def watch(service, context, tasks, timeout=30):
+    """Print each status change of ``tasks`` until all have ended."""
+    seen = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for label, task_id in tasks:
+            task = service.get_task(context, task_id)
+            if seen.get(task_id) != task.status:
+                seen[task_id] = task.status
+                detail = task.result or task.message or ''
+                print('  task %s (%s): %s %s' % (task_id[:8], label,
+                                                task.status, detail))
+        if all(s in task_domain.TABLE.terminal for s in seen.values()):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def main(argv=None):
+    conf = cfg.ConfigOpts()
+    logging.register_options(conf)
+    gt_conf.load(sys.argv[1:] if argv is None else argv, conf=conf)
+    conf.set_default('enabled_task_types', ['noop'], group='task')
+    logging.setup(conf, 'glance-tasks')
+    print_table(task_domain.TABLE)
+    print_table(image_domain.TABLE)
+    import os
+    os.makedirs(conf.state_path, exist_ok=True)
+    db_api.configure(conf)
+    migration.db_sync()
+    print('Database %s at revision %s.' % (conf.database.connection,
+                                            migration.db_version()))
+    service = service_mod.TaskService(conf)
+    service.start()
+    context = gt_context.RequestContext(project_id='demo-project',
+                                        user_id='demo-user')
+    tasks = [(label, service.create_task(context, 'noop', task_input).id)
+             for label, task_input in DEMO_TASKS]
+    print('Created %d noop tasks; their statuses:' % len(tasks))
+    finished = watch(service, context, tasks)
+    service.stop()
+    print('Notifications were sent to the log driver (lines of '
+          'oslo.messaging.notification.task.*) above.')
+    return 0 if finished else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

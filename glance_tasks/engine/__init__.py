@@ -1,0 +1,1 @@
+"""Running task flows: the lifecycle mapping and the executors."""

@@ -1,0 +1,77 @@
+"""Status changes of tasks, each committed with its notification.
+
+This is the only place the engine changes a task's status. Each change is
+a compare-and-swap and writes its notification to the outbox in the same
+transaction; the relay is woken after the commit.
+"""
+
+from glance_tasks.db import api as db_api
+from glance_tasks.db import tasks as task_db
+from glance_tasks.domain import task as task_domain
+from glance_tasks.notifications import events
+from glance_tasks.notifications import payloads
+
+# Long enough for any useful explanation, short enough for a list view.
+MAX_MESSAGE_LENGTH = 2048
+
+
+def _clip(message):
+    if message is None or len(message) <= MAX_MESSAGE_LENGTH:
+        return message
+    return message[:MAX_MESSAGE_LENGTH - 3] + '...'
+
+
+class Lifecycle:
+    """Moves tasks through their statuses and announces each move."""
+
+    def __init__(self, conf, on_commit=None):
+        self._conf = conf
+        self._on_commit = on_commit or (lambda: None)
+
+    def create(self, context, values):
+        """Insert a pending task and queue ``task.create``; return it."""
+        with db_api.context_manager.writer.using(context):
+            task = task_db.create(context, values)
+            self._announce(context, events.TASK_CREATE, task)
+        self._on_commit()
+        return task
+
+    def move(self, context, task_id, from_status, to_status, *,
+             result=None, message=None):
+        """Compare-and-swap ``from_status`` → ``to_status``; announce it."""
+        with db_api.context_manager.writer.using(context):
+            task = task_db.update_status(
+                context, task_id, from_status, to_status,
+                ttl_hours=self._conf.task.task_time_to_live,
+                result=result, message=_clip(message))
+            self._announce(context, events.TASK_STATUS_EVENTS[to_status],
+                           task)
+        self._on_commit()
+        return task
+
+    def start(self, context, task_id):
+        return self.move(context, task_id, task_domain.PENDING,
+                         task_domain.PROCESSING)
+
+    def succeed(self, context, task_id, result):
+        return self.move(context, task_id, task_domain.PROCESSING,
+                         task_domain.SUCCESS, result=result)
+
+    def fail(self, context, task_id, message, from_status=None):
+        return self.move(context, task_id,
+                         from_status or task_domain.PROCESSING,
+                         task_domain.FAILURE, message=message)
+
+    def delete(self, context, task_id):
+        """Soft-delete a task and queue ``task.delete``."""
+        with db_api.context_manager.writer.using(context):
+            task_db.delete(context, task_id)
+            task = task_db.get(context, task_id, include_expired=True,
+                               include_deleted=True)
+            self._announce(context, events.TASK_DELETE, task)
+        self._on_commit()
+        return task
+
+    def _announce(self, context, event_type, task):
+        events.enqueue(self._conf, context, event_type,
+                       payloads.task_payload(task))

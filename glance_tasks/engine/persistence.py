@@ -1,0 +1,59 @@
+"""TaskFlow persistence: where the progress of running flows is kept.
+
+Each task has a logbook whose uuid is the task id, holding one flow detail;
+that is how a restarted process finds the flow of a task it must resume.
+"""
+
+import contextlib
+
+from oslo_db.sqlalchemy import engines
+from taskflow import exceptions as tf_exc
+from taskflow.persistence.backends import impl_sqlalchemy
+from taskflow.persistence import models
+
+from glance_tasks.db import sqlite
+
+
+def connection_url(conf):
+    """``[task_executor] persistence_connection``, else the service DB."""
+    return (conf.task_executor.persistence_connection
+            or conf.database.connection)
+
+
+def create_backend(conf):
+    """A TaskFlow SQL backend on our own, tuned engine; tables upgraded."""
+    url = connection_url(conf)
+    engine = sqlite.tune(engines.create_engine(
+        url, sqlite_fk=False, max_pool_size=conf.database.max_pool_size,
+        max_overflow=conf.database.max_overflow,
+        mysql_sql_mode=conf.database.mysql_sql_mode))
+    backend = impl_sqlalchemy.SQLAlchemyBackend({'connection': url},
+                                                engine=engine)
+    with contextlib.closing(backend.get_connection()) as conn:
+        conn.upgrade()
+    return backend
+
+
+def new_logbook(task_id):
+    """An empty logbook for a task, with the task's id as its uuid."""
+    return models.LogBook('task-%s' % task_id, uuid=task_id)
+
+
+def find_flow_detail(backend, task_id):
+    """The saved flow detail of a task, or None if it never started."""
+    with contextlib.closing(backend.get_connection()) as conn:
+        try:
+            book = conn.get_logbook(task_id)
+        except tf_exc.NotFound:
+            return None
+    details = list(book)
+    return details[0] if details else None
+
+
+def destroy_logbook(backend, task_id):
+    """Forget the flow progress of a finished task."""
+    with contextlib.closing(backend.get_connection()) as conn:
+        try:
+            conn.destroy_logbook(task_id)
+        except tf_exc.NotFound:  # already gone: nothing to forget
+            pass

@@ -1,0 +1,59 @@
+"""Event types and the one way to announce them: write to the outbox."""
+
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+
+from glance_tasks.db import outbox as outbox_db
+
+TASK_CREATE = 'task.create'
+TASK_PROCESSING = 'task.processing'
+TASK_SUCCESS = 'task.success'
+TASK_FAILURE = 'task.failure'
+TASK_DELETE = 'task.delete'
+
+# The event announcing a task's arrival in each status.
+TASK_STATUS_EVENTS = {
+    'pending': TASK_CREATE,
+    'processing': TASK_PROCESSING,
+    'success': TASK_SUCCESS,
+    'failure': TASK_FAILURE,
+}
+
+PRIORITY = 'INFO'
+
+
+def is_disabled(conf, event_type):
+    """Glance's rule: an event type, or its group, may be disabled."""
+    disabled = set(conf.disabled_notifications)
+    return (event_type in disabled
+            or event_type.split('.', 1)[0] in disabled)
+
+
+def _context_of(context):
+    """The few context fields consumers may use; never credentials."""
+    if context is None:
+        return {}
+    return {'request_id': context.request_id,
+            'user_id': context.user_id,
+            'project_id': context.project_id}
+
+
+def enqueue(conf, context, event_type, payload):
+    """Write a notification in the caller's transaction.
+
+    Call it inside the ``writer`` transaction of the change it announces;
+    the relay sends it only once that transaction has committed.
+    """
+    if is_disabled(conf, event_type):
+        return None
+    message_id = uuidutils.generate_uuid()
+    outbox_db.add(context, {
+        'message_id': message_id,
+        'event_type': event_type,
+        'priority': PRIORITY,
+        'publisher_id': conf.default_publisher_id,
+        'payload': payload,
+        'context': _context_of(context),
+        'created_at': timeutils.utcnow(),
+    })
+    return message_id

@@ -1,0 +1,90 @@
+"""The outbox relay: a thread that sends committed notifications in order.
+
+Rows leave in ``id`` (commit) order. When delivery fails the relay stops
+at that row and tries it again after a back-off, so later events of the
+same task never overtake it. Delivery is at least once: a crash between
+sending and marking a row sent sends it again with the same
+``message_id``, which consumers can use to drop the duplicate.
+"""
+
+import threading
+
+from oslo_log import log as logging
+
+from glance_tasks import context as gt_context
+from glance_tasks.db import outbox as outbox_db
+from glance_tasks.notifications import sender as sender_mod
+
+LOG = logging.getLogger(__name__)
+
+BATCH = 100
+
+
+class OutboxRelay:
+    """Relays the outbox from a daemon thread; :meth:`wake` after commits."""
+
+    def __init__(self, sender, poll_interval=1.0, max_backoff=30.0):
+        self._sender = sender
+        self._poll_interval = poll_interval
+        self._max_backoff = max_backoff
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = None
+        self._context = gt_context.get_admin_context()
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name='outbox-relay')
+        self._thread.start()
+
+    def wake(self):
+        """Tell the relay new rows were committed."""
+        self._wakeup.set()
+
+    def stop(self, timeout=10.0):
+        """Send what can still be sent, then stop the thread."""
+        self._stopping.set()
+        self._wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self):
+        backoff = 0.0
+        while True:
+            try:
+                delivered_all = self.relay_once()
+            except Exception:
+                LOG.exception('Outbox relay failed; retrying.')
+                delivered_all = False
+            if self._stopping.is_set() and (delivered_all or backoff):
+                return
+            backoff = 0.0 if delivered_all else min(
+                max(backoff * 2, self._poll_interval), self._max_backoff)
+            self._wakeup.wait(backoff or self._poll_interval)
+            self._wakeup.clear()
+
+    def relay_once(self):
+        """Send every pending row; True when the outbox was drained."""
+        while True:
+            rows = outbox_db.pending(self._context, BATCH)
+            if not rows:
+                return True
+            sent = self._send_in_order(rows)
+            outbox_db.mark_sent(self._context, sent)
+            if len(sent) < len(rows):
+                return False
+
+    def _send_in_order(self, rows):
+        sent = []
+        for row in rows:
+            try:
+                self._sender.send(row)
+            except sender_mod.DeliveryFailed as exc:
+                LOG.warning('Notification %(event)s %(id)s not delivered '
+                            '(%(error)s); it stays in the outbox.',
+                            {'event': row['event_type'],
+                             'id': row['message_id'], 'error': exc})
+                outbox_db.count_attempt(self._context, row['id'])
+                break
+            sent.append(row['id'])
+        return sent

@@ -1,0 +1,100 @@
+"""The task service: create, read and run tasks on one process.
+
+It wires the pieces together: the enabled task types, the lifecycle that
+commits each status change with its notification, the outbox relay, and
+the executor that runs flows. The API and the command-line tools use it.
+"""
+
+import datetime
+import threading
+
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
+from glance_tasks.db import outbox as outbox_db
+from glance_tasks.db import tasks as task_db
+from glance_tasks.engine import lifecycle as lifecycle_mod
+from glance_tasks.engine import local
+from glance_tasks.engine import persistence
+from glance_tasks.notifications import relay as relay_mod
+from glance_tasks.notifications import sender as sender_mod
+from glance_tasks.task_types import registry as registry_mod
+
+LOG = logging.getLogger(__name__)
+
+# Delivered notifications are kept this long for debugging, then purged.
+SENT_NOTIFICATION_RETENTION = datetime.timedelta(days=1)
+
+
+class TaskService:
+    """One process's view of tasks: create, get, list, run."""
+
+    def __init__(self, conf, registry=None, sender=None):
+        self.conf = conf
+        self.registry = registry or \
+            registry_mod.TaskTypeRegistry.from_entry_points(conf)
+        self.relay = relay_mod.OutboxRelay(sender or sender_mod.Sender(conf))
+        self.lifecycle = lifecycle_mod.Lifecycle(conf,
+                                                 on_commit=self.relay.wake)
+        self.backend = persistence.create_backend(conf)
+        self.executor = local.LocalExecutor(conf, self.registry,
+                                            self.lifecycle, self.backend)
+        self._stopping = threading.Event()
+        self._purger = None
+
+    def start(self):
+        """Start relaying notifications and running leftover tasks."""
+        self.relay.start()
+        self.executor.recover()
+        if self.conf.task.purge_interval:
+            self._purger = threading.Thread(target=self._purge_loop,
+                                            daemon=True, name='purger')
+            self._purger.start()
+
+    def stop(self):
+        """Finish running flows, flush notifications, stop threads."""
+        self._stopping.set()
+        self.executor.stop(wait=True)
+        self.relay.stop()
+        self.backend.close()
+
+    def create_task(self, context, task_type, task_input, owner=None):
+        """Validate, persist as ``pending``, then hand to the executor."""
+        self.registry.validate_input(task_type, task_input)
+        task = self.lifecycle.create(context, {
+            'id': uuidutils.generate_uuid(),
+            'type': task_type,
+            'input': task_input,
+            'owner': owner if owner is not None else context.project_id,
+            'user_id': context.user_id,
+            'request_id': context.request_id,
+        })
+        self.executor.submit(task)
+        return task
+
+    def get_task(self, context, task_id, owner=None):
+        return task_db.get(context, task_id, owner=owner)
+
+    def list_tasks(self, context, **kwargs):
+        return task_db.list_tasks(context, **kwargs)
+
+    def purge(self, now=None):
+        """Remove expired tasks and old delivered notifications."""
+        context = gt_context.get_admin_context()
+        now = now or db_api.utcnow()
+        tasks = task_db.purge(context, now=now)
+        sent = outbox_db.purge_sent(context,
+                                    now - SENT_NOTIFICATION_RETENTION)
+        return tasks, sent
+
+    def _purge_loop(self):
+        while not self._stopping.wait(self.conf.task.purge_interval):
+            try:
+                tasks, sent = self.purge()
+                LOG.info('Purged %(tasks)d expired task(s) and %(sent)d '
+                         'delivered notification(s).',
+                         {'tasks': tasks, 'sent': sent})
+            except Exception:
+                LOG.exception('Periodic purge failed; will retry.')

@@ -1,0 +1,585 @@
+"""Task database functions on a real database (SQLite here).
+
+The tests live in mixins (:class:`TaskDbTests`, :class:`TaskSortTests`)
+so that ``tests/functional/db/test_backends.py`` reruns them unchanged on
+MySQL/MariaDB and PostgreSQL by combining them with another ``FIXTURE``.
+"""
+
+import datetime
+
+from oslo_utils import fixture as utils_fixture
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+import testscenarios
+
+from glance_tasks.db.sqlalchemy import models
+from glance_tasks.db import tasks as task_db
+from glance_tasks import exception
+from glance_tasks.tests import base
+
+load_tests = testscenarios.load_tests_apply_scenarios
+
+# Whole seconds: MySQL DATETIME keeps no fraction, and a fixed clock makes
+# every stored timestamp predictable on every backend.
+T0 = datetime.datetime(2026, 1, 1, 12, 0, 0)
+OWNER = 'project-a'
+OTHER_OWNER = 'project-b'
+TTL = 48
+
+
+def _minutes(n):
+    return datetime.timedelta(minutes=n)
+
+
+class TaskDbMixin:
+    """Helpers shared by the task test mixins."""
+
+    def set_clock(self, when):
+        """Fix :func:`db_api.utcnow` (and so every timestamp) at ``when``."""
+        if getattr(self, '_clock', None) is None:
+            self._clock = self.useFixture(utils_fixture.TimeFixture(when))
+        else:
+            self._clock.advance_time_delta(when - self._now())
+
+    def _now(self):
+        return timeutils.utcnow()
+
+    def create_task(self, **values):
+        values.setdefault('id', uuidutils.generate_uuid())
+        values.setdefault('type', 'import')
+        values.setdefault('owner', OWNER)
+        values.setdefault('input', {'import_from': 'http://x/cirros.img'})
+        return task_db.create(self.context, values)
+
+    def move(self, task_id, *statuses, ttl_hours=TTL, **kwargs):
+        """Walk a task through ``statuses`` (from its current one)."""
+        task = task_db.get(self.context, task_id, include_expired=True)
+        for status in statuses:
+            task = task_db.update_status(self.context, task_id, task.status,
+                                         status, ttl_hours=ttl_hours,
+                                         **kwargs)
+        return task
+
+    def raw_task(self, task_id):
+        """The task's row and its task_info row, read past our functions."""
+        tasks, task_info = models.Task.__table__, models.TaskInfo.__table__
+        with self.db_engine.connect() as conn:
+            task = conn.execute(sa.select(tasks).where(
+                tasks.c.id == task_id)).mappings().one_or_none()
+            info = conn.execute(sa.select(task_info).where(
+                task_info.c.task_id == task_id)).mappings().one_or_none()
+        return (dict(task) if task is not None else None,
+                dict(info) if info is not None else None)
+
+    def execute_sql(self, statement, **params):
+        with self.db_engine.begin() as conn:
+            return conn.execute(sa.text(statement), params).rowcount
+
+    def count_rows(self, table):
+        with self.db_engine.connect() as conn:
+            return conn.execute(
+                sa.text('SELECT COUNT(*) FROM %s' % table)).scalar()
+
+    def assertAbout(self, expected, actual):
+        """Equal to within a second (MySQL rounds fractions away)."""
+        self.assertIsNotNone(actual)
+        self.assertLessEqual(abs(expected - actual),
+                             datetime.timedelta(seconds=1),
+                             '%s is not about %s' % (actual, expected))
+
+
+class TaskDbTests(TaskDbMixin):
+    """Create, read, list, move, delete and purge tasks."""
+
+    # -- create and get ---------------------------------------------------
+
+    def test_create_is_pending_with_input(self):
+        self.set_clock(T0)
+        task = self.create_task(type='import', owner=OWNER,
+                                input={'import_from': 'http://x/a.img',
+                                       'import_from_format': 'qcow2'},
+                                user_id='user-1', request_id='req-1')
+        self.assertEqual('pending', task.status)
+        self.assertEqual({'import_from': 'http://x/a.img',
+                          'import_from_format': 'qcow2'}, task.input)
+        self.assertEqual(T0, task.created_at)
+        self.assertIsNone(task.expires_at)
+        got = task_db.get(self.context, task.id)
+        self.assertEqual(task, got)
+        self.assertEqual('user-1', got.user_id)
+        self.assertEqual('req-1', got.request_id)
+        self.assertFalse(got.deleted)
+
+    def test_create_duplicate_id_changes_nothing(self):
+        task = self.create_task(input={'first': True})
+        exc = self.assertRaises(exception.Duplicate, self.create_task,
+                                id=task.id, type='noop',
+                                input={'second': True})
+        self.assertIn(task.id, str(exc))
+        self.assertEqual(task, task_db.get(self.context, task.id))
+        self.assertEqual(1, self.count_rows('tasks'))
+        self.assertEqual(1, self.count_rows('task_info'))
+
+    def test_get_unknown_task(self):
+        task_id = uuidutils.generate_uuid()
+        exc = self.assertRaises(exception.TaskNotFound, task_db.get,
+                                self.context, task_id)
+        self.assertIn(task_id, str(exc))
+
+    def test_get_scoped_by_owner(self):
+        task = self.create_task(owner=OWNER)
+        self.assertEqual(task.id,
+                         task_db.get(self.context, task.id, owner=OWNER).id)
+        self.assertRaises(exception.TaskNotFound, task_db.get,
+                          self.context, task.id, owner=OTHER_OWNER)
+
+    def test_get_hides_expired_unless_asked(self):
+        self.set_clock(T0)
+        task = self.create_task()
+        self.move(task.id, 'processing', 'success', result={'image_id': 'x'})
+        self.set_clock(T0 + datetime.timedelta(hours=TTL) - _minutes(1))
+        self.assertEqual('success', task_db.get(self.context, task.id).status)
+        self.set_clock(T0 + datetime.timedelta(hours=TTL))
+        self.assertRaises(exception.TaskNotFound, task_db.get,
+                          self.context, task.id)
+        got = task_db.get(self.context, task.id, include_expired=True)
+        self.assertEqual({'image_id': 'x'}, got.result)
+
+    # -- list -------------------------------------------------------------
+
+    def test_list_leaves_out_input_result_message(self):
+        task = self.create_task(input={'a': 1})
+        self.move(task.id, 'failure', message='The URL could not be read.')
+        [listed] = task_db.list_tasks(self.context)
+        self.assertEqual(task.id, listed.id)
+        self.assertEqual('failure', listed.status)
+        self.assertIsNone(listed.input)
+        self.assertIsNone(listed.message)
+        self.assertIsNone(listed.result)
+
+    def test_list_filters(self):
+        image_id = uuidutils.generate_uuid()
+        a = self.create_task(type='import', owner=OWNER)
+        b = self.create_task(type='noop', owner=OWNER)
+        c = self.create_task(type='import', owner=OTHER_OWNER)
+        self.move(b.id, 'processing')
+        task_db.set_image(self.context, c.id, image_id)
+
+        def ids(**filters):
+            return {t.id for t in task_db.list_tasks(self.context,
+                                                     filters=filters)}
+
+        self.assertEqual({a.id, b.id, c.id}, ids())
+        self.assertEqual({a.id, c.id}, ids(type='import'))
+        self.assertEqual({b.id}, ids(type='noop'))
+        self.assertEqual({b.id}, ids(status='processing'))
+        self.assertEqual({a.id, c.id}, ids(status='pending'))
+        self.assertEqual(set(), ids(status='success'))
+        self.assertEqual({a.id, b.id}, ids(owner=OWNER))
+        self.assertEqual({c.id}, ids(owner=OTHER_OWNER))
+        self.assertEqual({c.id}, ids(image_id=image_id))
+        self.assertEqual({a.id}, ids(type='import', owner=OWNER,
+                                     status='pending'))
+
+    def test_list_hides_expired_and_deleted(self):
+        self.set_clock(T0)
+        live = self.create_task()
+        done = self.create_task()
+        self.move(done.id, 'processing', 'success', result={})
+        gone = self.create_task()
+        task_db.delete(self.context, gone.id)
+        failed = self.create_task()
+        self.set_clock(T0 + _minutes(1))
+        self.move(failed.id, 'failure', message='no space left')
+        ids = {t.id for t in task_db.list_tasks(self.context)}
+        self.assertEqual({live.id, done.id, failed.id}, ids)
+        # done expires at T0+48h, failed one minute later.
+        self.set_clock(T0 + datetime.timedelta(hours=TTL))
+        ids = {t.id for t in task_db.list_tasks(self.context)}
+        self.assertEqual({live.id, failed.id}, ids)
+        self.set_clock(T0 + datetime.timedelta(hours=TTL, minutes=1))
+        self.assertEqual([live.id],
+                         [t.id for t in task_db.list_tasks(self.context)])
+
+    def test_list_default_order_is_newest_first(self):
+        ids = []
+        for minute in range(3):
+            self.set_clock(T0 + _minutes(minute))
+            ids.append(self.create_task().id)
+        self.assertEqual(ids[::-1],
+                         [t.id for t in task_db.list_tasks(self.context)])
+
+    def test_paging_over_seven_tasks(self):
+        created = []
+        for minute in range(7):
+            self.set_clock(T0 + _minutes(minute))
+            created.append(self.create_task().id)
+        expected = created[::-1]
+        pages, marker = [], None
+        while True:
+            page = task_db.list_tasks(self.context, limit=3, marker=marker)
+            if not page:
+                break
+            pages.append([t.id for t in page])
+            marker = page[-1].id
+        self.assertEqual([expected[0:3], expected[3:6], expected[6:]], pages)
+        # The same pages again: paging is stable.
+        self.assertEqual(expected[3:6], [t.id for t in task_db.list_tasks(
+            self.context, limit=3, marker=expected[2])])
+
+    def test_paging_with_filter(self):
+        wanted = []
+        for minute in range(6):
+            self.set_clock(T0 + _minutes(minute))
+            task = self.create_task(type='noop' if minute % 2 else 'import')
+            if minute % 2:
+                wanted.append(task.id)
+        page1 = task_db.list_tasks(self.context, filters={'type': 'noop'},
+                                   sort_dir='asc', limit=2)
+        page2 = task_db.list_tasks(self.context, filters={'type': 'noop'},
+                                   sort_dir='asc', limit=2,
+                                   marker=page1[-1].id)
+        self.assertEqual(wanted, [t.id for t in page1 + page2])
+
+    def test_limit_zero_and_none(self):
+        for _ in range(2):
+            self.create_task()
+        self.assertEqual([], task_db.list_tasks(self.context, limit=0))
+        self.assertEqual(2, len(task_db.list_tasks(self.context, limit=None)))
+
+    # -- bad list input ---------------------------------------------------
+
+    def test_unknown_sort_key(self):
+        exc = self.assertRaises(exception.InvalidSortKey,
+                                task_db.list_tasks, self.context,
+                                sort_key='input')
+        self.assertIn("'input'", str(exc))
+
+    def test_bad_sort_dir(self):
+        for direction in ('up', 'ASC', '', None):
+            self.assertRaises(exception.InvalidSortDir, task_db.list_tasks,
+                              self.context, sort_dir=direction)
+
+    def test_bad_limit(self):
+        for limit in (-1, 1.5, 2.0, True, False, '3'):
+            self.assertRaises(exception.InvalidLimit, task_db.list_tasks,
+                              self.context, limit=limit)
+
+    def test_marker_not_a_uuid(self):
+        self.assertRaises(exception.InvalidMarker, task_db.list_tasks,
+                          self.context, marker='not-a-uuid')
+
+    def test_marker_not_found(self):
+        self.create_task()
+        marker = uuidutils.generate_uuid()
+        exc = self.assertRaises(exception.MarkerNotFound,
+                                task_db.list_tasks, self.context,
+                                marker=marker)
+        self.assertIn(marker, str(exc))
+
+    def test_marker_of_deleted_task_not_found(self):
+        task = self.create_task()
+        task_db.delete(self.context, task.id)
+        self.assertRaises(exception.MarkerNotFound, task_db.list_tasks,
+                          self.context, marker=task.id)
+
+    def test_unknown_filter(self):
+        exc = self.assertRaises(exception.InvalidFilter, task_db.list_tasks,
+                                self.context, filters={'input': 'x'})
+        self.assertIn("'input'", str(exc))
+
+    def test_unknown_status_filter(self):
+        exc = self.assertRaises(exception.UnknownStatus, task_db.list_tasks,
+                                self.context, filters={'status': 'running'})
+        self.assertIn("'running'", str(exc))
+
+    def test_corrupt_status_in_database(self):
+        task = self.create_task()
+        self.assertEqual(1, self.execute_sql(
+            "UPDATE tasks SET status = 'running' WHERE id = :id",
+            id=task.id))
+        exc = self.assertRaises(exception.CorruptStatus, task_db.get,
+                                self.context, task.id)
+        self.assertIn('running', str(exc))
+        self.assertIn(task.id, str(exc))
+        self.assertRaises(exception.CorruptStatus, task_db.list_tasks,
+                          self.context)
+        self.assertRaises(exception.UnknownStatus, task_db.update_status,
+                          self.context, task.id, 'running', 'failure',
+                          ttl_hours=TTL, message='x')
+        row, info = self.raw_task(task.id)
+        self.assertEqual('running', row['status'])
+        self.assertIsNone(info['message'])
+
+    # -- update_status ----------------------------------------------------
+
+    def test_good_path_to_success(self):
+        self.set_clock(T0)
+        task = self.create_task()
+        self.set_clock(T0 + _minutes(1))
+        task = task_db.update_status(self.context, task.id, 'pending',
+                                     'processing', ttl_hours=TTL)
+        self.assertEqual('processing', task.status)
+        self.assertEqual(T0 + _minutes(1), task.updated_at)
+        self.assertIsNone(task.expires_at)
+        self.set_clock(T0 + _minutes(2))
+        task = task_db.update_status(self.context, task.id, 'processing',
+                                     'success', ttl_hours=TTL,
+                                     result={'image_id': 'img-1'})
+        self.assertEqual('success', task.status)
+        self.assertEqual({'image_id': 'img-1'}, task.result)
+        self.assertIsNone(task.message)
+        self.assertEqual(T0 + _minutes(2), task.updated_at)
+        self.assertEqual(T0 + _minutes(2) + datetime.timedelta(hours=TTL),
+                         task.expires_at)
+        self.assertEqual(task, task_db.get(self.context, task.id))
+        self.assertEqual({'import_from': 'http://x/cirros.img'}, task.input)
+
+    def test_expiry_uses_real_clock_and_ttl(self):
+        task = self.create_task()
+        before = self._now()
+        task = self.move(task.id, 'failure', ttl_hours=3, message='m')
+        self.assertAbout(before + datetime.timedelta(hours=3),
+                         task.expires_at)
+
+    def test_good_path_to_failure(self):
+        for path in (('failure',), ('processing', 'failure')):
+            task = self.create_task()
+            task = self.move(task.id, *path,
+                             message='Image data is not a qcow2 file.')
+            got = task_db.get(self.context, task.id)
+            self.assertEqual('failure', got.status)
+            self.assertEqual('Image data is not a qcow2 file.', got.message)
+            self.assertIsNone(got.result)
+            self.assertIsNotNone(got.expires_at)
+
+    def test_conflict_on_wrong_from_status(self):
+        self.set_clock(T0)
+        task = self.create_task()
+        before = self.raw_task(task.id)
+        self.set_clock(T0 + _minutes(5))
+        exc = self.assertRaises(exception.TaskStatusConflict,
+                                task_db.update_status, self.context,
+                                task.id, 'processing', 'success',
+                                ttl_hours=TTL, result={'image_id': 'x'})
+        self.assertIn(task.id, str(exc))
+        self.assertEqual(before, self.raw_task(task.id))
+        self.assertEqual('pending', task_db.get(self.context, task.id).status)
+
+    def test_conflict_after_someone_else_moved_it(self):
+        task = self.create_task()
+        self.move(task.id, 'processing', 'success', result={'n': 1})
+        before = self.raw_task(task.id)
+        self.assertRaises(exception.TaskStatusConflict,
+                          task_db.update_status, self.context, task.id,
+                          'processing', 'failure', ttl_hours=TTL,
+                          message='late')
+        self.assertEqual(before, self.raw_task(task.id))
+
+    def test_update_status_unknown_task(self):
+        task_id = uuidutils.generate_uuid()
+        self.assertRaises(exception.TaskNotFound, task_db.update_status,
+                          self.context, task_id, 'pending', 'processing',
+                          ttl_hours=TTL)
+        self.assertEqual(0, self.count_rows('tasks'))
+
+    def test_update_status_deleted_task(self):
+        task = self.create_task()
+        task_db.delete(self.context, task.id)
+        before = self.raw_task(task.id)
+        self.assertRaises(exception.TaskNotFound, task_db.update_status,
+                          self.context, task.id, 'pending', 'processing',
+                          ttl_hours=TTL)
+        self.assertEqual(before, self.raw_task(task.id))
+
+    def test_refused_transition_writes_nothing(self):
+        task = self.create_task()
+        before = self.raw_task(task.id)
+        self.assertRaises(exception.InvalidTaskStatusTransition,
+                          task_db.update_status, self.context, task.id,
+                          'pending', 'success', ttl_hours=TTL,
+                          result={'image_id': 'x'})
+        self.assertEqual(before, self.raw_task(task.id))
+        done = self.move(task.id, 'failure', message='first words')
+        before = self.raw_task(task.id)
+        for to_status in ('success', 'failure', 'processing', 'pending'):
+            self.assertRaises(exception.InvalidTaskStatusTransition,
+                              task_db.update_status, self.context, done.id,
+                              'failure', to_status, ttl_hours=TTL,
+                              result={'r': 1}, message='last words')
+        self.assertEqual(before, self.raw_task(task.id))
+        self.assertEqual('first words', before[1]['message'])
+
+    def test_unknown_target_status_writes_nothing(self):
+        task = self.create_task()
+        before = self.raw_task(task.id)
+        self.assertRaises(exception.UnknownStatus, task_db.update_status,
+                          self.context, task.id, 'pending', 'done',
+                          ttl_hours=TTL)
+        self.assertEqual(before, self.raw_task(task.id))
+
+    # -- set_image, delete, purge -----------------------------------------
+
+    def test_set_image(self):
+        self.set_clock(T0)
+        task = self.create_task()
+        image_id = uuidutils.generate_uuid()
+        self.set_clock(T0 + _minutes(3))
+        self.assertIsNone(task_db.set_image(self.context, task.id, image_id))
+        got = task_db.get(self.context, task.id)
+        self.assertEqual(image_id, got.image_id)
+        self.assertEqual(T0 + _minutes(3), got.updated_at)
+        self.assertEqual('pending', got.status)
+
+    def test_set_image_unknown_task(self):
+        self.assertRaises(exception.TaskNotFound, task_db.set_image,
+                          self.context, uuidutils.generate_uuid(),
+                          uuidutils.generate_uuid())
+
+    def test_delete_soft_deletes(self):
+        self.set_clock(T0)
+        task = self.create_task()
+        other = self.create_task()
+        self.set_clock(T0 + _minutes(1))
+        task_db.delete(self.context, task.id)
+        self.assertRaises(exception.TaskNotFound, task_db.get,
+                          self.context, task.id, include_expired=True)
+        self.assertEqual([other.id],
+                         [t.id for t in task_db.list_tasks(self.context)])
+        row, info = self.raw_task(task.id)
+        self.assertTrue(row['deleted'])
+        self.assertEqual(T0 + _minutes(1), row['deleted_at'])
+        self.assertIsNotNone(info)
+        self.assertRaises(exception.TaskNotFound, task_db.delete,
+                          self.context, task.id)
+        self.assertRaises(exception.TaskNotFound, task_db.delete,
+                          self.context, uuidutils.generate_uuid())
+
+    def test_purge(self):
+        self.set_clock(T0)
+        live = self.create_task()
+        expired = self.create_task()
+        self.move(expired.id, 'processing', 'success', result={'a': 1})
+        not_yet = self.create_task()
+        old_deleted = self.create_task()
+        task_db.delete(self.context, old_deleted.id)
+        self.set_clock(T0 + datetime.timedelta(days=1))
+        self.move(not_yet.id, 'failure', message='later')
+        new_deleted = self.create_task()
+        task_db.delete(self.context, new_deleted.id)
+        self.set_clock(T0 + datetime.timedelta(hours=TTL + 1))
+
+        removed = task_db.purge(
+            self.context, deleted_before=T0 + datetime.timedelta(hours=1))
+
+        self.assertEqual(2, removed)
+        for gone in (expired, old_deleted):
+            self.assertEqual((None, None), self.raw_task(gone.id))
+        for kept in (live, not_yet, new_deleted):
+            row, info = self.raw_task(kept.id)
+            self.assertIsNotNone(row)
+            self.assertIsNotNone(info)
+        self.assertEqual(3, self.count_rows('tasks'))
+        self.assertEqual(3, self.count_rows('task_info'))
+        self.assertEqual(0, task_db.purge(
+            self.context, deleted_before=T0 + datetime.timedelta(hours=1)))
+
+    def test_purge_without_deleted_before_keeps_deleted(self):
+        self.set_clock(T0)
+        task = self.create_task()
+        task_db.delete(self.context, task.id)
+        self.assertEqual(0, task_db.purge(self.context))
+        self.assertEqual(1, self.count_rows('tasks'))
+        self.assertEqual(1, task_db.purge(
+            self.context, deleted_before=T0 + _minutes(1)))
+        self.assertEqual(0, self.count_rows('task_info'))
+
+
+# The seven tasks of the sort tests: (type, created minute, moves as
+# (minute, status)). Ties on every key so ``id`` must break them, and
+# NULLs in updated_at and expires_at.
+SORT_TASKS = (
+    ('import', 0, ()),
+    ('import', 1, ((10, 'processing'),)),
+    ('noop', 1, ((10, 'processing'), (20, 'success'))),
+    ('copy', 2, ((20, 'failure'),)),
+    ('noop', 3, ()),
+    ('copy', 3, ((25, 'processing'), (30, 'success'))),
+    ('import', 5, ((10, 'processing'),)),
+)
+# DESIGN/API: the keys a task list may be sorted by.
+TASK_SORT_KEYS = ('created_at', 'updated_at', 'id', 'type', 'status',
+                  'expires_at')
+
+
+def expected_order(items, sort_key, sort_dir):
+    """The order the API promises: NULL below every value, id breaks ties.
+
+    Written out here, not taken from the code, on plain Python values.
+    """
+    def key(item):
+        value = getattr(item, sort_key)
+        return (value is not None, value if value is not None else '',
+                item.id)
+    return [item.id for item in sorted(items, key=key,
+                                       reverse=sort_dir == 'desc')]
+
+
+class TaskSortTests(TaskDbMixin):
+    """Each sort key and direction, whole and in pages of three."""
+
+    scenarios = [('%s_%s' % (key, direction),
+                  {'sort_key': key, 'sort_dir': direction})
+                 for key in TASK_SORT_KEYS for direction in ('asc', 'desc')]
+
+    def setUp(self):
+        super().setUp()
+        ids = []
+        for task_type, minute, moves in SORT_TASKS:
+            self.set_clock(T0 + _minutes(minute))
+            ids.append(self.create_task(type=task_type,
+                                        created_at=T0 + _minutes(minute)).id)
+        for (_type, _minute, moves), task_id in zip(SORT_TASKS, ids):
+            for minute, status in moves:
+                self.set_clock(T0 + _minutes(minute))
+                self.move(task_id, status, result={}, message='m')
+        self.set_clock(T0 + _minutes(40))
+        self.tasks = [task_db.get(self.context, task_id) for task_id in ids]
+        self.expected = expected_order(self.tasks, self.sort_key,
+                                       self.sort_dir)
+
+    def test_whole_list(self):
+        listed = task_db.list_tasks(self.context, sort_key=self.sort_key,
+                                    sort_dir=self.sort_dir)
+        self.assertEqual(self.expected, [t.id for t in listed])
+
+    def test_pages(self):
+        pages, marker = [], None
+        for _ in range(5):
+            page = task_db.list_tasks(self.context, sort_key=self.sort_key,
+                                      sort_dir=self.sort_dir, limit=3,
+                                      marker=marker)
+            if not page:
+                break
+            pages.append([t.id for t in page])
+            marker = page[-1].id
+        self.assertEqual([self.expected[0:3], self.expected[3:6],
+                          self.expected[6:]], pages)
+
+    def test_page_after_each_marker(self):
+        for position, marker in enumerate(self.expected):
+            page = task_db.list_tasks(self.context, sort_key=self.sort_key,
+                                      sort_dir=self.sort_dir, limit=2,
+                                      marker=marker)
+            self.assertEqual(self.expected[position + 1:position + 3],
+                             [t.id for t in page],
+                             'page after %s' % marker)
+
+
+class TestTaskDb(TaskDbTests, base.DbTestCase):
+    pass
+
+
+class TestTaskSort(TaskSortTests, base.DbTestCase):
+    pass
