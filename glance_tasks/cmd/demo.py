@@ -5,6 +5,7 @@ Syncs the SQLite database under ``state_path``, starts the task service
 succeeds and one that fails, and prints every status each goes through.
 """
 
+import os
 import sys
 import time
 
@@ -42,8 +43,8 @@ def watch(service, context, tasks, timeout=30):
             if seen.get(task_id) != task.status:
                 seen[task_id] = task.status
                 detail = task.result or task.message or ''
-                print('  task %s (%s): %s %s' % (task_id[:8], label,
-                                                task.status, detail))
+                print('  task %s (%s): %s %s'
+                      % (task_id[:8], label, task.status, detail))
         if all(s in task_domain.TABLE.terminal for s in seen.values()):
             return True
         time.sleep(0.05)
@@ -58,12 +59,11 @@ def main(argv=None):
     logging.setup(conf, 'glance-tasks')
     print_table(task_domain.TABLE)
     print_table(image_domain.TABLE)
-    import os
     os.makedirs(conf.state_path, exist_ok=True)
     db_api.configure(conf)
     migration.db_sync()
-    print('Database %s at revision %s.' % (conf.database.connection,
-                                            migration.db_version()))
+    print('Database %s at revision %s.'
+          % (conf.database.connection, migration.db_version()))
     service = service_mod.TaskService(conf)
     service.start()
     context = gt_context.RequestContext(project_id='demo-project',

@@ -1,6 +1,7 @@
 """``glance-tasks-manage``: database and task housekeeping commands."""
 
 import datetime
+import os
 import sys
 
 from oslo_config import cfg
@@ -63,14 +64,13 @@ def main(argv=None):
     logging.register_options(conf)
     gt_conf.load(sys.argv[1:] if argv is None else argv, conf=conf)
     logging.setup(conf, 'glance-tasks')
-    db_api.configure(conf)
     _ensure_state_path(conf)
+    db_api.configure(conf)
     conf.command.func(conf)
     return 0
 
 
 def _ensure_state_path(conf):
-    import os
     os.makedirs(conf.state_path, exist_ok=True)
 
 

@@ -36,8 +36,6 @@ executor_opts = [
                     'memory and disk bandwidth used by imports.'),
 ]
 
-
-
 persistence_opts = [
     cfg.StrOpt('persistence_connection',
                secret=True,

@@ -8,8 +8,9 @@ from glance_tasks.db.sqlalchemy import models
 
 @db_api.context_manager.writer
 def add(context, message):
-    """Queue ``message`` (a dict of the outbox columns) in the caller's
-    transaction, so it commits or rolls back with the change it announces.
+    """Queue ``message`` (a dict of outbox columns) in this transaction.
+
+    It commits or rolls back with the change it announces.
     """
     context.session.add(models.OutboxNotification(**message))
 

@@ -3,8 +3,8 @@
 import dataclasses
 import datetime
 
-from glance_tasks import exception
 from glance_tasks.domain import statemachine
+from glance_tasks import exception
 
 QUEUED = 'queued'
 SAVING = 'saving'
