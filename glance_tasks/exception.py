@@ -139,3 +139,26 @@ class InvalidTaskInput(Invalid):
 class FlowBuildFailed(GlanceTasksException):
     msg_fmt = _("The flow of task type '%(type)s' could not be built: "
                 "%(reason)s")
+
+
+class Forbidden(GlanceTasksException):
+    msg_fmt = _('Forbidden: %(reason)s')
+    code = 403
+
+
+class PolicyNotAuthorized(Forbidden):
+    msg_fmt = _("Policy does not allow %(action)s to be performed.")
+
+
+class ProtectedImageDelete(Forbidden):
+    msg_fmt = _('Image %(image_id)s is protected and cannot be deleted.')
+
+
+class ImageActionNotAllowed(Forbidden):
+    """Glance answers 403 to a (re)activation from the wrong status."""
+
+    msg_fmt = _("Not allowed to %(action)s image in status '%(status)s'.")
+
+
+class MalformedRequestBody(Invalid):
+    msg_fmt = _('Malformed request body: %(reason)s')

@@ -37,8 +37,12 @@ setup_venv() {
         echo "run-tests: installing requirements into $VENV"
         # pbr computes the version from git metadata: this must run inside
         # a git clone, which a checkout always is.
+        # The machines' pip.conf names local index folders that may not
+        # exist; pip warns once per package about them.  Drop just those
+        # warnings (the pipeline's status stays pip's: pipefail).
         "$VENV/bin/pip" install -q -r requirements.txt \
-            -r test-requirements.txt -e .
+            -r test-requirements.txt -e . 2>&1 \
+            | { grep -v "^WARNING: Location 'file:.*' is ignored" || true; }
         echo "$want" >"$stamp"
     fi
 }
@@ -84,6 +88,11 @@ uxsuccess=$(total 'Unexpected Success')
 passed=$(( ${passed:-0} + ${xfail:-0} ))
 failed=$(( ${failed:-0} + ${uxsuccess:-0} ))
 skipped=${skipped:-0}
+
+# stestr's last message may lack its newline; keep ours on lines of their own.
+if [ -s "$out" ] && [ -n "$(tail -c 1 "$out")" ]; then
+    echo
+fi
 
 status=0
 if [ "$rc" -ne 0 ]; then

@@ -33,6 +33,9 @@ def _connection_settings(conf):
         'connection': db.connection,
         'slave_connection': db.slave_connection,
         'sqlite_fk': True,
+        # oslo.db yields the thread (sleep(0)) on every connection checkin,
+        # for eventlet; with native threads it only adds a context switch.
+        'thread_checkin': False,
         'max_retries': db.max_retries,
         'retry_interval': db.retry_interval,
         'connection_recycle_time': db.connection_recycle_time,
@@ -49,5 +52,10 @@ def get_engine():
 
 
 def utcnow():
-    """Naive UTC now, the way Glance stores its timestamps."""
-    return timeutils.utcnow()
+    """Naive UTC now in whole seconds, the way Glance stores timestamps.
+
+    MySQL's DATETIME keeps no fraction of a second: without this an object
+    returned by a write would differ from the same row read back, and rows
+    would sort differently on MySQL than on SQLite and PostgreSQL.
+    """
+    return timeutils.utcnow().replace(microsecond=0)

@@ -4,6 +4,8 @@ Every status change is a compare-and-swap (``UPDATE ... WHERE id = :id AND
 status = :from``) so two engines can never both move a task.
 """
 
+import dataclasses
+
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
@@ -129,6 +131,30 @@ def update_status(context, task_id, from_status, to_status, *, ttl_hours,
     changes = task_domain.status_changes(
         from_status, to_status, ttl_hours=ttl_hours, now=now,
         result=result, message=message)
+    _swap(context, task_id, from_status, changes, now)
+    return get(context, task_id, include_expired=True)
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def advance(context, task, to_status, *, ttl_hours, result=None,
+            message=None):
+    """Move ``task``, as the caller last read it, by compare-and-swap.
+
+    Returns the moved task without reading it back: the swap succeeds only
+    if the row still had ``task.status``, and no other column of a task
+    changes while it runs, so the domain's copy is the row.
+    """
+    now = db_api.utcnow()
+    changes = task_domain.status_changes(
+        task.status, to_status, ttl_hours=ttl_hours, now=now,
+        result=result, message=message)
+    _swap(context, task.id, task.status, dict(changes), now)
+    return dataclasses.replace(task, updated_at=now, **changes)
+
+
+def _swap(context, task_id, from_status, changes, now):
+    """The compare-and-swap itself; ``changes`` from the domain."""
     info_changes = {key: changes.pop(key) for key in ('result', 'message')
                     if key in changes}
     updated = context.session.query(models.Task).filter(
@@ -143,7 +169,6 @@ def update_status(context, task_id, from_status, to_status, *, ttl_hours,
         context.session.query(models.TaskInfo).filter(
             models.TaskInfo.task_id == task_id).update(
                 info_changes, synchronize_session=False)
-    return get(context, task_id, include_expired=True)
 
 
 @db_api.retry_on_deadlock

@@ -36,31 +36,30 @@ class Lifecycle:
         self._on_commit()
         return task
 
-    def move(self, context, task_id, from_status, to_status, *,
-             result=None, message=None):
-        """Compare-and-swap ``from_status`` → ``to_status``; announce it."""
+    def move(self, context, task, to_status, *, result=None, message=None):
+        """Compare-and-swap ``task`` to ``to_status``; announce it.
+
+        ``task`` is the task as last read or returned by this class.
+        """
         with db_api.context_manager.writer.using(context):
-            task = task_db.update_status(
-                context, task_id, from_status, to_status,
+            moved = task_db.advance(
+                context, task, to_status,
                 ttl_hours=self._conf.task.task_time_to_live,
                 result=result, message=_clip(message))
             self._announce(context, events.TASK_STATUS_EVENTS[to_status],
-                           task)
+                           moved)
         self._on_commit()
-        return task
+        return moved
 
-    def start(self, context, task_id):
-        return self.move(context, task_id, task_domain.PENDING,
-                         task_domain.PROCESSING)
+    def start(self, context, task):
+        return self.move(context, task, task_domain.PROCESSING)
 
-    def succeed(self, context, task_id, result):
-        return self.move(context, task_id, task_domain.PROCESSING,
-                         task_domain.SUCCESS, result=result)
+    def succeed(self, context, task, result):
+        return self.move(context, task, task_domain.SUCCESS, result=result)
 
-    def fail(self, context, task_id, message, from_status=None):
-        return self.move(context, task_id,
-                         from_status or task_domain.PROCESSING,
-                         task_domain.FAILURE, message=message)
+    def fail(self, context, task, message):
+        """Fail a pending or processing task with ``message``."""
+        return self.move(context, task, task_domain.FAILURE, message=message)
 
     def delete(self, context, task_id):
         """Soft-delete a task and queue ``task.delete``."""
@@ -73,5 +72,10 @@ class Lifecycle:
         return task
 
     def _announce(self, context, event_type, task):
+        # The task's request, not the worker's context: every event of a
+        # task carries the ids of the request that created it.
         events.enqueue(self._conf, context, event_type,
-                       payloads.task_payload(task))
+                       payloads.task_payload(task),
+                       notify_context={'request_id': task.request_id,
+                                       'user_id': task.user_id,
+                                       'project_id': task.owner})

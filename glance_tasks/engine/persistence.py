@@ -8,10 +8,10 @@ import contextlib
 
 from oslo_db.sqlalchemy import engines
 from taskflow import exceptions as tf_exc
-from taskflow.persistence.backends import impl_sqlalchemy
 from taskflow.persistence import models
 
 from glance_tasks.db import sqlite
+from glance_tasks.engine import checkpoint
 
 
 def connection_url(conf):
@@ -21,16 +21,15 @@ def connection_url(conf):
 
 
 def create_backend(conf):
-    """A TaskFlow SQL backend on our own, tuned engine; tables upgraded."""
+    """The checkpointing backend on our own, tuned engine; table created."""
     url = connection_url(conf)
     engine = sqlite.tune(engines.create_engine(
-        url, sqlite_fk=False, max_pool_size=conf.database.max_pool_size,
+        url, sqlite_fk=False, thread_checkin=False,
+        max_pool_size=conf.database.max_pool_size,
         max_overflow=conf.database.max_overflow,
         mysql_sql_mode=conf.database.mysql_sql_mode))
-    backend = impl_sqlalchemy.SQLAlchemyBackend({'connection': url},
-                                                engine=engine)
-    with contextlib.closing(backend.get_connection()) as conn:
-        conn.upgrade()
+    backend = checkpoint.CheckpointBackend(engine)
+    backend.get_connection()  # creates the table if needed
     return backend
 
 

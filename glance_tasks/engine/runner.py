@@ -44,7 +44,7 @@ class FlowRunner:
     def run(self, context, task):
         """Run a ``pending`` task to success or failure."""
         try:
-            self._lifecycle.start(context, task.id)
+            task = self._lifecycle.start(context, task)
         except exception.TaskStatusConflict:
             LOG.info('Task %s was taken by another worker.', task.id)
             return
@@ -52,7 +52,7 @@ class FlowRunner:
             engine = self._load_new(task)
         except Exception as exc:
             LOG.exception('Task %s: flow could not be built.', task.id)
-            self._lifecycle.fail(context, task.id, exception.FlowBuildFailed(
+            self._lifecycle.fail(context, task, exception.FlowBuildFailed(
                 type=task.type, reason=outcome.describe(exc)).message)
             return
         self._run_engine(context, task, engine)
@@ -61,7 +61,7 @@ class FlowRunner:
         """Finish a task left ``processing`` by a process that died."""
         flow_detail = persistence.find_flow_detail(self._backend, task.id)
         if flow_detail is None:
-            self._lifecycle.fail(context, task.id, STOPPED_MESSAGE %
+            self._lifecycle.fail(context, task, STOPPED_MESSAGE %
                                  'its progress was never saved.')
             return
         try:
@@ -70,7 +70,7 @@ class FlowRunner:
                 **self._engine_options())
         except Exception as exc:
             LOG.exception('Task %s: flow could not be reloaded.', task.id)
-            self._lifecycle.fail(context, task.id, STOPPED_MESSAGE %
+            self._lifecycle.fail(context, task, STOPPED_MESSAGE %
                                  outcome.describe(exc))
             return
         LOG.info('Resuming task %s from its saved progress.', task.id)
@@ -82,7 +82,10 @@ class FlowRunner:
 
     def _load_new(self, task):
         task_type = self._registry.get(task.type)
-        factory = importutils.import_class(task_type.flow_factory)
+        # Not importutils.import_class: its error text holds a traceback,
+        # and this error becomes the task's message.
+        module_name, _sep, name = task_type.flow_factory.rpartition('.')
+        factory = getattr(importutils.import_module(module_name), name)
         return engines.load_from_factory(
             factory, factory_args=[task.id, task.input or {}],
             store=self._store(task), book=persistence.new_logbook(task.id),
@@ -105,14 +108,14 @@ class FlowRunner:
         try:
             engine.run()
         except Exception as exc:
-            self._lifecycle.fail(context, task.id,
+            self._lifecycle.fail(context, task,
                                  self._failure_message(task, engine, exc))
             return
         try:
             result = engine.storage.fetch(task_types.RESULT)
         except tf_exc.NotFound:
             result = None
-        self._lifecycle.succeed(context, task.id, result)
+        self._lifecycle.succeed(context, task, result)
 
     @staticmethod
     def _failure_message(task, engine, exc):
@@ -131,7 +134,7 @@ class FlowRunner:
 
     def _fail_unexpected(self, context, task, exc):
         try:
-            self._lifecycle.fail(context, task.id,
+            self._lifecycle.fail(context, task,
                                  outcome.describe_unexpected(exc))
         except exception.GlanceTasksException:
             LOG.exception('Task %s could not be marked failed.', task.id)

@@ -38,11 +38,13 @@ def _context_of(context):
             'project_id': context.project_id}
 
 
-def enqueue(conf, context, event_type, payload):
+def enqueue(conf, context, event_type, payload, notify_context=None):
     """Write a notification in the caller's transaction.
 
     Call it inside the ``writer`` transaction of the change it announces;
     the relay sends it only once that transaction has committed.
+    ``notify_context`` is the context sent with it, when it is not the
+    caller's own (a worker announcing a user's task).
     """
     if is_disabled(conf, event_type):
         return None
@@ -53,7 +55,8 @@ def enqueue(conf, context, event_type, payload):
         'priority': PRIORITY,
         'publisher_id': conf.default_publisher_id,
         'payload': payload,
-        'context': _context_of(context),
+        'context': (notify_context if notify_context is not None
+                    else _context_of(context)),
         'created_at': timeutils.utcnow(),
     })
     return message_id

@@ -23,8 +23,10 @@ BATCH = 100
 class OutboxRelay:
     """Relays the outbox from a daemon thread; :meth:`wake` after commits."""
 
-    def __init__(self, sender, poll_interval=1.0, max_backoff=30.0):
+    def __init__(self, sender, poll_interval=1.0, max_backoff=30.0,
+                 batch_window=0.02):
         self._sender = sender
+        self._batch_window = batch_window
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
         self._wakeup = threading.Event()
@@ -51,12 +53,18 @@ class OutboxRelay:
     def _run(self):
         backoff = 0.0
         while True:
+            # Read before the pass: a pass that began before stop() may
+            # have missed rows committed just before it; one more runs.
+            stopping = self._stopping.is_set()
+            # Let a burst of commits gather, so one pass sends them all
+            # with one read and one write instead of two per event.
+            self._stopping.wait(self._batch_window)
             try:
                 delivered_all = self.relay_once()
             except Exception:
                 LOG.exception('Outbox relay failed; retrying.')
                 delivered_all = False
-            if self._stopping.is_set() and (delivered_all or backoff):
+            if stopping and (delivered_all or backoff):
                 return
             backoff = 0.0 if delivered_all else min(
                 max(backoff * 2, self._poll_interval), self._max_backoff)

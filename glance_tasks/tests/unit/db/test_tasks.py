@@ -7,43 +7,27 @@ MySQL/MariaDB and PostgreSQL by combining them with another ``FIXTURE``.
 
 import datetime
 
-from oslo_utils import fixture as utils_fixture
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
-import sqlalchemy as sa
 import testscenarios
 
 from glance_tasks.db.sqlalchemy import models
 from glance_tasks.db import tasks as task_db
 from glance_tasks import exception
 from glance_tasks.tests import base
+from glance_tasks.tests.unit.db import helpers
 
 load_tests = testscenarios.load_tests_apply_scenarios
 
-# Whole seconds: MySQL DATETIME keeps no fraction, and a fixed clock makes
-# every stored timestamp predictable on every backend.
-T0 = datetime.datetime(2026, 1, 1, 12, 0, 0)
+T0 = helpers.T0
 OWNER = 'project-a'
 OTHER_OWNER = 'project-b'
 TTL = 48
+_minutes = helpers.minutes
 
 
-def _minutes(n):
-    return datetime.timedelta(minutes=n)
-
-
-class TaskDbMixin:
-    """Helpers shared by the task test mixins."""
-
-    def set_clock(self, when):
-        """Fix :func:`db_api.utcnow` (and so every timestamp) at ``when``."""
-        if getattr(self, '_clock', None) is None:
-            self._clock = self.useFixture(utils_fixture.TimeFixture(when))
-        else:
-            self._clock.advance_time_delta(when - self._now())
-
-    def _now(self):
-        return timeutils.utcnow()
+class TaskDbMixin(helpers.DbHelpers):
+    """Task helpers shared by the task test mixins."""
 
     def create_task(self, **values):
         values.setdefault('id', uuidutils.generate_uuid())
@@ -63,30 +47,9 @@ class TaskDbMixin:
 
     def raw_task(self, task_id):
         """The task's row and its task_info row, read past our functions."""
-        tasks, task_info = models.Task.__table__, models.TaskInfo.__table__
-        with self.db_engine.connect() as conn:
-            task = conn.execute(sa.select(tasks).where(
-                tasks.c.id == task_id)).mappings().one_or_none()
-            info = conn.execute(sa.select(task_info).where(
-                task_info.c.task_id == task_id)).mappings().one_or_none()
-        return (dict(task) if task is not None else None,
-                dict(info) if info is not None else None)
-
-    def execute_sql(self, statement, **params):
-        with self.db_engine.begin() as conn:
-            return conn.execute(sa.text(statement), params).rowcount
-
-    def count_rows(self, table):
-        with self.db_engine.connect() as conn:
-            return conn.execute(
-                sa.text('SELECT COUNT(*) FROM %s' % table)).scalar()
-
-    def assertAbout(self, expected, actual):
-        """Equal to within a second (MySQL rounds fractions away)."""
-        self.assertIsNotNone(actual)
-        self.assertLessEqual(abs(expected - actual),
-                             datetime.timedelta(seconds=1),
-                             '%s is not about %s' % (actual, expected))
+        [task] = self.select_rows(models.Task, id=task_id) or [None]
+        [info] = self.select_rows(models.TaskInfo, task_id=task_id) or [None]
+        return task, info
 
 
 class TaskDbTests(TaskDbMixin):
@@ -338,7 +301,7 @@ class TaskDbTests(TaskDbMixin):
 
     def test_expiry_uses_real_clock_and_ttl(self):
         task = self.create_task()
-        before = self._now()
+        before = timeutils.utcnow()
         task = self.move(task.id, 'failure', ttl_hours=3, message='m')
         self.assertAbout(before + datetime.timedelta(hours=3),
                          task.expires_at)
@@ -513,19 +476,6 @@ TASK_SORT_KEYS = ('created_at', 'updated_at', 'id', 'type', 'status',
                   'expires_at')
 
 
-def expected_order(items, sort_key, sort_dir):
-    """The order the API promises: NULL below every value, id breaks ties.
-
-    Written out here, not taken from the code, on plain Python values.
-    """
-    def key(item):
-        value = getattr(item, sort_key)
-        return (value is not None, value if value is not None else '',
-                item.id)
-    return [item.id for item in sorted(items, key=key,
-                                       reverse=sort_dir == 'desc')]
-
-
 class TaskSortTests(TaskDbMixin):
     """Each sort key and direction, whole and in pages of three."""
 
@@ -546,8 +496,8 @@ class TaskSortTests(TaskDbMixin):
                 self.move(task_id, status, result={}, message='m')
         self.set_clock(T0 + _minutes(40))
         self.tasks = [task_db.get(self.context, task_id) for task_id in ids]
-        self.expected = expected_order(self.tasks, self.sort_key,
-                                       self.sort_dir)
+        self.expected = helpers.expected_order(
+            self.tasks, self.sort_key, self.sort_dir)
 
     def test_whole_list(self):
         listed = task_db.list_tasks(self.context, sort_key=self.sort_key,

@@ -1,0 +1,56 @@
+"""Who sent a request: keystonemiddleware, or trusted headers (noauth).
+
+Both strategies end in :class:`ContextMiddleware`, which builds the
+:class:`~glance_tasks.context.RequestContext` from the identity headers
+(``X-Project-Id`` or Glance's ``X-Tenant-Id``, ``X-User-Id``, ``X-Roles``)
+that auth_token sets after validating a token, or that the caller sent
+itself under ``noauth``.
+"""
+
+from keystonemiddleware import auth_token
+from oslo_log import log as logging
+import webob.dec
+
+from glance_tasks.api import util
+from glance_tasks import context as gt_context
+
+LOG = logging.getLogger(__name__)
+
+# noauth without any identity header: the local operator, as Glance's
+# unauthenticated context is an admin. With a project but no roles: a
+# plain project member.
+NOAUTH_ANONYMOUS_ROLES = ('admin', 'member', 'reader')
+NOAUTH_PROJECT_ROLES = ('member', 'reader')
+
+
+class ContextMiddleware:
+    """Put a RequestContext from the identity headers on the environ."""
+
+    def __init__(self, application, noauth=False):
+        self.application = application
+        self.noauth = noauth
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        context = gt_context.RequestContext.from_environ(req.environ)
+        if self.noauth and not context.roles:
+            context.roles = list(NOAUTH_PROJECT_ROLES if context.project_id
+                                 else NOAUTH_ANONYMOUS_ROLES)
+        req.environ[util.CONTEXT_KEY] = context
+        return req.get_response(self.application)
+
+
+def wrap(application, conf):
+    """Wrap ``application`` with the ``[api] auth_strategy`` chosen."""
+    if conf.api.auth_strategy == 'keystone':
+        # auth_token validates the token and replaces the identity headers
+        # with the token's, so callers cannot forge them.
+        application = ContextMiddleware(application)
+        return auth_token.AuthProtocol(application,
+                                       {'oslo_config_config': conf})
+    if conf.bind_host not in ('127.0.0.1', '::1', 'localhost'):
+        LOG.warning('[api] auth_strategy is noauth: anyone who can reach '
+                    '%s may act as any project. Use keystone unless this '
+                    'address is private to one trusted user.',
+                    conf.bind_host)
+    return ContextMiddleware(application, noauth=True)

@@ -1,0 +1,160 @@
+"""The one place exceptions become HTTP error responses.
+
+Error bodies follow the OpenStack API-SIG errors format::
+
+    {"errors": [{"request_id": ..., "code": "image.task_not_found",
+                 "status": 404, "title": "Not Found", "detail": ...,
+                 "links": [{"rel": "help", "href": ...}]}],
+     "message": ...}
+
+The top-level ``message`` repeats the detail for openstacksdk and the
+OpenStack client, which look for a ``message`` member and would otherwise
+show only the status line. python-glanceclient calls ``.get('message')``
+on every top-level value and so breaks on the ``errors`` list: clients
+named in ``[api] legacy_error_user_agents`` get the older
+``{"error": {"code", "title", "message"}}`` shape, which it reads.
+
+Details never include a task's input (it may hold credentials), and 4xx
+responses are logged without their detail for the same reason.
+"""
+
+import http.client
+import re
+
+from oslo_log import log as logging
+import webob
+import webob.exc
+
+from glance_tasks.api import util
+
+LOG = logging.getLogger(__name__)
+
+SERVICE_TYPE = 'image'
+REQUEST_ID_KEY = 'openstack.request_id'
+# Set on the environ once a response body is in our format, so the outer
+# wrapper leaves it alone.
+FORMATTED_KEY = 'glance_tasks.error_formatted'
+
+
+def _snake(name):
+    return re.sub(r'(?<!^)(?=[A-Z])', '_', name).lower()
+
+
+def _title(status):
+    return http.client.responses.get(status, 'Error')
+
+
+def error_code(name):
+    """An API-SIG code: ``image.<snake_case_name>``."""
+    return '%s.%s' % (SERVICE_TYPE, _snake(re.sub(r'\W', '', name)))
+
+
+def _wants_legacy(environ, conf):
+    agent = environ.get('HTTP_USER_AGENT', '')
+    return any(agent.startswith(prefix)
+               for prefix in conf.api.legacy_error_user_agents if prefix)
+
+
+def error_body(environ, conf, status, code, detail):
+    title = _title(status)
+    if _wants_legacy(environ, conf):
+        return {'error': {'code': status, 'title': title, 'message': detail}}
+    error = {'code': code, 'status': status, 'title': title,
+             'detail': detail,
+             'links': [{'rel': 'help', 'href': conf.api.error_help_url}]}
+    request_id = environ.get(REQUEST_ID_KEY)
+    if request_id:
+        error['request_id'] = request_id
+    return {'errors': [error], 'message': detail}
+
+
+def error_response(environ, conf, status, code, detail, headers=None):
+    """A JSON error response in the format the client can read."""
+    environ[FORMATTED_KEY] = True
+    return util.json_response(error_body(environ, conf, status, code, detail),
+                              status=status, headers=headers)
+
+
+def _log(req, status, code):
+    # No detail: it may quote part of a task's input.
+    LOG.debug('%(method)s %(path)s answered %(status)d (%(code)s)',
+              {'method': req.method, 'path': req.path, 'status': status,
+               'code': code})
+
+
+def from_domain(req, exc, conf):
+    """Answer a :class:`GlanceTasksException` with its ``code``."""
+    status = exc.code if 400 <= exc.code < 600 else 500
+    if status >= 500:
+        LOG.error('%(method)s %(path)s failed: %(error)s',
+                  {'method': req.method, 'path': req.path, 'error': exc})
+    code = error_code(type(exc).__name__)
+    _log(req, status, code)
+    return error_response(req.environ, conf, status, code, exc.message)
+
+
+def from_http(req, exc, conf):
+    """Answer a webob HTTP error (405, 413, 415, ...) in our format."""
+    if exc.code < 400:
+        return exc
+    code = error_code(exc.title)
+    detail = exc.explanation or exc.title
+    headers = [(name, value) for name, value in exc.headers.items()
+               if name.lower() in ('allow', 'www-authenticate')]
+    _log(req, exc.code, code)
+    return error_response(req.environ, conf, exc.code, code, detail,
+                          headers=headers)
+
+
+class FaultWrapper:
+    """Outermost guard: JSON errors from every layer, never a traceback.
+
+    It reformats error responses of the middleware below the router
+    (keystonemiddleware's 401, oslo.middleware's 413) and turns any
+    exception that escaped into a generic 500, logging the traceback.
+    """
+
+    def __init__(self, application, conf):
+        self.application = application
+        self.conf = conf
+
+    def __call__(self, environ, start_response):
+        req = webob.Request(environ)
+        try:
+            response = req.get_response(self.application)
+        except Exception:
+            LOG.exception('Unexpected error serving %(method)s %(path)s',
+                          {'method': req.method, 'path': req.path})
+            response = self._internal_error(environ)
+        if response.status_code >= 400 and not environ.get(FORMATTED_KEY):
+            response = self._reformat(environ, response)
+        return response(environ, start_response)
+
+    def _internal_error(self, environ):
+        detail = ('The server failed to handle the request. The error was '
+                  'logged with request id %s.' %
+                  environ.get(REQUEST_ID_KEY, '(none)'))
+        return error_response(environ, self.conf, 500,
+                              error_code('InternalError'), detail)
+
+    def _reformat(self, environ, response):
+        status = response.status_code
+        headers = [(name, value) for name, value in response.headers.items()
+                   if name.lower() in ('allow', 'www-authenticate')]
+        return error_response(environ, self.conf, status,
+                              error_code(_title(status)),
+                              self._detail(status, response), headers)
+
+    def _detail(self, status, response):
+        if status == 413:
+            return ('Request body is larger than the limit of %d bytes '
+                    '([api] max_request_body_size).' %
+                    self.conf.api.max_request_body_size)
+        if response.content_type == util.JSON_TYPE:
+            try:
+                message = response.json_body.get('error', {}).get('message')
+            except (ValueError, AttributeError):
+                message = None
+            if message:
+                return str(message)
+        return _title(status) + '.'

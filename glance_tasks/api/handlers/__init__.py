@@ -1,0 +1,1 @@
+"""Handlers, one module per noun; each is a function of the request."""

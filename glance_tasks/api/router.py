@@ -1,0 +1,97 @@
+"""Routes as data: ``{path: {method: handler}}`` turned into a Mapper.
+
+Path variables carry no regex, so a malformed id reaches its handler and
+gets a 404 that names it, instead of an anonymous routing miss. Each path
+also gets a catch-all answering 405 with an ``Allow`` header.
+"""
+
+import routes
+import webob.dec
+import webob.exc
+
+from glance_tasks.api import errors
+from glance_tasks.api.handlers import images
+from glance_tasks.api.handlers import root
+from glance_tasks.api.handlers import schemas
+from glance_tasks.api.handlers import tasks
+from glance_tasks.api import util
+from glance_tasks import exception
+
+ROUTES = {
+    '/': {'GET': root.home},
+    '/versions': {'GET': root.versions},
+    '/v2/tasks': {
+        'GET': tasks.list_tasks,
+        'POST': tasks.create_task,
+    },
+    '/v2/tasks/{task_id}': {
+        'GET': tasks.show_task,
+        'DELETE': tasks.delete_task,
+    },
+    '/v2/images': {'GET': images.list_images},
+    '/v2/images/{image_id}': {
+        'GET': images.show_image,
+        'DELETE': images.delete_image,
+    },
+    '/v2/images/{image_id}/actions/deactivate': {'POST': images.deactivate},
+    '/v2/images/{image_id}/actions/reactivate': {'POST': images.reactivate},
+    '/v2/images/{image_id}/tasks': {'GET': images.list_image_tasks},
+    '/v2/schemas/task': {'GET': schemas.task},
+    '/v2/schemas/tasks': {'GET': schemas.tasks},
+    '/v2/schemas/image': {'GET': schemas.image},
+    '/v2/schemas/images': {'GET': schemas.images},
+    '/v2/openapi.json': {'GET': schemas.openapi_document},
+}
+
+
+def handle_405(req):
+    """A known path, a method it does not offer."""
+    raise webob.exc.HTTPMethodNotAllowed(
+        explanation='Method %s is not allowed on %s; allowed: %s.' %
+        (req.method, req.path, req.urlvars['_methods']),
+        headers={'Allow': req.urlvars['_methods']})
+
+
+def make_map(declarations):
+    """A routes.Mapper of ``declarations`` with a 405 catch-all per path."""
+    mapper = routes.Mapper()
+    for path, methods in declarations.items():
+        for method, handler in methods.items():
+            mapper.connect(path, action=handler,
+                           conditions={'method': [method]})
+        # HEAD is answered wherever GET is, as webob does it.
+        allowed = sorted(methods) + (['HEAD'] if 'GET' in methods else [])
+        mapper.connect(path, action=handle_405, _methods=', '.join(allowed))
+    return mapper
+
+
+class Router:
+    """Dispatch to a handler; turn what it raises into an HTTP error."""
+
+    def __init__(self, state, declarations=None):
+        self.state = state
+        self._map = make_map(declarations or ROUTES)
+
+    @webob.dec.wsgify(RequestClass=util.Request)
+    def __call__(self, req):
+        req.environ[util.STATE_KEY] = self.state
+        conf = self.state.conf
+        try:
+            return self._dispatch(req)
+        except exception.GlanceTasksException as exc:
+            return errors.from_domain(req, exc, conf)
+        except webob.exc.HTTPException as exc:
+            return errors.from_http(req, exc, conf)
+
+    def _dispatch(self, req):
+        method = req.method
+        if method == 'HEAD':
+            req.environ['REQUEST_METHOD'] = 'GET'
+        match = self._map.match(environ=req.environ)
+        req.environ['REQUEST_METHOD'] = method
+        if match is None:
+            raise webob.exc.HTTPNotFound(
+                explanation='No resource at %s.' % req.path)
+        handler = match.pop('action')
+        req.urlvars = match
+        return handler(req)

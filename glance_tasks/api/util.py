@@ -1,0 +1,96 @@
+"""Request and response helpers shared by the handlers."""
+
+from oslo_serialization import jsonutils
+import webob
+
+from glance_tasks import exception
+
+# WSGI environ keys the router fills in for handlers.
+CONTEXT_KEY = 'glance_tasks.context'
+STATE_KEY = 'glance_tasks.api_state'
+
+JSON_TYPE = 'application/json'
+# JSON nested deeper than this is refused: nothing we accept needs it, and
+# very deep documents exhaust Python's recursion limit when handled.
+MAX_JSON_DEPTH = 32
+
+
+class Request(webob.Request):
+    """A webob request that knows its context and the API's state."""
+
+    @property
+    def context(self):
+        return self.environ[CONTEXT_KEY]
+
+    @property
+    def state(self):
+        """The :class:`glance_tasks.api.app.APIState` serving it."""
+        return self.environ[STATE_KEY]
+
+
+def json_response(body, status=200, headers=None):
+    response = webob.Response(status=status, content_type=JSON_TYPE,
+                              charset='utf-8', headers=headers)
+    response.text = jsonutils.dumps(body, ensure_ascii=False)
+    return response
+
+
+def no_content():
+    return webob.Response(status=204, content_type=None)
+
+
+def _refuse_constant(name):
+    raise ValueError('%s is not valid JSON' % name)
+
+
+def _depth(document):
+    """Nesting depth of ``document``, computed without recursion."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(value, dict):
+            stack.extend((item, level + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, level + 1) for item in value)
+    return deepest
+
+
+def _check_content_type(req):
+    if req.content_type != JSON_TYPE:
+        raise webob.exc.HTTPUnsupportedMediaType(
+            explanation="Content-Type '%s' is not supported; send the body "
+                        "as %s." % (req.content_type or '(none)', JSON_TYPE))
+
+
+def json_body(req):
+    """The request's body as a JSON object, or a 4xx naming the problem.
+
+    ``req.body`` reads through oslo.middleware's size limiter, which raises
+    413 as soon as a chunked body passes ``[api] max_request_body_size``.
+    """
+    _check_content_type(req)
+    raw = req.body
+    if not raw:
+        raise exception.MalformedRequestBody(reason='a JSON body is '
+                                                    'required')
+    try:
+        document = jsonutils.loads(raw.decode('utf-8'),
+                                   parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise exception.MalformedRequestBody(
+            reason='not valid JSON (%s)' % _short(exc)) from None
+    if not isinstance(document, dict):
+        raise exception.MalformedRequestBody(
+            reason='expected a JSON object, got %s' %
+            type(document).__name__)
+    if _depth(document) > MAX_JSON_DEPTH:
+        raise exception.MalformedRequestBody(
+            reason='JSON nested deeper than %d levels' % MAX_JSON_DEPTH)
+    return document
+
+
+def _short(exc):
+    if isinstance(exc, RecursionError):
+        return 'nested too deeply'
+    return str(exc)[:200]

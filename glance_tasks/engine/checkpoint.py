@@ -1,0 +1,196 @@
+"""TaskFlow persistence that writes only what a resume needs.
+
+TaskFlow saves every state change of every atom and flow (pending,
+running, success, ...) as its own database transaction, each a read and a
+write. A resume needs much less: the flow's factory and the outcome of
+each finished atom, since an atom found RUNNING or PENDING after a crash
+is run again either way. This backend keeps the whole logbook of a running
+flow in memory (TaskFlow's memory backend) and writes it durably, as one
+JSON row, only at those points:
+
+* when the flow starts running (its factory and atoms are known by then;
+  a crash before that leaves no checkpoint, and the task is failed as
+  never started) and when the flow reaches a final state;
+* when an atom reaches an outcome (success, failure, reverted, ...),
+  before the engine schedules the next atom.
+
+A process that does not hold a logbook in memory (a restarted process, or
+another engine) reads it from that row. The guarantee is unchanged: atoms
+already done are not re-run; the running atom is.
+"""
+
+import threading
+
+from oslo_serialization import jsonutils
+from oslo_utils import timeutils
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from taskflow import exceptions as tf_exc
+from taskflow.persistence.backends import impl_memory
+from taskflow.persistence import models
+from taskflow import states
+
+DURABLE_ATOM_STATES = frozenset({
+    states.SUCCESS, states.FAILURE, states.REVERTED,
+    states.REVERT_FAILURE, states.IGNORE})
+# Flow states written as they happen; the others live in memory only.
+DURABLE_FLOW_STATES = frozenset({
+    states.RUNNING, states.SUCCESS, states.FAILURE, states.REVERTED,
+    states.SUSPENDED})
+
+_metadata = sa.MetaData()
+checkpoints = sa.Table(
+    'glance_tasks_flow_checkpoints', _metadata,
+    sa.Column('book_uuid', sa.String(36), primary_key=True),
+    sa.Column('data', sa.Text().with_variant(mysql.LONGTEXT(), 'mysql'),
+              nullable=False),
+    sa.Column('updated_at', sa.DateTime, nullable=False),
+    mysql_engine='InnoDB')
+
+
+def _serialize_book(book):
+    return {
+        'book': book.to_dict(marshal_time=True),
+        'flows': [{
+            'flow': flow.to_dict(),
+            'atoms': [{'type': models.atom_detail_type(atom),
+                       'atom': atom.to_dict()} for atom in flow],
+        } for flow in book],
+    }
+
+
+def _deserialize_book(data):
+    book = models.LogBook.from_dict(data['book'], unmarshal_time=True)
+    for flow_data in data['flows']:
+        flow = models.FlowDetail.from_dict(flow_data['flow'])
+        for atom_data in flow_data['atoms']:
+            atom_class = models.atom_detail_class(atom_data['type'])
+            flow.add(atom_class.from_dict(atom_data['atom']))
+        book.add(flow)
+    return book
+
+
+class CheckpointBackend(impl_memory.MemoryBackend):
+    """Memory for running flows, a database row per logbook for resumes."""
+
+    def __init__(self, engine):
+        super().__init__({})
+        self.engine = engine
+        self.book_of = {}  # flow or atom uuid -> logbook uuid
+        # atom or flow uuid -> state last written, so metadata-only
+        # updates (progress, intention) write nothing.
+        self.saved_state = {}
+        self.index_lock = threading.Lock()
+        self._connection = None
+        self._connection_lock = threading.Lock()
+
+    def get_connection(self):
+        # One connection serves all: it holds no per-caller state.
+        with self._connection_lock:
+            if self._connection is None:
+                self._connection = CheckpointConnection(self)
+            return self._connection
+
+    def close(self):
+        """The engine belongs to the caller, who disposes of it."""
+
+
+class CheckpointConnection(impl_memory.Connection):
+    """TaskFlow's memory connection, checkpointed to the database."""
+
+    def upgrade(self):
+        super().upgrade()
+        _metadata.create_all(self.backend.engine)
+
+    def save_logbook(self, book):
+        saved = super().save_logbook(book)
+        self._index(book.uuid, book)
+        return saved
+
+    def update_flow_details(self, flow_detail, ignore_missing=False):
+        saved = super().update_flow_details(flow_detail, ignore_missing)
+        book_uuid = self._index_flow(flow_detail)
+        if (flow_detail.state in DURABLE_FLOW_STATES and
+                self.backend.saved_state.get(flow_detail.uuid)
+                != flow_detail.state):
+            self._checkpoint(book_uuid)
+            self.backend.saved_state[flow_detail.uuid] = flow_detail.state
+        return saved
+
+    def update_atom_details(self, atom_detail, ignore_missing=False):
+        saved = super().update_atom_details(atom_detail, ignore_missing)
+        state = atom_detail.state
+        if (state in DURABLE_ATOM_STATES and
+                self.backend.saved_state.get(atom_detail.uuid) != state):
+            self._checkpoint(self.backend.book_of.get(atom_detail.uuid))
+            self.backend.saved_state[atom_detail.uuid] = state
+        return saved
+
+    def get_logbook(self, book_uuid, lazy=False):
+        try:
+            return super().get_logbook(book_uuid, lazy=lazy)
+        except tf_exc.NotFound:
+            self._load(book_uuid)
+            return super().get_logbook(book_uuid, lazy=lazy)
+
+    def destroy_logbook(self, book_uuid):
+        self.evict(book_uuid)
+        with self.backend.engine.begin() as conn:
+            deleted = conn.execute(checkpoints.delete().where(
+                checkpoints.c.book_uuid == book_uuid)).rowcount
+        if not deleted:
+            raise tf_exc.NotFound('No logbook %s' % book_uuid)
+
+    def evict(self, book_uuid):
+        """Drop a logbook from memory; its checkpoint row stays."""
+        try:
+            super().destroy_logbook(book_uuid)
+        except tf_exc.NotFound:
+            pass
+        with self.backend.index_lock:
+            for uuid in [u for u, b in self.backend.book_of.items()
+                         if b == book_uuid]:
+                del self.backend.book_of[uuid]
+                self.backend.saved_state.pop(uuid, None)
+
+    def clear_all(self):
+        super().clear_all()
+        with self.backend.engine.begin() as conn:
+            conn.execute(checkpoints.delete())
+
+    def _index(self, book_uuid, book):
+        with self.backend.index_lock:
+            for flow in book:
+                self.backend.book_of[flow.uuid] = book_uuid
+                for atom in flow:
+                    self.backend.book_of[atom.uuid] = book_uuid
+
+    def _index_flow(self, flow_detail):
+        with self.backend.index_lock:
+            book_uuid = self.backend.book_of.get(flow_detail.uuid)
+            for atom in flow_detail:
+                self.backend.book_of[atom.uuid] = book_uuid
+        return book_uuid
+
+    def _checkpoint(self, book_uuid):
+        if book_uuid is None:
+            return
+        book = super().get_logbook(book_uuid)
+        values = {'data': jsonutils.dumps(_serialize_book(book)),
+                  'updated_at': timeutils.utcnow()}
+        with self.backend.engine.begin() as conn:
+            updated = conn.execute(checkpoints.update().where(
+                checkpoints.c.book_uuid == book_uuid).values(values))
+            if not updated.rowcount:
+                conn.execute(checkpoints.insert().values(
+                    book_uuid=book_uuid, **values))
+
+    def _load(self, book_uuid):
+        with self.backend.engine.connect() as conn:
+            data = conn.execute(sa.select(checkpoints.c.data).where(
+                checkpoints.c.book_uuid == book_uuid)).scalar()
+        if data is None:
+            raise tf_exc.NotFound('No logbook %s' % book_uuid)
+        book = _deserialize_book(jsonutils.loads(data))
+        super().save_logbook(book)
+        self._index(book_uuid, book)

@@ -1,0 +1,36 @@
+"""oslo.policy defaults in code, and the enforcer built from them.
+
+``list_rules`` feeds ``oslopolicy-sample-generator`` (``tox -e
+genpolicy``); ``get_enforcer`` feeds oslo.policy's other command-line
+tools. Both are entry points in ``setup.cfg``.
+"""
+
+import itertools
+
+from oslo_config import cfg
+from oslo_policy import policy
+
+from glance_tasks.policies import base
+from glance_tasks.policies import images
+from glance_tasks.policies import tasks
+
+
+def list_rules():
+    """Every default rule, personas first."""
+    return list(itertools.chain(base.list_rules(), tasks.list_rules(),
+                                images.list_rules()))
+
+
+def make_enforcer(conf):
+    """An enforcer on ``conf`` ([oslo_policy]) with our defaults."""
+    enforcer = policy.Enforcer(conf)
+    enforcer.register_defaults(list_rules())
+    return enforcer
+
+
+def get_enforcer():
+    """The enforcer oslo.policy's command-line tools inspect."""
+    from glance_tasks import conf as gt_conf
+    conf = cfg.ConfigOpts()
+    gt_conf.load(args=[], conf=conf)
+    return make_enforcer(conf)

@@ -1,0 +1,53 @@
+"""Rules of the images API (Glance's rule names)."""
+
+from oslo_policy import policy
+
+from glance_tasks.policies import base
+
+GET_IMAGE = 'get_image'
+GET_IMAGES = 'get_images'
+DELETE_IMAGE = 'delete_image'
+DEACTIVATE = 'deactivate'
+REACTIVATE = 'reactivate'
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=GET_IMAGE,
+        check_str=base.ADMIN_OR_PROJECT_READER,
+        scope_types=['project'],
+        description='Show an image. An image this rule refuses is '
+                    'answered 404, as if it did not exist.',
+        operations=[{'path': '/v2/images/{image_id}', 'method': 'GET'}]),
+    policy.DocumentedRuleDefault(
+        name=GET_IMAGES,
+        check_str=base.ADMIN_OR_PROJECT_READER,
+        scope_types=['project'],
+        description='List images. Callers who pass ``context_is_admin`` '
+                    'see every project\'s images, others their own '
+                    'project\'s.',
+        operations=[{'path': '/v2/images', 'method': 'GET'}]),
+    policy.DocumentedRuleDefault(
+        name=DELETE_IMAGE,
+        check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Delete an image.',
+        operations=[{'path': '/v2/images/{image_id}', 'method': 'DELETE'}]),
+    policy.DocumentedRuleDefault(
+        name=DEACTIVATE,
+        check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Deactivate an image.',
+        operations=[{'path': '/v2/images/{image_id}/actions/deactivate',
+                     'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=REACTIVATE,
+        check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Reactivate an image.',
+        operations=[{'path': '/v2/images/{image_id}/actions/reactivate',
+                     'method': 'POST'}]),
+]
+
+
+def list_rules():
+    return rules

@@ -1,0 +1,124 @@
+"""A real API over a real SQLite file database, for gabbi and clients.
+
+In-memory SQLite shares one connection between threads and breaks with
+the executor's worker threads, so each fixture uses temporary files: the
+service database (migrated with our alembic scripts) and TaskFlow's
+persistence. The ``noop`` task type is enabled; notifications go to
+oslo.messaging's ``test`` driver.
+"""
+
+import os
+import shutil
+import tempfile
+
+from gabbi import fixture as gabbi_fixture
+from oslo_config import cfg
+from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import test_fixtures
+
+from glance_tasks.api import app as app_mod
+from glance_tasks import conf as gt_conf
+from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
+from glance_tasks.db import images as image_db
+from glance_tasks.db import migration
+from glance_tasks.db import sqlite
+from glance_tasks import service as service_mod
+
+# gabbi builds the app through a factory without arguments: the running
+# fixture leaves its app here.
+_current = {}
+
+# Projects the gabbi stories act as (X-Project-Id), and images seeded in
+# them so the image endpoints have something to show.
+PROJECT_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
+PROJECT_B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
+IMAGES = {
+    'ACTIVE_IMAGE': ('11111111-1111-4111-8111-111111111111', PROJECT_A,
+                     'active', {}),
+    'QUEUED_IMAGE': ('22222222-2222-4222-8222-222222222222', PROJECT_A,
+                     'queued', {}),
+    'PROTECTED_IMAGE': ('33333333-3333-4333-8333-333333333333', PROJECT_A,
+                        'active', {'protected': True}),
+    'OTHER_IMAGE': ('44444444-4444-4444-8444-444444444444', PROJECT_B,
+                    'active', {}),
+    'DOOMED_IMAGE': ('55555555-5555-4555-8555-555555555555', PROJECT_A,
+                     'active', {}),
+}
+
+
+class APIEnvironment:
+    """Config, database, task service and app; ``stop`` undoes them all."""
+
+    def __init__(self, overrides=None):
+        self.tempdir = tempfile.mkdtemp(prefix='glance-tasks-api-')
+        self.conf = cfg.ConfigOpts()
+        gt_conf.load(args=[], conf=self.conf)
+        self._override(overrides or {})
+        self._facade_fixture = self._database()
+        self._facade_fixture.setUp()
+        self.service = service_mod.TaskService(self.conf)
+        self.service.start()
+        self.app = app_mod.make_app(self.conf, self.service)
+
+    def _override(self, overrides):
+        settings = {
+            ('state_path', None): self.tempdir,
+            ('enabled_task_types', 'task'): ['noop'],
+            ('purge_interval', 'task'): 0,
+            ('persistence_connection', 'task_executor'):
+                'sqlite:///%s' % os.path.join(self.tempdir, 'flows.sqlite'),
+            ('driver', 'oslo_messaging_notifications'): ['test'],
+            ('max_request_body_size', 'api'): 65536,
+        }
+        settings.update(overrides)
+        for (name, group), value in settings.items():
+            self.conf.set_override(name, value, group=group)
+
+    def _database(self):
+        url = 'sqlite:///%s' % os.path.join(self.tempdir, 'glance.sqlite')
+        self.conf.set_override('connection', url, group='database')
+        facade = enginefacade.transaction_context()
+        facade.configure(connection=url, sqlite_fk=True)
+        engine = sqlite.tune(facade.writer.get_engine())
+        migration.db_sync(engine)
+        return test_fixtures.ReplaceEngineFacadeFixture(
+            db_api.context_manager, facade)
+
+    def seed_images(self):
+        """Create :data:`IMAGES`; return ``{NAME: id}``."""
+        context = gt_context.get_admin_context()
+        for image_id, owner, status, extra in IMAGES.values():
+            image_db.create(context, dict(
+                id=image_id, owner=owner, name='image-%s' % image_id[:4],
+                disk_format='raw', container_format='bare', **extra),
+                properties={'hw_arch': 'x86_64'})
+            if status != 'queued':
+                image_db.update_status(context, image_id, 'queued', status)
+        return {name: spec[0] for name, spec in IMAGES.items()}
+
+    def stop(self):
+        self.service.stop()
+        self._facade_fixture.cleanUp()
+        shutil.rmtree(self.tempdir, ignore_errors=True)
+
+
+class APIFixture(gabbi_fixture.GabbiFixture):
+    """One API environment for one gabbi YAML file."""
+
+    def start_fixture(self):
+        self.env = APIEnvironment()
+        for name, image_id in self.env.seed_images().items():
+            os.environ[name] = image_id
+        os.environ['PROJECT_A'] = PROJECT_A
+        os.environ['PROJECT_B'] = PROJECT_B
+        _current['app'] = self.env.app
+
+    def stop_fixture(self):
+        _current.pop('app', None)
+        self.env.stop()
+
+
+def setup_app():
+    """gabbi's intercept factory: the app of the running fixture."""
+    return _current['app']

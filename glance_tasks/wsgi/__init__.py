@@ -1,0 +1,1 @@
+"""WSGI entry points for WSGI servers (uWSGI, mod_wsgi, gunicorn)."""

@@ -1,0 +1,69 @@
+"""``glance_tasks.wsgi.api:application`` for a WSGI server.
+
+Configuration is read from ``GLANCE_TASKS_CONFIG_FILES`` (a
+comma-separated list) when set, else from oslo.config's standard places
+for the project ``glance-tasks`` (``/etc/glance-tasks/glance-tasks.conf``
+and friends). The application is built on the first request -- after a
+pre-forking server has forked, so no thread or database connection is
+shared between workers -- and starts a
+:class:`~glance_tasks.service.TaskService`, whose local executor runs task
+flows in that process.
+"""
+
+import atexit
+import os
+import threading
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from glance_tasks.api import app as app_mod
+from glance_tasks import conf as gt_conf
+from glance_tasks.db import api as db_api
+from glance_tasks import service as service_mod
+
+CONFIG_FILES_ENV = 'GLANCE_TASKS_CONFIG_FILES'
+
+_lock = threading.Lock()
+_application = None
+
+
+def _config_files():
+    files = os.environ.get(CONFIG_FILES_ENV, '')
+    return [name for name in files.split(',') if name] or None
+
+
+def load_conf(args=None):
+    """A registered ``ConfigOpts`` read from the files the env names."""
+    conf = cfg.ConfigOpts()
+    logging.register_options(conf)
+    gt_conf.load(args or [], conf=conf,
+                 default_config_files=_config_files())
+    logging.setup(conf, 'glance-tasks')
+    return conf
+
+
+def build(conf):
+    """Configure the database, start a TaskService; ``(app, service)``.
+
+    The caller stops the service when it stops serving.
+    """
+    db_api.configure(conf)
+    service = service_mod.TaskService(conf)
+    service.start()
+    return app_mod.make_app(conf, service), service
+
+
+def init_application():
+    """The process-wide application, built once."""
+    global _application
+    with _lock:
+        if _application is None:
+            _application, service = build(load_conf())
+            atexit.register(service.stop)
+    return _application
+
+
+def application(environ, start_response):
+    """The WSGI callable; builds the app on the first request."""
+    return init_application()(environ, start_response)
