@@ -27,7 +27,13 @@ CONCURRENCY=2
 setup_venv() {
     if [ ! -x "$VENV/bin/python" ]; then
         echo "run-tests: creating $VENV"
-        python3 -m venv "$VENV"
+        # Debian ships the venv module separately (python3-venv); with
+        # only Python and pip, fall back to virtualenv from PyPI.
+        if ! python3 -m venv "$VENV" 2>/dev/null; then
+            rm -rf "$VENV"
+            python3 -m pip install -q --user virtualenv
+            python3 -m virtualenv -q "$VENV"
+        fi
     fi
     # Reinstall only when the inputs changed: a no-op pip run still costs
     # many seconds of dependency resolution.
