@@ -31,7 +31,11 @@ setup_venv() {
         # only Python and pip, fall back to virtualenv from PyPI.
         if ! python3 -m venv "$VENV" 2>/dev/null; then
             rm -rf "$VENV"
-            python3 -m pip install -q --user virtualenv
+            # Debian marks its Python externally managed (PEP 668); a
+            # --user install of one tool is what that message suggests.
+            python3 -m pip install -q --user virtualenv 2>/dev/null ||
+                python3 -m pip install -q --user --break-system-packages \
+                    virtualenv
             python3 -m virtualenv -q "$VENV"
         fi
     fi

@@ -30,7 +30,10 @@ class Request(webob.Request):
 
 def json_response(body, status=200, headers=None):
     response = webob.Response(status=status, content_type=JSON_TYPE,
-                              charset='utf-8', headers=headers)
+                              charset='utf-8')
+    for name, value in (headers.items() if isinstance(headers, dict)
+                        else headers or ()):
+        response.headers[name] = value
     response.text = jsonutils.dumps(body, ensure_ascii=False)
     return response
 

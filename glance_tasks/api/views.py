@@ -27,7 +27,9 @@ def task_stub(task):
         'status': task.status,
         'owner': task.owner,
         'created_at': isotime(task.created_at),
-        'updated_at': isotime(task.updated_at),
+        # Glance sets updated_at when it creates a task; the schema (and
+        # so glanceclient) wants a string.
+        'updated_at': isotime(task.updated_at or task.created_at),
         'self': task_location(task.id),
         'schema': TASK_SCHEMA,
     }
@@ -76,7 +78,7 @@ def image(image, properties):
     view.update({
         'id': image.id,
         'created_at': isotime(image.created_at),
-        'updated_at': isotime(image.updated_at),
+        'updated_at': isotime(image.updated_at or image.created_at),
         'tags': [],
         'self': '/v2/images/%s' % image.id,
         'file': '/v2/images/%s/file' % image.id,

@@ -18,6 +18,7 @@ import time
 
 from testtools import content
 
+from glance_tasks.engine import checkpoint
 from glance_tasks.tests import base
 from glance_tasks.tests.functional.engine import crash_types
 
@@ -178,8 +179,10 @@ class CrashTest(base.TestCase):
                           ('task.success', True)],
                          self.notifications(task_id))
         # The finished task's flow progress is not kept.
+        table = checkpoint.checkpoints
         self.assertEqual([], self.query(
-            'taskflow.sqlite', 'SELECT uuid FROM logbooks WHERE uuid = ?',
+            'taskflow.sqlite', 'SELECT %s FROM %s WHERE %s = ?' % (
+                table.c.book_uuid.name, table.name, table.c.book_uuid.name),
             task_id))
 
     def test_exit_inside_an_atom_then_resume(self):
