@@ -5,7 +5,6 @@ commits each status change with its notification, the outbox relay, and
 the executor that runs flows. The API and the command-line tools use it.
 """
 
-import datetime
 import threading
 
 from oslo_log import log as logging
@@ -15,6 +14,7 @@ from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.db import tasks as task_db
+from glance_tasks.engine import jobboard
 from glance_tasks.engine import lifecycle as lifecycle_mod
 from glance_tasks.engine import local
 from glance_tasks.engine import persistence
@@ -24,8 +24,16 @@ from glance_tasks.task_types import registry as registry_mod
 
 LOG = logging.getLogger(__name__)
 
-# Delivered notifications are kept this long for debugging, then purged.
-SENT_NOTIFICATION_RETENTION = datetime.timedelta(days=1)
+
+def make_executor(conf, registry, lifecycle, backend):
+    """The executor of ``[task_executor] backend``.
+
+    ``local`` runs flows in this process; ``jobboard`` posts them as
+    TaskFlow jobs for glance-tasks-engine processes to run.
+    """
+    if conf.task_executor.backend == 'jobboard':
+        return jobboard.JobboardExecutor(conf, registry, backend)
+    return local.LocalExecutor(conf, registry, lifecycle, backend)
 
 
 class TaskService:
@@ -39,8 +47,8 @@ class TaskService:
         self.lifecycle = lifecycle_mod.Lifecycle(conf,
                                                  on_commit=self.relay.wake)
         self.backend = persistence.create_backend(conf)
-        self.executor = local.LocalExecutor(conf, self.registry,
-                                            self.lifecycle, self.backend)
+        self.executor = make_executor(conf, self.registry, self.lifecycle,
+                                      self.backend)
         self._stopping = threading.Event()
         self._purger = None
 
@@ -86,7 +94,7 @@ class TaskService:
         now = now or db_api.utcnow()
         tasks = task_db.purge(context, now=now)
         sent = outbox_db.purge_sent(context,
-                                    now - SENT_NOTIFICATION_RETENTION)
+                                    now - outbox_db.SENT_RETENTION)
         return tasks, sent
 
     def _purge_loop(self):

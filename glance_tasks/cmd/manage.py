@@ -12,6 +12,7 @@ from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import migration
+from glance_tasks.db import outbox as outbox_db
 from glance_tasks.db import tasks as task_db
 
 
@@ -31,8 +32,9 @@ def _tasks_purge(conf):
     removed_tasks = task_db.purge(context, now=now,
                                   deleted_before=deleted_before)
     removed_images = image_db.purge(context, deleted_before)
-    print('Purged %d task(s) and %d deleted image(s).'
-          % (removed_tasks, removed_images))
+    sent = outbox_db.purge_sent(context, now - outbox_db.SENT_RETENTION)
+    print('Purged %d task(s), %d deleted image(s) and %d delivered '
+          'notification(s).' % (removed_tasks, removed_images, sent))
 
 
 def _add_subcommands(subparsers):

@@ -52,10 +52,9 @@ def get_engine():
 
 
 def utcnow():
-    """Naive UTC now in whole seconds, the way Glance stores timestamps.
+    """Naive UTC now, the way Glance stores its timestamps.
 
-    MySQL's DATETIME keeps no fraction of a second: without this an object
-    returned by a write would differ from the same row read back, and rows
-    would sort differently on MySQL than on SQLite and PostgreSQL.
+    Microseconds are kept: every backend stores them (MySQL through
+    DATETIME(6), see ``sqlalchemy/types.py``).
     """
-    return timeutils.utcnow().replace(microsecond=0)
+    return timeutils.utcnow()

@@ -1,9 +1,14 @@
 """Database functions of the notification outbox."""
 
+import datetime
+
 import sqlalchemy as sa
 
 from glance_tasks.db import api as db_api
 from glance_tasks.db.sqlalchemy import models
+
+# Delivered notifications are kept this long for debugging, then purged.
+SENT_RETENTION = datetime.timedelta(days=1)
 
 
 @db_api.context_manager.writer

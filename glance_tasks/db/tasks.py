@@ -50,6 +50,11 @@ def create(context, values):
     """Insert a ``pending`` task with its input; return it."""
     values = dict(values)
     info = models.TaskInfo(input=values.pop('input', None))
+    now = db_api.utcnow()
+    # Glance's task schema has no null updated_at: a new task's equals
+    # its created_at.
+    values.setdefault('created_at', now)
+    values.setdefault('updated_at', values['created_at'])
     row = models.Task(status=task_domain.PENDING, **values)
     row.info = info
     context.session.add(row)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from glance_tasks.db import api as db_api
+from glance_tasks.db.sqlalchemy import types as gt_types
 
 
 class JSONEncodedDict(sa.types.TypeDecorator):
@@ -32,11 +33,11 @@ class Base(models.ModelBase, orm.DeclarativeBase):
 class Timestamps:
     """Creation, update and soft-delete columns shared by every table."""
 
-    created_at = sa.Column(sa.DateTime, nullable=False,
+    created_at = sa.Column(gt_types.timestamp(), nullable=False,
                            default=db_api.utcnow)
-    updated_at = sa.Column(sa.DateTime, nullable=True,
+    updated_at = sa.Column(gt_types.timestamp(), nullable=True,
                            onupdate=db_api.utcnow)
-    deleted_at = sa.Column(sa.DateTime, nullable=True)
+    deleted_at = sa.Column(gt_types.timestamp(), nullable=True)
     deleted = sa.Column(sa.Boolean, nullable=False, default=False,
                         server_default=sa.false())
 
@@ -56,7 +57,7 @@ class Task(Timestamps, Base):
     type = sa.Column(sa.String(30), nullable=False)
     status = sa.Column(sa.String(30), nullable=False)
     owner = sa.Column(sa.String(255), nullable=True)
-    expires_at = sa.Column(sa.DateTime, nullable=True)
+    expires_at = sa.Column(gt_types.timestamp(), nullable=True)
     image_id = sa.Column(sa.String(36), nullable=True)
     user_id = sa.Column(sa.String(64), nullable=True)
     request_id = sa.Column(sa.String(64), nullable=True)
@@ -162,8 +163,8 @@ class OutboxNotification(Base):
     publisher_id = sa.Column(sa.String(255), nullable=False)
     payload = sa.Column(JSONEncodedDict, nullable=False)
     context = sa.Column(JSONEncodedDict, nullable=True)
-    created_at = sa.Column(sa.DateTime, nullable=False,
+    created_at = sa.Column(gt_types.timestamp(), nullable=False,
                            default=db_api.utcnow)
-    sent_at = sa.Column(sa.DateTime, nullable=True)
+    sent_at = sa.Column(gt_types.timestamp(), nullable=True)
     attempts = sa.Column(sa.Integer, nullable=False, default=0,
                          server_default='0')

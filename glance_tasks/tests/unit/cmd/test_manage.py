@@ -128,7 +128,8 @@ class TestManage(base.TestCase):
         purged = self.manage(conf_path, 'tasks', 'purge',
                              '--age-in-days', '30')
 
-        self.assertIn('Purged 2 task(s) and 1 deleted image(s).',
+        self.assertIn('Purged 2 task(s), 1 deleted image(s) and 0 '
+                      'delivered notification(s).',
                       purged.stdout.splitlines())
         self.assertEqual((2, 1), (self.count(engine, 'tasks'),
                                   self.count(engine, 'images')))

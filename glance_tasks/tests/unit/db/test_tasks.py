@@ -382,6 +382,45 @@ class TaskDbTests(TaskDbMixin):
                           ttl_hours=TTL)
         self.assertEqual(before, self.raw_task(task.id))
 
+    # -- advance: the same swap, without a read-back ------------------------
+
+    def test_advance_returns_what_is_stored(self):
+        # Real clock: the returned copy must match the row on every backend.
+        task = task_db.get(self.context, self.create_task().id)
+        processing = task_db.advance(self.context, task, 'processing',
+                                     ttl_hours=TTL)
+        self.assertEqual('processing', processing.status)
+        self.assertEqual(task_db.get(self.context, task.id), processing)
+        done = task_db.advance(self.context, processing, 'success',
+                               ttl_hours=TTL, result={'image_id': 'i'})
+        self.assertEqual({'image_id': 'i'}, done.result)
+        self.assertAbout(done.updated_at + datetime.timedelta(hours=TTL),
+                         done.expires_at)
+        self.assertEqual(task_db.get(self.context, task.id), done)
+
+    def test_advance_stale_copy_conflicts_and_writes_nothing(self):
+        stale = task_db.get(self.context, self.create_task().id)
+        self.move(stale.id, 'processing')
+        before = self.raw_task(stale.id)
+        self.assertRaises(exception.TaskStatusConflict, task_db.advance,
+                          self.context, stale, 'failure', ttl_hours=TTL,
+                          message='too late')
+        self.assertEqual(before, self.raw_task(stale.id))
+
+    def test_advance_refused_move_writes_nothing(self):
+        task = task_db.get(self.context, self.create_task().id)
+        before = self.raw_task(task.id)
+        self.assertRaises(exception.InvalidTaskStatusTransition,
+                          task_db.advance, self.context, task, 'success',
+                          ttl_hours=TTL, result={'a': 1})
+        self.assertEqual(before, self.raw_task(task.id))
+
+    def test_advance_deleted_task(self):
+        task = task_db.get(self.context, self.create_task().id)
+        task_db.delete(self.context, task.id)
+        self.assertRaises(exception.TaskNotFound, task_db.advance,
+                          self.context, task, 'processing', ttl_hours=TTL)
+
     # -- set_image, delete, purge -----------------------------------------
 
     def test_set_image(self):

@@ -8,6 +8,8 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
+from glance_tasks.db.sqlalchemy import types as gt_types
+
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -16,9 +18,9 @@ depends_on = None
 
 def _timestamps():
     return [
-        sa.Column('created_at', sa.DateTime, nullable=False),
-        sa.Column('updated_at', sa.DateTime, nullable=True),
-        sa.Column('deleted_at', sa.DateTime, nullable=True),
+        sa.Column('created_at', gt_types.timestamp(), nullable=False),
+        sa.Column('updated_at', gt_types.timestamp(), nullable=True),
+        sa.Column('deleted_at', gt_types.timestamp(), nullable=True),
         sa.Column('deleted', sa.Boolean, nullable=False,
                   server_default=sa.false()),
     ]
@@ -31,7 +33,7 @@ def _create_tasks():
         sa.Column('type', sa.String(30), nullable=False),
         sa.Column('status', sa.String(30), nullable=False),
         sa.Column('owner', sa.String(255), nullable=True),
-        sa.Column('expires_at', sa.DateTime, nullable=True),
+        sa.Column('expires_at', gt_types.timestamp(), nullable=True),
         sa.Column('image_id', sa.String(36), nullable=True),
         sa.Column('user_id', sa.String(64), nullable=True),
         sa.Column('request_id', sa.String(64), nullable=True),

@@ -8,6 +8,8 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
+from glance_tasks.db.sqlalchemy import types as gt_types
+
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
@@ -25,8 +27,8 @@ def upgrade():
         sa.Column('publisher_id', sa.String(255), nullable=False),
         sa.Column('payload', sa.Text, nullable=False),
         sa.Column('context', sa.Text, nullable=True),
-        sa.Column('created_at', sa.DateTime, nullable=False),
-        sa.Column('sent_at', sa.DateTime, nullable=True),
+        sa.Column('created_at', gt_types.timestamp(), nullable=False),
+        sa.Column('sent_at', gt_types.timestamp(), nullable=True),
         sa.Column('attempts', sa.Integer, nullable=False,
                   server_default='0'),
         mysql_engine='InnoDB', mysql_charset='utf8mb4')

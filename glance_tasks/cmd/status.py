@@ -1,0 +1,142 @@
+"""``glance-tasks-status upgrade check``: is this deployment ready to run?
+
+Checks, with oslo.upgradecheck: the database schema is at the revision
+the code needs; the jobboard answers (when tasks run on one); and, as a
+warning, a jobboard deployment keeping its data in SQLite, which engines
+on several hosts cannot share. Exit status 0 (all good), 1 (warning) or
+2 (failure), as every OpenStack ``*-status`` command.
+"""
+
+import contextlib
+import sys
+
+from oslo_config import cfg
+from oslo_upgradecheck import upgradecheck
+import sqlalchemy as sa
+
+from glance_tasks import conf as gt_conf
+from glance_tasks.conf import opts
+from glance_tasks.db import api as db_api
+from glance_tasks.db import migration
+from glance_tasks.engine import jobboard
+from glance_tasks.engine import persistence
+from glance_tasks.i18n import _
+
+Code = upgradecheck.Code
+Result = upgradecheck.Result
+
+# Seconds to wait for a jobboard server before calling it unreachable.
+BOARD_TIMEOUT = 5.0
+
+
+class UpgradeChecks(upgradecheck.UpgradeCommands):
+    """The checks of ``glance-tasks-status upgrade check``."""
+
+    def __init__(self, conf):
+        super().__init__()
+        self.conf = conf
+
+    def _check_database_schema(self):
+        head = migration.head_revision()
+        try:
+            db_api.configure(self.conf)
+            current = migration.db_version()
+        except Exception as exc:
+            return Result(Code.FAILURE, _(
+                'The database cannot be read (%(error)s). Check '
+                '[database] connection.') % {'error': _describe(exc)})
+        if current == head:
+            return Result(Code.SUCCESS, _(
+                'The database schema is at revision %s, the newest this '
+                'code knows.') % head)
+        if current is None:
+            return Result(Code.FAILURE, _(
+                'The database has no schema; run "glance-tasks-manage db '
+                'sync" (newest revision: %s).') % head)
+        if current in _known_revisions():
+            return Result(Code.FAILURE, _(
+                'The database schema is at revision %(current)s but this '
+                'code needs %(head)s; run "glance-tasks-manage db '
+                'sync".') % {'current': current, 'head': head})
+        return Result(Code.WARNING, _(
+            'The database schema is at revision %(current)s, which this '
+            'code does not know (its newest is %(head)s): was it upgraded '
+            'by a newer release?') % {'current': current, 'head': head})
+
+    def _check_jobboard(self):
+        if self.conf.task_executor.backend != 'jobboard':
+            return Result(Code.SUCCESS, _(
+                'Not used: [task_executor] backend is %s.')
+                % self.conf.task_executor.backend)
+        opts = self.conf.jobboard
+        where = '%s at %s' % (opts.backend, ', '.join(opts.hosts))
+        try:
+            count = _count_jobs(self.conf)
+        except Exception as exc:
+            return Result(Code.FAILURE, _(
+                'The %(where)s jobboard is unreachable (%(error)s); no task '
+                'can run until it answers. Check the [jobboard] '
+                'options.') % {'where': where, 'error': _describe(exc)})
+        return Result(Code.SUCCESS, _(
+            'The %(where)s jobboard answers; %(count)d job(s) on it.')
+            % {'where': where, 'count': count})
+
+    def _check_sqlite_with_jobboard(self):
+        if self.conf.task_executor.backend != 'jobboard':
+            return Result(Code.SUCCESS)
+        on_sqlite = [name for name, url in (
+            ('[database] connection', self.conf.database.connection),
+            ('the TaskFlow persistence', persistence.connection_url(
+                self.conf)))
+            if url and sa.engine.make_url(url).get_backend_name()
+            == 'sqlite']
+        if not on_sqlite:
+            return Result(Code.SUCCESS)
+        return Result(Code.WARNING, _(
+            '%s use(s) SQLite while tasks run on a jobboard: engines on '
+            'other hosts cannot share a SQLite file, so every engine must '
+            'run on this host. Use MySQL or PostgreSQL to run engines on '
+            'several hosts.') % ' and '.join(on_sqlite))
+
+    _upgrade_checks = (
+        (_('Database schema'), _check_database_schema),
+        (_('Jobboard reachable'), _check_jobboard),
+        (_('SQLite with a jobboard'), _check_sqlite_with_jobboard),
+    )
+
+
+def _known_revisions():
+    from alembic import script
+    directory = script.ScriptDirectory(migration._SCRIPT_LOCATION)
+    return {rev.revision for rev in directory.walk_revisions()}
+
+
+def _describe(exc):
+    return '%s: %s' % (type(exc).__name__, exc)
+
+
+def _count_jobs(conf):
+    conf.set_override('redis_socket_timeout', min(
+        conf.jobboard.redis_socket_timeout, BOARD_TIMEOUT), group='jobboard')
+    board = jobboard.make_board(conf, None, name='glance-tasks-status')
+    if conf.jobboard.backend != 'zookeeper':
+        board.connect()
+        with contextlib.closing(board):
+            return board.job_count
+    board.connect(timeout=BOARD_TIMEOUT)
+    with contextlib.closing(board):
+        # Its count fills in as watches fire; a listing is exact.
+        return len(list(board.iterjobs(ensure_fresh=True)))
+
+
+def main(argv=None):
+    conf = cfg.ConfigOpts()
+    gt_conf.register_opts(conf)
+    opts.set_lib_defaults(conf)
+    return upgradecheck.main(
+        conf, project='glance-tasks', upgrade_command=UpgradeChecks(conf),
+        argv=sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
