@@ -76,34 +76,18 @@ def get(context, image_id, owner=None):
     return _to_domain(_get_row(context, image_id, owner))
 
 
-def _apply_filters(query, filters):
-    for name, value in (filters or {}).items():
-        if name not in FILTERS:
-            raise exception.InvalidFilter(name=name, valid=', '.join(FILTERS))
-        if name == 'status':
-            image_domain.TABLE.validate(value)
-        query = query.filter(getattr(models.Image, name) == value)
-    return query
-
-
 @db_api.context_manager.reader
 def list_images(context, filters=None, sort_key='created_at',
                 sort_dir='desc', limit=None, marker=None):
     """List images that are not deleted."""
-    paging.check_sort(sort_key, sort_dir, SORT_KEYS)
-    limit = paging.check_limit(limit)
-    paging.check_marker(marker)
-    query = _apply_filters(context.session.query(models.Image).filter(
-        models.Image.deleted.is_(False)), filters)
-    marker_row = None
-    if marker is not None:
-        marker_row = query.filter(models.Image.id == marker).one_or_none()
-        if marker_row is None:
-            raise exception.MarkerNotFound(marker=marker)
-    query = paging.paginate(query, models.Image, sort_key=sort_key,
-                            sort_dir=sort_dir, limit=limit,
-                            marker_row=marker_row)
-    return [_to_domain(row) for row in query.all()]
+    live = context.session.query(models.Image).filter(
+        models.Image.deleted.is_(False))
+    rows = paging.list_page(
+        live, models.Image,
+        filters=filters, valid_filters=FILTERS,
+        status_table=image_domain.TABLE, sort_key=sort_key, sort_dir=sort_dir,
+        valid_sort_keys=SORT_KEYS, limit=limit, marker=marker)
+    return [_to_domain(row) for row in rows]
 
 
 @db_api.retry_on_deadlock

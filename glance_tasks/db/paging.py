@@ -79,3 +79,30 @@ def _after_marker(model, sort_key, sort_dir, marker_row):
     if nullable and sort_dir == 'desc':
         after = sa.or_(after, column.is_(None))
     return after
+
+
+def list_page(query, model, *, filters, valid_filters, status_table,
+              sort_key, sort_dir, valid_sort_keys, limit, marker):
+    """Filter, sort and page ``query`` of ``model``; every check first.
+
+    Shared by the task and image lists: the filters must be in
+    ``valid_filters`` and a status filter in ``status_table``; the marker
+    must be a row that the filtered query itself returns.
+    """
+    check_sort(sort_key, sort_dir, valid_sort_keys)
+    limit = check_limit(limit)
+    check_marker(marker)
+    for name, value in (filters or {}).items():
+        if name not in valid_filters:
+            raise exception.InvalidFilter(name=name,
+                                          valid=', '.join(valid_filters))
+        if name == 'status':
+            status_table.validate(value)
+        query = query.filter(getattr(model, name) == value)
+    marker_row = None
+    if marker is not None:
+        marker_row = query.filter(model.id == marker).one_or_none()
+        if marker_row is None:
+            raise exception.MarkerNotFound(marker=marker)
+    return paginate(query, model, sort_key=sort_key, sort_dir=sort_dir,
+                    limit=limit, marker_row=marker_row).all()

@@ -93,34 +93,17 @@ def get(context, task_id, owner=None, include_expired=False,
     return _to_domain(row, info)
 
 
-def _apply_filters(query, filters):
-    for name, value in (filters or {}).items():
-        if name not in FILTERS:
-            raise exception.InvalidFilter(name=name, valid=', '.join(FILTERS))
-        if name == 'status':
-            task_domain.TABLE.validate(value)
-        query = query.filter(getattr(models.Task, name) == value)
-    return query
-
-
 @db_api.context_manager.reader
 def list_tasks(context, filters=None, sort_key='created_at',
                sort_dir='desc', limit=None, marker=None):
     """List visible tasks without input, result or message (Glance's)."""
-    paging.check_sort(sort_key, sort_dir, SORT_KEYS)
-    limit = paging.check_limit(limit)
-    paging.check_marker(marker)
-    query = _apply_filters(_visible(context.session.query(models.Task),
-                                    db_api.utcnow()), filters)
-    marker_row = None
-    if marker is not None:
-        marker_row = query.filter(models.Task.id == marker).one_or_none()
-        if marker_row is None:
-            raise exception.MarkerNotFound(marker=marker)
-    query = paging.paginate(query, models.Task, sort_key=sort_key,
-                            sort_dir=sort_dir, limit=limit,
-                            marker_row=marker_row)
-    return [_to_domain(row) for row in query.all()]
+    visible = _visible(context.session.query(models.Task), db_api.utcnow())
+    rows = paging.list_page(
+        visible, models.Task,
+        filters=filters, valid_filters=FILTERS,
+        status_table=task_domain.TABLE, sort_key=sort_key, sort_dir=sort_dir,
+        valid_sort_keys=SORT_KEYS, limit=limit, marker=marker)
+    return [_to_domain(row) for row in rows]
 
 
 @db_api.retry_on_deadlock
