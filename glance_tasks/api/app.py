@@ -1,9 +1,9 @@
 """Build the WSGI application: router, auth, then oslo.middleware.
 
 Request order, outermost first: HTTP proxy headers, request id,
-healthcheck (answered before auth), the fault wrapper (JSON errors from
-every layer below it), the body size limit, authentication and the
-request context, then the router.
+healthcheck, the fault wrapper (JSON errors from every layer below it),
+the version document (no token needed), the body size limit,
+authentication and the request context, then the router.
 """
 
 import dataclasses
@@ -45,21 +45,19 @@ def _size_limit(application, conf):
 
 
 class Mount:
-    """Send ``path`` to ``mounted``, everything else to ``application``.
+    """Send the paths of ``mounts`` to their apps, others to ``application``.
 
     oslo.middleware's healthcheck is an application, no longer a filter
-    that picks its own path.
+    that picks its own path; the version document needs no token.
     """
 
-    def __init__(self, application, path, mounted):
+    def __init__(self, application, mounts):
         self.application = application
-        self.path = path
-        self.mounted = mounted
+        self.mounts = mounts
 
     def __call__(self, environ, start_response):
-        if environ.get('PATH_INFO') == self.path:
-            return self.mounted(environ, start_response)
-        return self.application(environ, start_response)
+        mounted = self.mounts.get(environ.get('PATH_INFO'), self.application)
+        return mounted(environ, start_response)
 
 
 def make_app(conf, service, enforcer=None):
@@ -67,8 +65,11 @@ def make_app(conf, service, enforcer=None):
     state = APIState(conf, service, enforcer or policies.make_enforcer(conf))
     application = auth.wrap(router.Router(state), conf)
     application = _size_limit(application, conf)
+    public = router.Router(state, router.PUBLIC_ROUTES)
+    application = Mount(application, dict.fromkeys(router.PUBLIC_ROUTES,
+                                                   public))
     application = errors.FaultWrapper(application, conf)
-    application = Mount(application, HEALTHCHECK_PATH,
-                        healthcheck.Healthcheck(None, conf))
+    application = Mount(application, {
+        HEALTHCHECK_PATH: healthcheck.Healthcheck(None, conf)})
     application = request_id.RequestId(application)
     return http_proxy_to_wsgi.HTTPProxyToWSGI(application, conf)

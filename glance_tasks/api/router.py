@@ -17,9 +17,14 @@ from glance_tasks.api.handlers import tasks
 from glance_tasks.api import util
 from glance_tasks import exception
 
-ROUTES = {
+# Answered without authentication, as Glance's version negotiation does:
+# clients discover the API before they hold a token.
+PUBLIC_ROUTES = {
     '/': {'GET': root.home},
     '/versions': {'GET': root.versions},
+}
+
+ROUTES = {
     '/v2/tasks': {
         'GET': tasks.list_tasks,
         'POST': tasks.create_task,
@@ -60,7 +65,8 @@ def make_map(declarations):
             mapper.connect(path, action=handler,
                            conditions={'method': [method]})
         # HEAD is answered wherever GET is, as webob does it.
-        allowed = sorted(methods) + (['HEAD'] if 'GET' in methods else [])
+        allowed = sorted(list(methods) + (['HEAD'] if 'GET' in methods
+                                          else []))
         mapper.connect(path, action=handle_405, _methods=', '.join(allowed))
     return mapper
 

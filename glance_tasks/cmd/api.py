@@ -63,6 +63,7 @@ def serve(server, stop_event):
 
 def main(argv=None):
     conf = wsgi_api.load_conf(sys.argv[1:] if argv is None else argv)
+    logging.setup(conf, 'glance-tasks')
     application, service = wsgi_api.build(conf)
     server = make_server(application, conf.bind_host, conf.bind_port)
     stop = threading.Event()

@@ -3,6 +3,8 @@
 Syncs the SQLite database under ``state_path``, starts the task service
 (local executor, notifications to the log), runs one ``noop`` task that
 succeeds and one that fails, and prints every status each goes through.
+Then it imports a real image it serves itself on loopback
+(:mod:`glance_tasks.cmd.demo_import`).
 """
 
 import os
@@ -12,6 +14,7 @@ import time
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from glance_tasks.cmd import demo_import
 from glance_tasks import conf as gt_conf
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
@@ -56,6 +59,7 @@ def main(argv=None):
     logging.register_options(conf)
     gt_conf.load(sys.argv[1:] if argv is None else argv, conf=conf)
     conf.set_default('enabled_task_types', ['noop'], group='task')
+    demo_import.prepare(conf)
     logging.setup(conf, 'glance-tasks')
     print_table(task_domain.TABLE)
     print_table(image_domain.TABLE)
@@ -72,10 +76,11 @@ def main(argv=None):
              for label, task_input in DEMO_TASKS]
     print('Created %d noop tasks; their statuses:' % len(tasks))
     finished = watch(service, context, tasks)
+    imported = demo_import.run(service, context, conf)
     service.stop()
     print('Notifications were sent to the log driver (lines of '
-          'oslo.messaging.notification.task.*) above.')
-    return 0 if finished else 1
+          'oslo.messaging.notification.task.* and image.*) above.')
+    return 0 if finished and imported else 1
 
 
 if __name__ == '__main__':

@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from glance_tasks.conf import opts
+
 api_group = cfg.OptGroup(
     'api', title='HTTP API options',
     help='Options of the Glance v2 compatible tasks and images API '
@@ -43,7 +45,7 @@ api_opts = [
                     'Task bodies are small JSON documents: raise it only '
                     'if a task type takes large inputs.'),
     cfg.StrOpt('error_help_url',
-               default='https://example.invalid/glance-tasks/user/'
+               default='https://example.invalid/glance-tasks/reference/'
                        'api.html#errors',
                help='Address given as the ``help`` link of every error '
                     'body (the OpenStack API-SIG errors format asks for '
@@ -63,8 +65,7 @@ api_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(api_group)
-    conf.register_opts(api_opts, group=api_group)
+    opts.register_group_opts(conf, api_group, api_opts)
 
 
 def list_opts():

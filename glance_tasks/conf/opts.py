@@ -54,3 +54,16 @@ def set_lib_defaults(conf=None):
     cfg.set_defaults(notification_opts, driver=['log'])
     conf.register_opts(notification_opts,
                        group='oslo_messaging_notifications')
+
+
+def register_group_opts(conf, group, opts):
+    """Register ``opts`` under a fresh copy of ``group`` on ``conf``.
+
+    oslo.config copies a registered group only shallowly, so registering
+    one module-level group on several ``ConfigOpts`` objects would share
+    its options' overrides between them (a test's override leaking into
+    the next). The module-level group still serves ``list_opts``.
+    """
+    conf.register_group(cfg.OptGroup(group.name, title=group.title,
+                                     help=group.help))
+    conf.register_opts(opts, group=group.name)

@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from glance_tasks.conf import opts
+
 task_group = cfg.OptGroup(
     'task', title='Task options',
     help='Options that govern the tasks users create.')
@@ -33,8 +35,7 @@ task_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(task_group)
-    conf.register_opts(task_opts, group=task_group)
+    opts.register_group_opts(conf, task_group, task_opts)
 
 
 def list_opts():

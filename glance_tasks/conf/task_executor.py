@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from glance_tasks.conf import opts
+
 executor_group = cfg.OptGroup(
     'task_executor', title='Task executor options',
     help='Options that choose where TaskFlow flows of tasks run.')
@@ -54,9 +56,8 @@ persistence_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(executor_group)
-    conf.register_opts(executor_opts + persistence_opts,
-                       group=executor_group)
+    opts.register_group_opts(conf, executor_group,
+                             executor_opts + persistence_opts)
 
 
 def list_opts():

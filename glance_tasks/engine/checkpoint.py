@@ -21,6 +21,7 @@ already done are not re-run; the running atom is.
 
 import threading
 
+from oslo_db import exception as db_exc
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -80,6 +81,9 @@ class CheckpointBackend(impl_memory.MemoryBackend):
         # atom or flow uuid -> state last written, so metadata-only
         # updates (progress, intention) write nothing.
         self.saved_state = {}
+        # Logbooks whose flow this process no longer owns (a conductor
+        # lost its claim): their checkpoints are not written any more.
+        self.fenced = set()
         self.index_lock = threading.Lock()
         self._connection = None
         self._connection_lock = threading.Lock()
@@ -141,12 +145,36 @@ class CheckpointConnection(impl_memory.Connection):
         if not deleted:
             raise tf_exc.NotFound('No logbook %s' % book_uuid)
 
+    def store_logbook(self, book):
+        """Write ``book`` to its checkpoint row; keep no copy in memory.
+
+        For a process that saves a flow for another process to run; the
+        row is usually new, so it is inserted first.
+        """
+        values = self._row(book)
+        try:
+            with self.backend.engine.begin() as conn:
+                conn.execute(checkpoints.insert().values(
+                    book_uuid=book.uuid, **values))
+        except (sa.exc.IntegrityError, db_exc.DBDuplicateEntry):
+            self._write(book)
+
+    def fence(self, book_uuid):
+        """Stop writing checkpoints of a logbook until it is evicted.
+
+        A conductor that lost its claim on a job calls it, so that its
+        engine, still finishing an atom, cannot overwrite the progress
+        saved by the engine that took the job over.
+        """
+        self.backend.fenced.add(book_uuid)
+
     def evict(self, book_uuid):
         """Drop a logbook from memory; its checkpoint row stays."""
         try:
             super().destroy_logbook(book_uuid)
         except tf_exc.NotFound:
             pass
+        self.backend.fenced.discard(book_uuid)
         with self.backend.index_lock:
             for uuid in [u for u, b in self.backend.book_of.items()
                          if b == book_uuid]:
@@ -173,11 +201,18 @@ class CheckpointConnection(impl_memory.Connection):
         return book_uuid
 
     def _checkpoint(self, book_uuid):
-        if book_uuid is None:
+        if book_uuid is None or book_uuid in self.backend.fenced:
             return
-        book = super().get_logbook(book_uuid)
-        values = {'data': jsonutils.dumps(_serialize_book(book)),
-                  'updated_at': timeutils.utcnow()}
+        self._write(super().get_logbook(book_uuid))
+
+    @staticmethod
+    def _row(book):
+        return {'data': jsonutils.dumps(_serialize_book(book)),
+                'updated_at': timeutils.utcnow()}
+
+    def _write(self, book):
+        book_uuid = book.uuid
+        values = self._row(book)
         with self.backend.engine.begin() as conn:
             updated = conn.execute(checkpoints.update().where(
                 checkpoints.c.book_uuid == book_uuid).values(values))

@@ -56,3 +56,13 @@ def destroy_logbook(backend, task_id):
             conn.destroy_logbook(task_id)
         except tf_exc.NotFound:  # already gone: nothing to forget
             pass
+
+
+def evict_logbook(backend, task_id):
+    """Drop a task's flow progress from this process's memory only.
+
+    Its checkpoint stays in the database for whichever process resumes
+    the task next.
+    """
+    with contextlib.closing(backend.get_connection()) as conn:
+        conn.evict(task_id)

@@ -23,6 +23,24 @@ STOPPED_MESSAGE = ('The engine running this task stopped before it '
                    'finished, and the task could not be resumed: %s')
 
 
+class RunControl:
+    """Drives one engine run and says whether its outcome may be written.
+
+    The local executor runs every flow to its end and records it. A
+    jobboard conductor uses a subclass that suspends the engine when the
+    conductor stops or loses its claim on the job, and that refuses to
+    record an outcome once the claim is gone.
+    """
+
+    def run(self, engine):
+        """Run ``engine`` until its flow ends (or is suspended)."""
+        engine.run()
+
+    def may_record(self, task):
+        """True if this process may still write ``task``'s status."""
+        return True
+
+
 class FlowRunner:
     """Runs flows with TaskFlow engines on shared persistence."""
 
@@ -43,10 +61,8 @@ class FlowRunner:
 
     def run(self, context, task):
         """Run a ``pending`` task to success or failure."""
-        try:
-            task = self._lifecycle.start(context, task)
-        except exception.TaskStatusConflict:
-            LOG.info('Task %s was taken by another worker.', task.id)
+        task = self.start(context, task)
+        if task is None:
             return
         try:
             engine = self._load_new(task)
@@ -55,26 +71,48 @@ class FlowRunner:
             self._lifecycle.fail(context, task, exception.FlowBuildFailed(
                 type=task.type, reason=outcome.describe(exc)).message)
             return
-        self._run_engine(context, task, engine)
+        self.run_engine(context, task, engine)
 
-    def resume(self, context, task):
-        """Finish a task left ``processing`` by a process that died."""
-        flow_detail = persistence.find_flow_detail(self._backend, task.id)
-        if flow_detail is None:
-            self._lifecycle.fail(context, task, STOPPED_MESSAGE %
-                                 'its progress was never saved.')
-            return
+    def start(self, context, task):
+        """Move a ``pending`` task to ``processing``; None if taken."""
         try:
-            engine = engines.load_from_detail(
-                flow_detail, store=self._store(task), backend=self._backend,
-                **self._engine_options())
+            return self._lifecycle.start(context, task)
+        except exception.TaskStatusConflict:
+            LOG.info('Task %s was taken by another worker.', task.id)
+            return None
+
+    def resume(self, context, task, flow_detail=None, control=None):
+        """Finish a ``processing`` task from its saved flow detail.
+
+        ``flow_detail`` defaults to the one saved under the task's id (a
+        task left ``processing`` by a process that died). Returns True
+        when the task ended (or another process ended it), False when the
+        run was suspended and the task stays ``processing`` for another
+        engine to resume.
+        """
+        control = control or RunControl()
+        if flow_detail is None:
+            flow_detail = persistence.find_flow_detail(self._backend,
+                                                       task.id)
+        if flow_detail is None:
+            return self._fail_if_allowed(context, task, control,
+                                         STOPPED_MESSAGE %
+                                         'its progress was never saved.')
+        try:
+            engine = self.load_saved(task, flow_detail)
         except Exception as exc:
             LOG.exception('Task %s: flow could not be reloaded.', task.id)
-            self._lifecycle.fail(context, task, STOPPED_MESSAGE %
-                                 outcome.describe(exc))
-            return
-        LOG.info('Resuming task %s from its saved progress.', task.id)
-        self._run_engine(context, task, engine)
+            return self._fail_if_allowed(context, task, control,
+                                         STOPPED_MESSAGE %
+                                         outcome.describe(exc))
+        LOG.debug('Running task %s from its saved flow.', task.id)
+        return self.run_engine(context, task, engine, control)
+
+    def load_saved(self, task, flow_detail):
+        """An engine for ``task``, rebuilt from its saved flow detail."""
+        return engines.load_from_detail(
+            flow_detail, store=self._store(task), backend=self._backend,
+            **self._engine_options())
 
     @staticmethod
     def _store(task):
@@ -91,31 +129,55 @@ class FlowRunner:
             store=self._store(task), book=persistence.new_logbook(task.id),
             backend=self._backend, **self._engine_options())
 
-    def _run_engine(self, context, task, engine):
+    def run_engine(self, context, task, engine, control=None):
+        """Run ``engine`` and record its outcome on ``task``.
+
+        Returns True when the task ended here (or was ended by another
+        process meanwhile), False when the run stopped early (suspended,
+        or ``control`` forbade recording) and the task is left
+        ``processing`` with its saved progress for another engine.
+        """
+        control = control or RunControl()
+        ended = True
         try:
-            self._finish(context, task, engine)
+            ended = self._finish(context, task, engine, control)
         except exception.TaskStatusConflict:
             LOG.warning('Task %s changed status under the engine; its '
                         'outcome is not recorded twice.', task.id)
         except Exception as exc:
             LOG.exception('Task %s: unexpected error.', task.id)
-            self._fail_unexpected(context, task, exc)
+            ended = self._fail_unexpected(context, task, exc, control)
         finally:
-            if not self._conf.task_executor.keep_logbooks:
-                persistence.destroy_logbook(self._backend, task.id)
+            self._forget(task, ended)
+        return ended
 
-    def _finish(self, context, task, engine):
+    def _forget(self, task, ended):
+        if ended and not self._conf.task_executor.keep_logbooks:
+            persistence.destroy_logbook(self._backend, task.id)
+        else:
+            persistence.evict_logbook(self._backend, task.id)
+
+    def _finish(self, context, task, engine, control):
         try:
-            engine.run()
+            control.run(engine)
         except Exception as exc:
+            if not control.may_record(task):
+                return False
             self._lifecycle.fail(context, task,
                                  self._failure_message(task, engine, exc))
-            return
+            return True
+        if engine.storage.get_flow_state() == states.SUSPENDED:
+            LOG.info('Task %s was suspended; it stays processing for '
+                     'another engine to resume.', task.id)
+            return False
+        if not control.may_record(task):
+            return False
         try:
             result = engine.storage.fetch(task_types.RESULT)
         except tf_exc.NotFound:
             result = None
         self._lifecycle.succeed(context, task, result)
+        return True
 
     @staticmethod
     def _failure_message(task, engine, exc):
@@ -124,7 +186,9 @@ class FlowRunner:
             LOG.info('Task %s failed and was reverted: %s', task.id,
                      outcome.describe(exc))
             return outcome.describe(exc)
-        if state == states.FAILURE:
+        # FAILURE also ends an engine that broke (its storage, say) with
+        # nothing reverted: only a failed revert makes it one.
+        if state == states.FAILURE and engine.storage.get_revert_failures():
             LOG.error('Task %s failed and its revert failed too.', task.id,
                       exc_info=exc)
             return outcome.describe_failed_revert(engine, exc)
@@ -132,9 +196,17 @@ class FlowRunner:
                   exc_info=exc)
         return outcome.describe_unexpected(exc)
 
-    def _fail_unexpected(self, context, task, exc):
+    def _fail_unexpected(self, context, task, exc, control):
         try:
-            self._lifecycle.fail(context, task,
-                                 outcome.describe_unexpected(exc))
+            return self._fail_if_allowed(context, task, control,
+                                         outcome.describe_unexpected(exc))
         except exception.GlanceTasksException:
             LOG.exception('Task %s could not be marked failed.', task.id)
+            return True
+
+    def _fail_if_allowed(self, context, task, control, message):
+        """Fail ``task`` unless ``control`` forbids it; True if ended."""
+        if not control.may_record(task):
+            return False
+        self._lifecycle.fail(context, task, message)
+        return True

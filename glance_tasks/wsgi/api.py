@@ -39,7 +39,6 @@ def load_conf(args=None):
     logging.register_options(conf)
     gt_conf.load(args or [], conf=conf,
                  default_config_files=_config_files())
-    logging.setup(conf, 'glance-tasks')
     return conf
 
 
@@ -59,7 +58,9 @@ def init_application():
     global _application
     with _lock:
         if _application is None:
-            _application, service = build(load_conf())
+            conf = load_conf()
+            logging.setup(conf, 'glance-tasks')
+            _application, service = build(conf)
             atexit.register(service.stop)
     return _application
 

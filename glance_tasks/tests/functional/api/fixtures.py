@@ -23,6 +23,7 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import migration
 from glance_tasks.db import sqlite
+from glance_tasks.db import tasks as task_db
 from glance_tasks import service as service_mod
 
 # gabbi builds the app through a factory without arguments: the running
@@ -50,11 +51,13 @@ IMAGES = {
 class APIEnvironment:
     """Config, database, task service and app; ``stop`` undoes them all."""
 
-    def __init__(self, overrides=None):
+    def __init__(self, overrides=None, before_app=None):
         self.tempdir = tempfile.mkdtemp(prefix='glance-tasks-api-')
         self.conf = cfg.ConfigOpts()
         gt_conf.load(args=[], conf=self.conf)
         self._override(overrides or {})
+        if before_app is not None:
+            before_app(self.conf)
         self._facade_fixture = self._database()
         self._facade_fixture.setUp()
         self.service = service_mod.TaskService(self.conf)
@@ -69,7 +72,7 @@ class APIEnvironment:
             ('persistence_connection', 'task_executor'):
                 'sqlite:///%s' % os.path.join(self.tempdir, 'flows.sqlite'),
             ('driver', 'oslo_messaging_notifications'): ['test'],
-            ('max_request_body_size', 'api'): 65536,
+            ('max_request_body_size', 'api'): 8192,
         }
         settings.update(overrides)
         for (name, group), value in settings.items():
@@ -97,8 +100,19 @@ class APIEnvironment:
                 image_db.update_status(context, image_id, 'queued', status)
         return {name: spec[0] for name, spec in IMAGES.items()}
 
+    def seed_image_task(self, image_id, owner):
+        """A noop task of ``owner`` recorded as working on ``image_id``."""
+        context = gt_context.RequestContext(project_id=owner,
+                                            user_id='seeder')
+        task = self.service.create_task(context, 'noop', {'atoms': 1})
+        task_db.set_image(context, task.id, image_id)
+        return task.id
+
     def stop(self):
         self.service.stop()
+        # Overrides live on option groups oslo.config shares between
+        # ConfigOpts objects: drop them so no later test inherits them.
+        self.conf.reset()
         self._facade_fixture.cleanUp()
         shutil.rmtree(self.tempdir, ignore_errors=True)
 
@@ -108,7 +122,8 @@ class APIFixture(gabbi_fixture.GabbiFixture):
 
     def start_fixture(self):
         self.env = APIEnvironment()
-        for name, image_id in self.env.seed_images().items():
+        self.images = self.env.seed_images()
+        for name, image_id in self.images.items():
             os.environ[name] = image_id
         os.environ['PROJECT_A'] = PROJECT_A
         os.environ['PROJECT_B'] = PROJECT_B
@@ -119,6 +134,23 @@ class APIFixture(gabbi_fixture.GabbiFixture):
         self.env.stop()
 
 
+class ImagesFixture(APIFixture):
+    """:class:`APIFixture` plus a task working on ``ACTIVE_IMAGE``."""
+
+    def start_fixture(self):
+        super().start_fixture()
+        os.environ['IMAGE_TASK'] = self.env.seed_image_task(
+            self.images['ACTIVE_IMAGE'], PROJECT_A)
+
+
+def _current_app(environ, start_response):
+    return _current['app'](environ, start_response)
+
+
 def setup_app():
-    """gabbi's intercept factory: the app of the running fixture."""
-    return _current['app']
+    """gabbi's intercept factory: the app of the running fixture.
+
+    gabbi asks for the app when it builds the tests, before any fixture
+    runs, so it gets a function that finds the current app per request.
+    """
+    return _current_app

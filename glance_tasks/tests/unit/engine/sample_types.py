@@ -110,5 +110,29 @@ class MissingModule(task_types.TaskType):
     flow_factory = 'glance_tasks.tests.no_such_module.build_flow'
 
 
+class Unstorable:
+    """A value no JSON column can hold."""
+
+    def __repr__(self):
+        return '<Unstorable>'
+
+
+class GiveUnstorable(task.Task):
+    def execute(self):
+        return {'value': Unstorable()}
+
+
+def build_unstorable(task_id, task_input):
+    return linear_flow.Flow('unstorable-%s' % task_id).add(
+        GiveUnstorable('give', provides=task_types.RESULT))
+
+
+class UnstorableResult(task_types.TaskType):
+    """A bug in a plugin: its result cannot be saved."""
+
+    name = 'unstorable_result'
+    flow_factory = MODULE + '.build_unstorable'
+
+
 ALL = (noop.Noop, Secretive, RevertFails, BrokenFactory, MissingFactory,
-       MissingModule)
+       MissingModule, UnstorableResult)

@@ -188,6 +188,13 @@ class FailureTest(gt_fixtures.ServiceTestCase):
             "No module named 'glance_tasks.tests.no_such_module'",
             done.message)
 
+    def test_unexpected_error_gives_its_class_and_message(self):
+        # Nothing failed to undo: the service could not save the result.
+        done = self.run_to_end('unstorable_result', {})
+        self.assertEqual('Unexpected error while running the task: '
+                         'ValueError: Cannot convert <Unstorable> to '
+                         'primitive', done.message)
+
     def test_a_failure_does_not_stop_the_next_task(self):
         self.run_to_end('broken_factory', {})
         task = self.service.create_task(self.context, 'noop', {'atoms': 1})
@@ -289,4 +296,6 @@ class RecoveryTest(gt_fixtures.ServiceTestCase):
         messages = self.wait_for_events(task.id, 3)
         self.assertEqual(LIFE + ['task.failure'],
                          [m['event_type'] for m in messages])
-        self.assertEqual(0, outbox_db.unsent_count(self.context))
+        gt_fixtures.wait_for(
+            lambda: outbox_db.unsent_count(self.context) == 0,
+            what='the outbox to be marked sent')

@@ -1,0 +1,73 @@
+"""``[image_import]`` options: how the ``import`` task fetches image data."""
+
+from oslo_config import cfg
+
+from glance_tasks.conf import opts
+from oslo_utils import units
+
+from glance_tasks.images import runtime
+
+image_import_group = cfg.OptGroup(
+    'image_import', title='Image import options',
+    help='Options of the ``import`` task type: where fetched image data is '
+         'staged, how large an image may be, and whether it is converted.')
+
+# Glance's [DEFAULT] image_size_cap: 1 TiB.
+DEFAULT_MAX_IMAGE_SIZE = units.Ti
+
+image_import_opts = [
+    cfg.IntOpt('max_image_size',
+               default=DEFAULT_MAX_IMAGE_SIZE, min=1,
+               help='Largest image, in bytes, an import may fetch (Glance '
+                    'calls it ``image_size_cap``). The size a source '
+                    'announces is checked before anything is fetched and '
+                    'the bytes really received are counted while '
+                    'streaming, so a source lying about its length cannot '
+                    'exceed it. Lower it to protect the staging and store '
+                    'disks; raise it only for clouds that need huge '
+                    'images.'),
+    cfg.StrOpt('work_dir',
+               default='$state_path/staging',
+               sample_default='$state_path/staging',
+               help='Directory where the data of an import is staged '
+                    'while it is inspected and, when asked, converted, '
+                    'before it goes to the image store. It needs room for '
+                    'about twice the largest image imported at the same '
+                    'time when conversion is on. Put it on the same fast '
+                    'local disk as the store; files of a finished or '
+                    'failed import are removed.'),
+    cfg.StrOpt('conversion_format',
+               choices=[('raw', 'Convert imported images to raw.'),
+                        ('qcow2', 'Convert imported images to qcow2.'),
+                        ('vmdk', 'Convert imported images to vmdk.')],
+               help='Disk format every imported image is converted to '
+                    'with ``qemu-img convert`` before it is stored (Glance '
+                    'has this as ``[taskflow_executor] '
+                    'conversion_format``). The image\'s ``disk_format`` is '
+                    'then the converted one. Unset, images are stored as '
+                    'fetched. Set it when the compute hosts need one '
+                    'format, e.g. ``raw`` for Ceph-backed clouds.'),
+    cfg.IntOpt('fetch_timeout',
+               default=60, min=1,
+               help='Seconds an import waits for the source to accept the '
+                    'connection or to send the next piece of data before '
+                    'the task fails with a message saying so. Raise it '
+                    'for slow, far-away sources.'),
+    cfg.IntOpt('max_redirects',
+               default=5, min=0,
+               help='Largest number of HTTP redirects an import follows. '
+                    'Every redirect target is checked against '
+                    '``[import_filtering_opts]`` like the original URL. 0 '
+                    'refuses redirects altogether.'),
+]
+
+
+def register_opts(conf):
+    opts.register_group_opts(conf, image_import_group, image_import_opts)
+    # The image task types' atoms find the service's configuration there
+    # until the service names it with runtime.configure().
+    runtime.remember_loaded(conf)
+
+
+def list_opts():
+    return [(image_import_group, image_import_opts)]

@@ -1,0 +1,255 @@
+"""TaskFlow conductors that run tasks' jobs and record their outcome.
+
+TaskFlow's executor conductors claim jobs and hand each to
+``_dispatch_job``. Ours replaces that dispatch: the task's status moves
+(``pending → processing`` by compare-and-swap, then ``success`` or
+``failure``) are written by :class:`~glance_tasks.engine.runner.FlowRunner`
+around the engine's run, in our code rather than in a TaskFlow notifier
+callback, which would swallow their errors. A job is consumed once its
+task has ended, abandoned (for another engine to take at once) when the
+conductor stops in the middle of it, and left alone when the claim on it
+was lost.
+"""
+
+import functools
+import threading
+import time
+
+from oslo_log import log as logging
+from taskflow.conductors.backends import impl_blocking
+from taskflow.conductors.backends import impl_nonblocking
+from taskflow import exceptions as tf_exc
+from taskflow.types import timing
+
+from glance_tasks import context as gt_context
+from glance_tasks.db import tasks as task_db
+from glance_tasks.domain import task as task_domain
+from glance_tasks.engine import claims as claims_mod
+from glance_tasks.engine import jobboard
+from glance_tasks.engine import persistence
+from glance_tasks.engine import runner as runner_mod
+from glance_tasks import exception
+
+LOG = logging.getLogger(__name__)
+
+# What a dispatch asks of the job: consume it, abandon it, or (claim
+# lost) leave it to its new owner.
+CONSUME, ABANDON, LEAVE = 'consume', 'abandon', 'leave'
+
+# Pause before abandoning a job whose handling failed unexpectedly (a
+# database outage, say), so that the engines do not spin on it.
+ERROR_BACKOFF = 1.0
+
+
+class JobControl(runner_mod.RunControl):
+    """Runs a job's engine for as long as the engine may.
+
+    The flow is suspended when the conductor stops or the claim is lost;
+    an outcome is recorded only while the claim holds.
+    """
+
+    def __init__(self, claim, stopping):
+        self._claim = claim
+        self._stopping = stopping
+
+    def run(self, engine):
+        with claims_mod.ClaimListener(engine, self._claim):
+            suspended = False
+            for _state in engine.run_iter():
+                if not suspended and (self._stopping() or self._claim.lost):
+                    # The running atom finishes; the next is not started.
+                    engine.suspend()
+                    suspended = True
+
+    def may_record(self, task):
+        return self._claim.verify()
+
+
+class TaskJobs:
+    """What an engine does with one claimed job, on the task's side."""
+
+    def __init__(self, runner, backend, board, owner):
+        self._runner = runner
+        self._backend = backend
+        self._board = board
+        self._owner = owner
+        self._context = gt_context.get_admin_context()
+
+    def run(self, job, control):
+        """Run the task of ``job``; say what to do with the job after."""
+        task_id = jobboard.task_id_of(job)
+        try:
+            return self._run(job, task_id, control)
+        finally:
+            if task_id is not None:
+                persistence.evict_logbook(self._backend, task_id)
+
+    def _run(self, job, task_id, control):
+        task = self._task(task_id)
+        if task is None or task.status in task_domain.TABLE.terminal:
+            LOG.info('Job %(job)s: task %(task)s is %(state)s; nothing to '
+                     'run.', {'job': job.uuid, 'task': task_id,
+                              'state': task.status if task else 'gone'})
+            return CONSUME
+        if task.status == task_domain.PENDING:
+            started = self._runner.start(self._context, task)
+            if started is None:
+                return self._run(job, task_id, control)
+            task = started
+        elif self._taken_elsewhere(job, task_id):
+            LOG.warning('Job %(job)s: task %(task)s is run by another '
+                        'engine under another job; dropping this one.',
+                        {'job': job.uuid, 'task': task_id})
+            return CONSUME
+        else:
+            LOG.info('Job %(job)s: resuming task %(task)s, left '
+                     'processing by an engine that stopped.',
+                     {'job': job.uuid, 'task': task_id})
+        ended = self._runner.resume(self._context, task, control=control)
+        return CONSUME if ended else ABANDON
+
+    def _task(self, task_id):
+        if task_id is None:
+            return None
+        try:
+            return task_db.get(self._context, task_id, include_expired=True)
+        except exception.TaskNotFound:
+            return None
+
+    def _taken_elsewhere(self, job, task_id):
+        """True if another job of this task is claimed by another engine.
+
+        A job posted again by a sweep while the first still existed (two
+        engines sweeping at once after the board lost its data) is a
+        duplicate: the engine that moved the task to ``processing`` runs
+        it, and the holder of any other job of that task leaves it.
+        """
+        others = jobboard.jobs_by_task(self._board).get(task_id, [])
+        for other in others:
+            if other.uuid == job.uuid:
+                continue
+            owner = self._board.find_owner(other)
+            if owner is not None and owner != self._owner:
+                return True
+        return False
+
+
+class WakeableTimeout(timing.Timeout):
+    """The conductor's idle wait, which a finished job cuts short."""
+
+    def __init__(self, value):
+        super().__init__(value)
+        self._wakeup = threading.Event()
+
+    def interrupt(self):
+        super().interrupt()
+        self._wakeup.set()
+
+    def wake(self):
+        self._wakeup.set()
+
+    def wait(self):
+        self._wakeup.wait(self.value)
+        self._wakeup.clear()
+
+
+class _TaskConductorMixin:
+    """Dispatch that runs tasks, for TaskFlow's executor conductors."""
+
+    def __init__(self, name, board, jobs, keeper, wait_timeout,
+                 max_simultaneous_jobs):
+        super().__init__(name, board, wait_timeout=wait_timeout,
+                         max_simultaneous_jobs=max_simultaneous_jobs)
+        self._jobs = jobs
+        self._keeper = keeper
+
+    @property
+    def name(self):
+        return self._name
+
+    def _run_until_dead(self, executor, max_dispatches=None):
+        # TaskFlow's loop offers every job, claimed or not, newest first
+        # on Redis, and idles a full wait after a burst of claims. This
+        # one asks for unclaimed jobs, oldest first, and is woken as soon
+        # as one of its jobs ends.
+        stopped = self._wait_timeout.is_stopped
+        while not stopped():
+            dispatched = False
+            try:
+                for job in self._jobboard.iterjobs(only_unclaimed=True):
+                    if not self._can_claim_more_jobs(job):
+                        break
+                    dispatched |= self._claim_and_submit(executor, job)
+            except tf_exc.JobFailure as exc:
+                LOG.warning('Jobboard unreachable (%s); retrying.', exc)
+            if not dispatched and not stopped():
+                self._wait_timeout.wait()
+
+    def _claim_and_submit(self, executor, job):
+        try:
+            self._jobboard.claim(job, self._name)
+        except (tf_exc.UnclaimableJob, tf_exc.NotFound):
+            return False  # another engine was quicker
+        future = executor.submit(self._dispatch_job, job)
+        future.job = job
+        self._dispatched.add(future)
+        future.add_done_callback(functools.partial(self._on_job_done, job))
+        return True
+
+    def _dispatch_job(self, job):
+        stopping = self._wait_timeout.is_stopped
+        with self._keeper.holding(job, self._name) as claim:
+            try:
+                decision = self._jobs.run(job, JobControl(claim, stopping))
+            except Exception:
+                LOG.exception('Job %s: unexpected error; the job is left '
+                              'for another try.', job.uuid)
+                time.sleep(ERROR_BACKOFF)
+                decision = ABANDON
+            if claim.lost:
+                decision = LEAVE
+        LOG.info('Job %(job)s of task %(task)s: %(decision)s by '
+                 '%(conductor)s.',
+                 {'job': job.uuid, 'task': jobboard.task_id_of(job),
+                  'decision': {CONSUME: 'finished', ABANDON: 'abandoned',
+                               LEAVE: 'left'}[decision],
+                  'conductor': self._name})
+        return decision
+
+    def _on_job_done(self, job, fut):
+        try:
+            decision = fut.result()
+        except Exception:
+            LOG.exception('Job %s: dispatch failed.', job.uuid)
+            decision = ABANDON
+        try:
+            if decision != LEAVE:
+                self._try_finish_job(job, decision == CONSUME)
+        finally:
+            self._dispatched.discard(fut)
+            self._wait_timeout.wake()
+
+
+class BlockingTaskConductor(_TaskConductorMixin,
+                            impl_blocking.BlockingConductor):
+    """Runs one job at a time."""
+
+
+class NonBlockingTaskConductor(_TaskConductorMixin,
+                               impl_nonblocking.NonBlockingConductor):
+    """Runs up to ``max_simultaneous_jobs`` jobs at a time."""
+
+
+CONDUCTORS = {'blocking': BlockingTaskConductor,
+              'nonblocking': NonBlockingTaskConductor}
+
+
+def make_conductor(conf, name, board, jobs, keeper):
+    """The conductor of ``[jobboard] conductor``, named ``name``."""
+    opts = conf.jobboard
+    max_jobs = 1 if opts.conductor == 'blocking' else \
+        opts.max_simultaneous_jobs
+    return CONDUCTORS[opts.conductor](
+        name, board, jobs, keeper,
+        wait_timeout=WakeableTimeout(opts.poll_interval),
+        max_simultaneous_jobs=max_jobs)

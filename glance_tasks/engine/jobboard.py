@@ -1,0 +1,319 @@
+"""TaskFlow jobboards: the board of ``[jobboard]``, and posting tasks on it.
+
+A task becomes a job whose logbook is the task's (uuid = task id), holding
+one flow detail with the factory of the task type's flow saved in it, so
+that any conductor rebuilds the flow. The job's details carry the task id
+only; the input stays in the database.
+
+Claims expire. On Redis, where TaskFlow's claims last forever unless
+given an expiry, every claim gets ``expiration_time`` and the conductor
+holding it extends it; on ZooKeeper a claim is an ephemeral node, gone
+when the engine's session (``expiration_time`` long) expires.
+"""
+
+import contextlib
+import socket
+import threading
+
+from kazoo import client as kazoo_client
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+from taskflow import engines
+from taskflow.jobs.backends import impl_redis
+from taskflow.jobs.backends import impl_zookeeper
+from taskflow.jobs import base as jobs_base
+from taskflow.persistence import models
+from taskflow.utils import kazoo_utils
+
+from glance_tasks.conf import jobboard as jobboard_conf
+from glance_tasks.engine import persistence
+
+LOG = logging.getLogger(__name__)
+
+JOB_DETAIL_TASK_ID = 'task_id'
+
+
+class RedisBoard(impl_redis.RedisJobBoard):
+    """TaskFlow's Redis board with expiring claims, oldest jobs first."""
+
+    # Jobs whose claim is looked up in one round trip.
+    CLAIM_CHECK_BATCH = 32
+
+    def __init__(self, name, conf, claim_expiry, persistence=None):
+        super().__init__(name, conf, persistence=persistence)
+        self.claim_expiry = claim_expiry
+        self._known = {}  # listing key -> job decoded from its posting
+        self._known_lock = threading.Lock()
+
+    def claim(self, job, who, expiry=None):
+        return super().claim(job, who, expiry=expiry or self.claim_expiry)
+
+    def find_owner(self, job):
+        try:
+            return super().find_owner(job)
+        except TypeError:  # how TaskFlow's says nobody owns the job
+            return None
+
+    def extend_claim(self, job):
+        """Push the expiry of the claim on ``job`` back to its full length.
+
+        The caller checked the claim is its own just before; should it
+        have expired and been taken in between, the new owner's claim is
+        extended once, which is harmless.
+        """
+        job.extend_expiry(self.claim_expiry)
+
+    def iterjobs(self, only_unclaimed=False, ensure_fresh=False):
+        """The jobs on the board, oldest first.
+
+        TaskFlow's Redis board decodes every posting on each listing,
+        sorts them newest first, then asks for each job's state one by
+        one (two round trips a job). This one decodes a posting once, and
+        asks whether jobs are claimed a batch at a time, as the caller
+        goes through them: a conductor with one free slot looks at the
+        head of the queue only.
+        """
+        jobs = self._listed_jobs()
+        if not only_unclaimed:
+            return iter(jobs)
+        return self._unclaimed(jobs)
+
+    def _unclaimed(self, jobs):
+        for start in range(0, len(jobs), self.CLAIM_CHECK_BATCH):
+            batch = jobs[start:start + self.CLAIM_CHECK_BATCH]
+            with impl_redis._translate_failures():
+                pipe = self._client.pipeline(transaction=False)
+                for job in batch:
+                    pipe.exists(job.owner_key)
+                owned = pipe.execute()
+            yield from (job for job, owner in zip(batch, owned)
+                        if not owner)
+
+    def _listed_jobs(self):
+        with self._known_lock, impl_redis._translate_failures():
+            keys = set(self._client.hkeys(self.listings_key))
+            for key in set(self._known) - keys:
+                del self._known[key]
+            new = sorted(keys - set(self._known))
+            if new:
+                raw = self._client.hmget(self.listings_key, new)
+            for key, posting in zip(new, raw if new else ()):
+                if posting is not None:
+                    self._known[key] = self._job_from(key, posting)
+            return sorted(self._known.values(), key=lambda job: job.sequence)
+
+    def _job_from(self, key, raw_posting):
+        posting = self._loads(raw_posting)
+        return impl_redis.RedisJob(
+            self, posting['name'], posting['sequence'], key,
+            uuid=posting['uuid'], details=posting.get('details', {}),
+            created_on=posting['created_on'],
+            book_data=posting.get('book'), backend=self._persistence,
+            priority=jobs_base.JobPriority.convert(
+                posting.get('priority', jobs_base.JobPriority.NORMAL)))
+
+
+class ZooKeeperBoard(impl_zookeeper.ZookeeperJobBoard):
+    """TaskFlow's ZooKeeper board, on a client built from our options."""
+
+    def extend_claim(self, job):
+        """Nothing to do: the live session keeps the claim."""
+
+    def close(self):
+        super().close()
+        # The client is ours (TaskFlow's helper cannot authenticate).
+        kazoo_utils.finalize_client(self._client)
+
+
+def _host_ports(conf, default_port):
+    port = conf.jobboard.port or default_port
+    return [host if _has_port(host) else '%s:%s' % (host, port)
+            for host in conf.jobboard.hosts]
+
+
+def _has_port(host):
+    # "host:port", "[v6]:port"; a bare IPv6 address has several colons.
+    if host.startswith('['):
+        return ']:' in host
+    return host.count(':') == 1
+
+
+def _split(host_port):
+    host, _sep, port = host_port.rpartition(':')
+    return host.strip('[]'), int(port)
+
+
+def _redis_ssl(opts):
+    if not opts.ssl:
+        return {}
+    ssl = {'ssl': True, 'ssl_cert_reqs': opts.ssl_cert_reqs}
+    for name in ('ssl_ca_certs', 'ssl_certfile', 'ssl_keyfile'):
+        if getattr(opts, name):
+            ssl[name] = getattr(opts, name)
+    return ssl
+
+
+def redis_board_conf(conf):
+    """The configuration TaskFlow's Redis board takes, from ``conf``."""
+    opts = conf.jobboard
+    servers = _host_ports(conf, jobboard_conf.DEFAULT_PORTS['redis'])
+    host, port = _split(servers[0])
+    board_conf = {'host': host, 'port': port, 'db': opts.redis_db,
+                  'namespace': opts.namespace.encode('utf-8'),
+                  'socket_timeout': opts.redis_socket_timeout,
+                  'socket_connect_timeout': opts.redis_socket_timeout,
+                  'health_check_interval': 10}
+    if opts.redis_username:
+        board_conf['username'] = opts.redis_username
+    if opts.redis_password:
+        board_conf['password'] = opts.redis_password
+    board_conf.update(_redis_ssl(opts))
+    if opts.redis_sentinel:
+        board_conf['sentinel'] = opts.redis_sentinel
+        board_conf['sentinel_fallbacks'] = servers[1:]
+        sentinel_kwargs = {'socket_timeout': opts.redis_socket_timeout}
+        if opts.redis_sentinel_username:
+            sentinel_kwargs['username'] = opts.redis_sentinel_username
+        if opts.redis_sentinel_password:
+            sentinel_kwargs['password'] = opts.redis_sentinel_password
+        if opts.redis_sentinel_ssl:
+            sentinel_kwargs.update(_redis_ssl(opts) or {'ssl': True})
+        board_conf['sentinel_kwargs'] = sentinel_kwargs
+    return board_conf
+
+
+def zookeeper_path(conf):
+    """The znode under which the jobs of this deployment live."""
+    return '/%s/jobs' % conf.jobboard.namespace.strip('/')
+
+
+def zookeeper_client(conf):
+    """A kazoo client for ``[jobboard]``: hosts, session timeout, auth, TLS."""
+    opts = conf.jobboard
+    kwargs = {
+        'hosts': ','.join(_host_ports(
+            conf, jobboard_conf.DEFAULT_PORTS['zookeeper'])),
+        'timeout': float(opts.expiration_time),
+        'logger': LOG.logger,
+    }
+    if opts.zookeeper_username:
+        kwargs['auth_data'] = [('digest', '%s:%s' % (
+            opts.zookeeper_username, opts.zookeeper_password or ''))]
+    if opts.ssl:
+        kwargs.update(use_ssl=True, ca=opts.ssl_ca_certs,
+                      certfile=opts.ssl_certfile, keyfile=opts.ssl_keyfile,
+                      keyfile_password=opts.ssl_keyfile_password,
+                      verify_certs=opts.ssl_cert_reqs != 'none')
+    return kazoo_client.KazooClient(**kwargs)
+
+
+def make_board(conf, persistence_backend, name=None):
+    """An unconnected jobboard of ``[jobboard] backend``."""
+    opts = conf.jobboard
+    name = name or 'glance-tasks-%s' % socket.gethostname()
+    if opts.backend == 'zookeeper':
+        return ZooKeeperBoard(name, {'path': zookeeper_path(conf)},
+                              client=zookeeper_client(conf),
+                              persistence=persistence_backend)
+    return RedisBoard(name, redis_board_conf(conf), opts.expiration_time,
+                      persistence=persistence_backend)
+
+
+def task_id_of(job):
+    """The id of the task a job runs (None for a job that is not ours)."""
+    return (job.details or {}).get(JOB_DETAIL_TASK_ID)
+
+
+def jobs_by_task(board):
+    """``{task id: [jobs]}`` of every job on the board."""
+    found = {}
+    for job in board.iterjobs(ensure_fresh=True):
+        task_id = task_id_of(job)
+        if task_id is not None:
+            found.setdefault(task_id, []).append(job)
+    return found
+
+
+def save_flow(backend, task, flow_factory):
+    """Save a task's logbook and flow detail (with the factory); return it.
+
+    The flow detail is written straight to the database: the process
+    that runs it is another one.
+    """
+    book = persistence.new_logbook(task.id)
+    flow_detail = models.FlowDetail('%s-flow' % task.type,
+                                    uuid=uuidutils.generate_uuid())
+    book.add(flow_detail)
+    engines.save_factory_details(flow_detail, flow_factory,
+                                 [task.id, task.input or {}], {})
+    with contextlib.closing(backend.get_connection()) as conn:
+        conn.store_logbook(book)
+    return book
+
+
+def post(board, book, task):
+    """Post the job of a task whose flow ``book`` holds."""
+    return board.post('%s-%s' % (task.type, task.id), book=book,
+                      details={JOB_DETAIL_TASK_ID: task.id})
+
+
+def post_task(board, backend, registry, task):
+    """Save the flow of ``task`` and post it as a job."""
+    flow_factory = registry.get(task.type).flow_factory
+    return post(board, save_flow(backend, task, flow_factory), task)
+
+
+def repost(board, backend, registry, task):
+    """Post a task's job again, reusing its saved flow if there is one."""
+    saved = persistence.find_flow_detail(backend, task.id) is not None
+    persistence.evict_logbook(backend, task.id)
+    if not saved:
+        return post_task(board, backend, registry, task)
+    return post(board, persistence.new_logbook(task.id), task)
+
+
+class JobboardExecutor:
+    """Posts each submitted task as a job for ``glance-tasks-engine``.
+
+    It has the local executor's interface. A task whose job cannot be
+    posted (board unreachable) stays ``pending``; the engines' sweep posts
+    it once the board is back.
+    """
+
+    def __init__(self, conf, registry, backend):
+        self._registry = registry
+        self._backend = backend
+        self._board = make_board(conf, backend)
+        self._lock = threading.Lock()
+
+    def _connected_board(self):
+        with self._lock:
+            if not self._board.connected:
+                self._board.connect()
+        return self._board
+
+    def submit(self, task):
+        """Post the job of a ``pending`` task."""
+        try:
+            job = post_task(self._connected_board(), self._backend,
+                            self._registry, task)
+        except Exception:
+            LOG.exception('Task %s could not be posted to the jobboard; it '
+                          'stays pending until an engine\'s sweep posts it.',
+                          task.id)
+            return None
+        LOG.debug('Task %(task)s posted as job %(job)s.',
+                  {'task': task.id, 'job': job.uuid})
+        return job
+
+    def recover(self):
+        """Nothing to run here: the engines' sweep finds lost tasks."""
+        try:
+            self._connected_board()
+        except Exception as exc:
+            LOG.warning('Jobboard unreachable at start (%s); tasks will be '
+                        'posted once it is back.', exc)
+
+    def stop(self, wait=True):
+        with self._lock:
+            self._board.close()

@@ -1,0 +1,44 @@
+"""Converting staged image data with ``qemu-img convert``."""
+
+from oslo_concurrency import processutils
+from oslo_log import log as logging
+
+from glance_tasks.images import errors
+from glance_tasks.images import inspect
+
+LOG = logging.getLogger(__name__)
+
+
+def qemu_format(disk_format):
+    if disk_format in inspect.RAW_DISK_FORMATS:
+        return 'raw'
+    return inspect.QEMU_NAMES.get(disk_format, disk_format)
+
+
+def needed(source_format, target_format):
+    """True when data in ``source_format`` must be converted."""
+    return bool(target_format) and \
+        qemu_format(source_format) != qemu_format(target_format)
+
+
+def convert(source, source_format, dest, target_format):
+    """Write ``source`` converted to ``target_format`` into ``dest``.
+
+    The source format is given (``-f``), never probed: it was checked by
+    the inspection before.
+    """
+    try:
+        processutils.execute(
+            'qemu-img', 'convert', '-f', qemu_format(source_format),
+            '-O', qemu_format(target_format), source, dest,
+            env_variables=inspect.qemu_env())
+    except processutils.ProcessExecutionError as exc:
+        raise errors.ConversionFailed(
+            source=source_format, target=target_format,
+            reason=(exc.stderr or exc.description or '').strip()
+            or 'qemu-img convert failed')
+    except OSError as exc:
+        raise errors.ConversionFailed(source=source_format,
+                                      target=target_format,
+                                      reason='qemu-img could not run (%s)'
+                                      % exc)

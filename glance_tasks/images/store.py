@@ -1,0 +1,162 @@
+"""The image store: glance_store drivers, configured by ``[glance_store]``.
+
+Data is written with the driver of ``[glance_store] default_store`` (the
+filesystem driver under ``$state_path/images`` by default). The driver
+computes the size, the md5 ``checksum`` and the ``hashing_algorithm``
+multihash in the same pass that writes the data, as in Glance. Locations
+are glance_store URIs (``file:///.../images/<id>``).
+
+The drivers are built for the configuration given, not taken from
+glance_store's process-wide scheme registry, so two configurations in one
+process (tests) never share a store.
+"""
+
+import hashlib
+import os
+import urllib.parse
+
+from glance_store import exceptions as store_exc
+from glance_store import location as store_location
+from oslo_log import log as logging
+from stevedore import driver as stevedore_driver
+
+from glance_tasks.images import errors
+
+LOG = logging.getLogger(__name__)
+
+DRIVERS_NAMESPACE = 'glance_store.drivers'
+# glance_store's schemes, by the name of the driver that serves them.
+DRIVER_OF_SCHEME = {
+    'file': 'file', 'filesystem': 'file',
+    'http': 'http', 'https': 'http',
+    'swift': 'swift', 'swift+http': 'swift', 'swift+https': 'swift',
+    'swift+config': 'swift',
+    'rbd': 'rbd', 'cinder': 'cinder', 'vsphere': 'vmware',
+    's3': 's3', 's3+http': 's3', 's3+https': 's3',
+}
+
+
+def _describe(exc):
+    return getattr(exc, 'msg', None) or str(exc) or type(exc).__name__
+
+
+class ImageStore:
+    """The glance_store drivers of one configuration."""
+
+    def __init__(self, conf):
+        self.conf = conf
+        self._drivers = {}
+        self.default_scheme = conf.glance_store.default_store
+        self.default = self.driver(self.default_scheme, must_write=True)
+
+    def driver(self, scheme, must_write=False):
+        """The configured driver serving ``scheme``."""
+        name = DRIVER_OF_SCHEME.get(scheme)
+        if name is None:
+            raise store_exc.UnknownScheme(scheme=scheme)
+        driver = self._drivers.get(name)
+        if driver is None:
+            driver = stevedore_driver.DriverManager(
+                DRIVERS_NAMESPACE, name, invoke_on_load=True,
+                invoke_args=[self.conf]).driver
+            driver.configure(re_raise_bsc=must_write)
+            self._drivers[name] = driver
+        return driver
+
+    def enabled_schemes(self):
+        """Schemes of the stores listed in ``[glance_store] stores``."""
+        names = {DRIVER_OF_SCHEME.get(store, store)
+                 for store in self.conf.glance_store.stores}
+        names.add(DRIVER_OF_SCHEME[self.default_scheme])
+        return sorted(scheme for scheme, name in DRIVER_OF_SCHEME.items()
+                      if name in names)
+
+    @property
+    def datadirs(self):
+        """Directories of the filesystem driver, if it is the default."""
+        driver = self.default
+        if DRIVER_OF_SCHEME[self.default_scheme] != 'file':
+            return []
+        if getattr(driver, 'multiple_datadirs', False):
+            return [d for dirs in driver.priority_data_map.values()
+                    for d in dirs]
+        return [driver.datadir]
+
+    def location(self, uri):
+        scheme = urllib.parse.urlsplit(uri).scheme
+        driver = self.driver(scheme)
+        return store_location.Location(
+            scheme, driver.get_store_location_class(), self.conf, uri=uri)
+
+    def add(self, image_id, path):
+        """Store the file at ``path`` as the data of ``image_id``.
+
+        Returns ``{location, size, checksum, os_hash_algo, os_hash_value,
+        metadata}``. Partial data of an earlier, interrupted attempt is
+        replaced.
+        """
+        algo = self.conf.hashing_algorithm
+        if algo not in hashlib.algorithms_available:
+            raise errors.StoreFailed(
+                reason='the hashing_algorithm %s configured for this '
+                       'service is not available' % algo)
+        size = os.path.getsize(path)
+        for attempt in (1, 2):
+            try:
+                with open(path, 'rb') as data:
+                    uri, written, checksum, multihash, metadata = \
+                        self.default.add(image_id, data, size,
+                                         hashing_algo=algo)
+                break
+            except store_exc.Duplicate:
+                if attempt == 2:
+                    raise errors.StoreFailed(
+                        reason='data of this image is already in the '
+                               'store and could not be replaced')
+                LOG.info('Replacing partial data of image %s left by an '
+                         'interrupted attempt.', image_id)
+                self.discard(image_id)
+            except store_exc.StorageFull:
+                raise errors.StoreFull(size=size)
+            except store_exc.StorageWriteDenied:
+                raise errors.StoreFailed(
+                    reason='the store refused to write (permission '
+                           'denied)')
+            except (store_exc.GlanceStoreException,
+                    store_exc.BackendException) as exc:
+                raise errors.StoreFailed(reason=_describe(exc))
+        return {'location': uri, 'size': written, 'checksum': checksum,
+                'os_hash_algo': algo, 'os_hash_value': multihash,
+                'metadata': metadata or {}}
+
+    def discard(self, image_id):
+        """Remove data the default store may hold for ``image_id``.
+
+        Used for data written by an attempt that never recorded its
+        location (a crash in the middle of a write).
+        """
+        for datadir in self.datadirs:
+            self.delete('file://%s' % os.path.join(datadir, image_id))
+
+    def delete(self, uri):
+        """Delete the data at ``uri``; True if there was some."""
+        try:
+            location = self.location(uri)
+            self.driver(location.store_name).delete(location)
+        except store_exc.NotFound:
+            return False
+        return True
+
+    def contains(self, path):
+        """True when ``path`` lies in a directory of the filesystem store."""
+        real = os.path.realpath(path)
+        for datadir in self.datadirs:
+            root = os.path.realpath(datadir)
+            if os.path.commonpath([root, real]) == root:
+                return True
+        return False
+
+    def open(self, uri):
+        """``(chunks, size)`` of the data at a store location ``uri``."""
+        location = self.location(uri)
+        return self.driver(location.store_name).get(location)

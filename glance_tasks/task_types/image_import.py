@@ -1,0 +1,397 @@
+"""``import``: create an image and fill it with data fetched from a URL.
+
+Glance's input: ``{"import_from": URL, "import_from_format": fmt,
+"image_properties": {...}}``. The flow, one atom per step, each with a
+``revert`` undoing exactly its own effect:
+
+=================  ==========================  ==============================
+atom               does                        revert
+=================  ==========================  ==============================
+``create-image``   URL filtering and formats   deletes the image if it is
+                   checked; image ``queued``,  still ``queued`` (nothing was
+                   owner = task owner, task's  fetched)
+                   ``image_id`` set
+``fetch``          ``queued → saving``,        staged files removed,
+                   streams the URL to the      ``saving → killed``
+                   work dir, size cap
+``inspect``        real format, safety,        nothing to undo
+                   ``virtual_size``
+``convert``        ``qemu-img convert`` (only  converted file removed
+                   with ``conversion_format``)
+``store``          glance_store write with     store data and location
+                   size, md5, multihash;       removed, hashes cleared
+                   ``image.upload``
+``activate``       ``saving → active``         nothing to undo
+=================  ==========================  ==============================
+
+So a failure before any data arrived deletes the image; a failure after
+leaves it ``killed`` with its partial data and staged files removed. Atoms
+are idempotent: after a crash TaskFlow runs the interrupted one again.
+"""
+
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+from taskflow.patterns import linear_flow
+from taskflow import task
+from taskflow.types import failure as tf_failure
+
+from glance_tasks import context as gt_context
+from glance_tasks.db import images as image_db
+from glance_tasks.db import tasks as task_db
+from glance_tasks.domain import image as image_domain
+from glance_tasks.images import convert
+from glance_tasks.images import errors
+from glance_tasks.images import fetch
+from glance_tasks.images import inspect
+from glance_tasks.images import lifecycle
+from glance_tasks.images import runtime
+from glance_tasks.images import staging
+from glance_tasks.images import url_filter
+from glance_tasks import task_types
+
+LOG = logging.getLogger(__name__)
+
+DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2',
+                'vdi', 'iso', 'ploop']
+# Formats whose data the inspection can check.
+IMPORT_FORMATS = ['raw', 'qcow2', 'vhd', 'vhdx', 'vmdk', 'vdi', 'iso',
+                  'ami', 'ari', 'aki']
+CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker',
+                     'compressed']
+VISIBILITIES = ['public', 'private', 'shared', 'community']
+# Image columns a user sets through image_properties.
+BASE_PROPERTIES = ('name', 'disk_format', 'container_format', 'visibility',
+                   'min_disk', 'min_ram', 'protected', 'os_hidden')
+# Names the service sets itself; refused in image_properties.
+RESERVED_PROPERTIES = ['id', 'status', 'owner', 'size', 'virtual_size',
+                       'checksum', 'os_hash_algo', 'os_hash_value',
+                       'created_at', 'updated_at', 'deleted', 'deleted_at',
+                       'locations', 'location', 'direct_url', 'self',
+                       'file', 'schema', 'tags']
+_INT32 = {'type': 'integer', 'minimum': 0, 'maximum': 2 ** 31 - 1}
+
+IMAGE_PROPERTIES_SCHEMA = {
+    'type': 'object',
+    'properties': {
+        'name': {'type': ['string', 'null'], 'maxLength': 255},
+        'disk_format': {'enum': DISK_FORMATS},
+        'container_format': {'enum': CONTAINER_FORMATS},
+        'visibility': {'enum': VISIBILITIES},
+        'min_disk': _INT32,
+        'min_ram': _INT32,
+        'protected': {'type': 'boolean'},
+        'os_hidden': {'type': 'boolean'},
+    },
+    'propertyNames': {'maxLength': 255,
+                      'not': {'enum': RESERVED_PROPERTIES}},
+    'additionalProperties': {'type': 'string', 'maxLength': 65535},
+}
+
+
+def _context():
+    return gt_context.get_admin_context()
+
+
+def _is_failure(result):
+    return result is None or isinstance(result, tf_failure.Failure)
+
+
+def _current(context, image_id, *statuses):
+    """The image if it is in one of ``statuses``, else ImageGone."""
+    image = lifecycle.get(context, image_id)
+    if image is None:
+        raise errors.ImageGone(image_id=image_id, status='deleted')
+    if image.status not in statuses:
+        raise errors.ImageGone(image_id=image_id,
+                               status='moved to %s' % image.status)
+    return image
+
+
+def _same_data_format(a, b):
+    raw = inspect.RAW_DISK_FORMATS
+    return a == b or (a in raw and b in raw)
+
+
+def check_source(conf, url, source_format, disk_format):
+    """Refuse a URL or a format combination before creating anything."""
+    parts = url_filter.check_url(conf, url)
+    if parts.scheme.lower() != 'file':
+        url_filter.resolve(conf, parts, url)
+    target = conf.image_import.conversion_format
+    if (disk_format and not convert.needed(source_format, target)
+            and not _same_data_format(disk_format, source_format)):
+        raise errors.InvalidImportInput(
+            reason='image_properties.disk_format is %s but '
+                   'import_from_format is %s, and this cloud does not '
+                   'convert images to %s. Make them agree.'
+                   % (disk_format, source_format, disk_format))
+
+
+class CreateImage(task.Task):
+    """Check the source; create the ``queued`` image; tie it to the task.
+
+    The image id is recorded on the task in the same transaction, so a run
+    again after a crash finds the image instead of creating a second one.
+    A source the filtering refuses creates no image at all.
+    """
+
+    default_provides = ('image_id', 'notify_context')
+
+    def __init__(self, import_from, source_format, image_properties):
+        super().__init__(name='create-image')
+        self._url = import_from
+        self._source_format = source_format
+        self._properties = dict(image_properties)
+
+    def _values(self):
+        props = dict(self._properties)
+        values = {name: props.pop(name) for name in BASE_PROPERTIES
+                  if name in props}
+        values.setdefault('disk_format', self._source_format)
+        values.setdefault('container_format', 'bare')
+        return values, props
+
+    def execute(self, task_id):
+        conf = runtime.get_conf()
+        context = _context()
+        task_row = task_db.get(context, task_id, include_expired=True)
+        notify_context = {'request_id': task_row.request_id,
+                          'user_id': task_row.user_id,
+                          'project_id': task_row.owner}
+        if task_row.image_id:
+            # Run again after a crash: the image was already created.
+            _current(context, task_row.image_id, image_domain.QUEUED,
+                     image_domain.SAVING)
+            return task_row.image_id, notify_context
+        check_source(conf, self._url, self._source_format,
+                     self._properties.get('disk_format'))
+        values, extra = self._values()
+        values.update(id=uuidutils.generate_uuid(), owner=task_row.owner)
+        image = lifecycle.create(conf, context, values, extra,
+                                 task_id=task_id,
+                                 notify_context=notify_context)
+        LOG.info('Task %s created image %s.', task_id, image.id)
+        return image.id, notify_context
+
+    def revert(self, task_id, result=None, flow_failures=None, **kwargs):
+        context = _context()
+        if _is_failure(result):
+            image_id = task_db.get(context, task_id,
+                                   include_expired=True).image_id
+            notify_context = None
+        else:
+            image_id, notify_context = result
+        image = lifecycle.get(context, image_id) if image_id else None
+        # Only an image still without data is deleted; once data arrived
+        # the fetch's revert left it killed, as Glance does.
+        if image is not None and image.status == image_domain.QUEUED:
+            lifecycle.delete(runtime.get_conf(), context, image,
+                             notify_context=notify_context)
+            LOG.info('Task %s deleted image %s: no data was fetched.',
+                     task_id, image_id)
+
+
+class FetchData(task.Task):
+    """Stream the source into the work dir; the image goes to ``saving``."""
+
+    default_provides = 'staged'
+
+    def __init__(self, import_from):
+        super().__init__(name='fetch')
+        self._url = import_from
+
+    def execute(self, image_id, notify_context):
+        conf = runtime.get_conf()
+        context = _context()
+        image = _current(context, image_id, image_domain.QUEUED,
+                         image_domain.SAVING)
+        path = staging.path_of(conf, image_id)
+        cap = conf.image_import.max_image_size
+        with fetch.open_source(conf, self._url) as source:
+            if source.length is not None and source.length > cap:
+                raise errors.ImageTooLarge(
+                    limit=cap, detail='the source announced %d bytes'
+                    % source.length)
+            if image.status == image_domain.QUEUED:
+                image = lifecycle.move(conf, context, image,
+                                       image_domain.SAVING,
+                                       notify_context=notify_context)
+            size = source.copy_to(path, cap, conf.image_import.fetch_timeout)
+        LOG.info('Image %s: fetched %d bytes.', image_id, size)
+        return {'path': path, 'size': size}
+
+    def revert(self, image_id, notify_context, result=None, **kwargs):
+        conf = runtime.get_conf()
+        context = _context()
+        staging.remove(conf, image_id)
+        image = lifecycle.get(context, image_id)
+        if image is not None and image.status == image_domain.SAVING:
+            lifecycle.move(conf, context, image, image_domain.KILLED,
+                           notify_context=notify_context)
+            LOG.info('Image %s killed: its data could not be imported.',
+                     image_id)
+
+
+class InspectData(task.Task):
+    """Check the real format and safety of the staged data."""
+
+    default_provides = 'inspection'
+
+    def __init__(self, source_format):
+        super().__init__(name='inspect')
+        self._source_format = source_format
+
+    def execute(self, staged):
+        found = inspect.inspect(staged['path'], self._source_format)
+        LOG.debug('Staged file %s: %s', staged['path'], found)
+        return found
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: inspection only reads."""
+
+
+class ConvertData(task.Task):
+    """Convert to ``[image_import] conversion_format``.
+
+    In the flow only when that option is set (when the flow is built).
+    """
+
+    default_provides = 'converted'
+
+    def __init__(self, target):
+        super().__init__(name='convert')
+        self._target = target
+
+    def execute(self, image_id, staged, inspection):
+        conf = runtime.get_conf()
+        target = self._target
+        source_format = inspection['format']
+        if not convert.needed(source_format, target):
+            return None
+        cap = conf.image_import.max_image_size
+        if target == 'raw' and (inspection['virtual_size'] or 0) > cap:
+            raise errors.ImageTooLarge(
+                limit=cap, detail='its virtual size, %d bytes, is what '
+                'conversion to raw would store'
+                % inspection['virtual_size'])
+        dest = staging.path_of(conf, image_id, '.' + target)
+        convert.convert(staged['path'], source_format, dest, target)
+        size = staging.size_of(dest)
+        if size > cap:
+            raise errors.ImageTooLarge(
+                limit=cap, detail='converted to %s it has %d bytes'
+                % (target, size))
+        LOG.info('Image %s converted from %s to %s.', image_id,
+                 source_format, target)
+        return {'path': dest, 'disk_format': target}
+
+    def revert(self, image_id, result=None, **kwargs):
+        conf = runtime.get_conf()
+        staging.remove_file(staging.path_of(conf, image_id,
+                                            '.' + self._target))
+
+
+class StoreData(task.Task):
+    """Write the data to glance_store; record location, size and hashes."""
+
+    default_provides = 'stored'
+
+    def __init__(self):
+        super().__init__(name='store')
+
+    def execute(self, image_id, notify_context, staged, inspection,
+                converted=None):
+        conf = runtime.get_conf()
+        context = _context()
+        store = runtime.get_store()
+        image = _current(context, image_id, image_domain.SAVING)
+        recorded = image_db.get_locations(context, image_id)
+        if recorded and image.checksum:
+            # Run again after a crash: the upload was already recorded.
+            staging.remove(conf, image_id)
+            return {'location': recorded[0]['url']}
+        data = converted or staged
+        stored = store.add(image_id, data['path'])
+        values = {'virtual_size': inspection['virtual_size']}
+        if converted:
+            values['disk_format'] = converted['disk_format']
+        try:
+            lifecycle.record_upload(conf, context, image_id, stored, values,
+                                    notify_context=notify_context)
+        except Exception:
+            store.delete(stored['location'])
+            raise
+        staging.remove(conf, image_id)
+        LOG.info('Image %s stored: %d bytes, %s %s.', image_id,
+                 stored['size'], stored['os_hash_algo'],
+                 stored['os_hash_value'])
+        return {'location': stored['location']}
+
+    def revert(self, image_id, result=None, **kwargs):
+        context = _context()
+        store = runtime.get_store()
+        uris = []
+        if not _is_failure(result):
+            uris.append(result['location'])
+        if lifecycle.get(context, image_id) is not None:
+            uris.extend(lifecycle.forget_upload(context, image_id))
+        for uri in dict.fromkeys(uris):
+            store.delete(uri)
+        store.discard(image_id)
+
+
+class ActivateImage(task.Task):
+    """``saving → active``; the task's result names the image."""
+
+    default_provides = task_types.RESULT
+
+    def __init__(self):
+        super().__init__(name='activate')
+
+    def execute(self, image_id, notify_context, stored):
+        conf = runtime.get_conf()
+        context = _context()
+        image = _current(context, image_id, image_domain.SAVING,
+                         image_domain.ACTIVE)
+        if image.status == image_domain.SAVING:
+            lifecycle.move(conf, context, image, image_domain.ACTIVE,
+                           notify_context=notify_context)
+        return {'image_id': image_id}
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: nothing runs after the image is active."""
+
+
+def build_flow(task_id, task_input):
+    """The flow factory named by :class:`Import`."""
+    source_format = task_input['import_from_format']
+    properties = task_input['image_properties']
+    target = runtime.get_conf().image_import.conversion_format
+    flow = linear_flow.Flow('import-%s' % task_id)
+    flow.add(CreateImage(task_input['import_from'], source_format,
+                         properties),
+             FetchData(task_input['import_from']),
+             InspectData(source_format))
+    if target:
+        flow.add(ConvertData(target))
+    flow.add(StoreData(), ActivateImage())
+    return flow
+
+
+class Import(task_types.TaskType):
+    name = 'import'
+    description = ('Create an image and import its data from a URL '
+                   '(Glance\'s import task).')
+    flow_factory = __name__ + '.build_flow'
+    input_schema = {
+        'type': 'object',
+        'properties': {
+            'import_from': {'type': 'string', 'minLength': 1,
+                            'maxLength': 4096},
+            'import_from_format': {'enum': IMPORT_FORMATS},
+            'image_properties': IMAGE_PROPERTIES_SCHEMA,
+        },
+        'required': ['import_from', 'import_from_format',
+                     'image_properties'],
+        'additionalProperties': False,
+    }

@@ -1,0 +1,318 @@
+"""``location_import``: make a ``queued`` image active from data in a store.
+
+The "add location from zero to more than one" edge of the image status
+machine, done safely: ``queued → importing``, the data at the location is
+read once to compute its size, md5 checksum and multihash (and compared
+with ``validation_data`` when given) while its format is inspected, then
+the location is recorded and the image goes ``importing → active`` in one
+transaction. A failure puts the image back to ``queued``.
+
+Input: ``{"image_id": ..., "url": ..., "validation_data": {"os_hash_algo":
+..., "os_hash_value": ..., "checksum": ...}}``. The image must belong to
+the task's owner and have its disk and container formats set. ``url`` is a
+glance_store URI: ``file://`` inside the filesystem store's directories,
+``http(s)://`` through the import URL filtering, or the scheme of another
+store enabled in ``[glance_store] stores``.
+"""
+
+import hashlib
+import urllib.parse
+
+from glance_store import exceptions as store_exc
+from oslo_log import log as logging
+from oslo_utils.imageutils import format_inspector
+from taskflow.patterns import linear_flow
+from taskflow import task
+
+from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
+from glance_tasks.db import images as image_db
+from glance_tasks.db import tasks as task_db
+from glance_tasks.domain import image as image_domain
+from glance_tasks.images import errors
+from glance_tasks.images import fetch
+from glance_tasks.images import inspect
+from glance_tasks.images import lifecycle
+from glance_tasks.images import runtime
+from glance_tasks.images import url_filter
+from glance_tasks import task_types
+
+LOG = logging.getLogger(__name__)
+
+UUID_PATTERN = ('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
+                '[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+HASH_ALGOS = ['sha1', 'sha256', 'sha384', 'sha512', 'sha3_256', 'sha3_384',
+              'sha3_512', 'blake2b', 'blake2s']
+
+
+def _context():
+    return gt_context.get_admin_context()
+
+
+def _notify_context(task_row):
+    return {'request_id': task_row.request_id, 'user_id': task_row.user_id,
+            'project_id': task_row.owner}
+
+
+class BeginImport(task.Task):
+    """Check the image and the location; ``queued → importing``."""
+
+    default_provides = 'notify_context'
+
+    def __init__(self, image_id, url):
+        super().__init__(name='begin-location-import')
+        self._image_id = image_id
+        self._url = url
+
+    def _check_url(self, conf):
+        safe = errors.safe_url(self._url)
+        scheme = urllib.parse.urlsplit(self._url).scheme.lower()
+        store = runtime.get_store()
+        if scheme not in store.enabled_schemes():
+            raise errors.LocationRefused(
+                url=safe, reason='no enabled image store serves the %s '
+                'scheme (enabled: %s).'
+                % (scheme or '(none)', ', '.join(store.enabled_schemes())))
+        if scheme in ('file', 'filesystem'):
+            path = urllib.parse.unquote(
+                urllib.parse.urlsplit(self._url).netloc
+                + urllib.parse.urlsplit(self._url).path)
+            if not store.contains(path):
+                raise errors.LocationRefused(
+                    url=safe, reason='file locations must lie in the '
+                    'directory of the filesystem image store.')
+        if scheme in ('http', 'https'):
+            url_filter.check_url(conf, self._url)
+
+    def execute(self, task_id):
+        conf = runtime.get_conf()
+        context = _context()
+        task_row = task_db.get(context, task_id, include_expired=True)
+        notify_context = _notify_context(task_row)
+        image = lifecycle.get(context, self._image_id)
+        if image is None or (task_row.owner is not None
+                             and image.owner != task_row.owner):
+            raise errors.ImageGone(image_id=self._image_id,
+                                   status='not found for this project')
+        if (image.status == image_domain.IMPORTING
+                and task_row.image_id == image.id):
+            return notify_context  # run again after a crash
+        if image.status != image_domain.QUEUED:
+            raise errors.LocationRefused(
+                url=errors.safe_url(self._url),
+                reason='image %s is %s; a location can only be added to a '
+                'queued image.' % (image.id, image.status))
+        if not (image.disk_format and image.container_format):
+            raise errors.LocationRefused(
+                url=errors.safe_url(self._url),
+                reason='set the disk_format and container_format of image '
+                '%s first.' % image.id)
+        self._check_url(conf)
+        with db_api.context_manager.writer.using(context):
+            task_db.set_image(context, task_id, image.id)
+            lifecycle.move(conf, context, image, image_domain.IMPORTING,
+                           notify_context=notify_context)
+        return notify_context
+
+    def revert(self, task_id, result=None, **kwargs):
+        if not isinstance(result, dict):
+            return  # it failed before moving the image: nothing to undo
+        context = _context()
+        image = lifecycle.get(context, self._image_id)
+        if image is not None and image.status == image_domain.IMPORTING:
+            lifecycle.move(runtime.get_conf(), context, image,
+                           image_domain.QUEUED, notify_context=result)
+
+
+def _chunks_of(conf, url):
+    """``(iterator of chunks, announced size or None, closer)``."""
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme in ('http', 'https'):
+        source = fetch.open_source(conf, url)
+        buffer = bytearray(fetch.CHUNK_SIZE)
+        view = memoryview(buffer)
+
+        def chunks():
+            while True:
+                count = source.readinto(view)
+                if not count:
+                    return
+                yield view[:count]
+        return chunks(), source.length, source.close
+    try:
+        data, size = runtime.get_store().open(url)
+    except store_exc.NotFound:
+        raise errors.LocationRefused(url=errors.safe_url(url),
+                                     reason='there is no data there.')
+    except (store_exc.GlanceStoreException,
+            store_exc.BackendException) as exc:
+        raise errors.LocationRefused(url=errors.safe_url(url),
+                                     reason=str(exc))
+    return iter(data), size, getattr(data, 'close', lambda: None)
+
+
+class VerifyData(task.Task):
+    """Read the data once: size, md5, multihash and format inspection."""
+
+    default_provides = 'verified'
+
+    def __init__(self, image_id, url, validation_data):
+        super().__init__(name='verify-location-data')
+        self._image_id = image_id
+        self._url = url
+        self._validation = dict(validation_data or {})
+
+    def execute(self):
+        conf = runtime.get_conf()
+        image = lifecycle.get(_context(), self._image_id)
+        if image is None or image.status != image_domain.IMPORTING:
+            raise errors.ImageGone(image_id=self._image_id,
+                                   status='changed')
+        algo = self._validation.get('os_hash_algo') or conf.hashing_algorithm
+        md5 = hashlib.md5(usedforsecurity=False)
+        multihash = hashlib.new(algo)
+        cap = conf.image_import.max_image_size
+        chunks, announced, close = _chunks_of(conf, self._url)
+        wrapper = format_inspector.InspectWrapper(
+            _Chunks(chunks), expected_format=None)
+        size = 0
+        try:
+            for chunk in wrapper:
+                size += len(chunk)
+                if size > cap:
+                    raise errors.ImageTooLarge(
+                        limit=cap, detail='more than that is at the '
+                        'location')
+                md5.update(chunk)
+                multihash.update(chunk)
+        except format_inspector.ImageFormatError as exc:
+            raise errors.InvalidImageData(format=image.disk_format,
+                                          reason=exc)
+        finally:
+            close()
+            wrapper.close()
+        if announced is not None and size != announced:
+            raise errors.SourceIncomplete(url=errors.safe_url(self._url),
+                                          received=size, announced=announced)
+        found = self._check_format(wrapper, image, size)
+        verified = {'size': size, 'checksum': md5.hexdigest(),
+                    'os_hash_algo': algo,
+                    'os_hash_value': multihash.hexdigest(),
+                    'virtual_size': found}
+        for field in ('checksum', 'os_hash_value'):
+            expected = self._validation.get(field)
+            if expected and expected.lower() != verified[field]:
+                raise errors.ValidationMismatch(
+                    url=errors.safe_url(self._url), field=field,
+                    actual=verified[field], expected=expected)
+        return verified
+
+    @staticmethod
+    def _check_format(wrapper, image, size):
+        try:
+            detected = wrapper.format
+        except format_inspector.ImageFormatError as exc:
+            raise errors.InvalidImageData(format=image.disk_format,
+                                          reason=exc)
+        actual = str(detected)
+        if not inspect.matches(image.disk_format, actual):
+            raise errors.FormatMismatch(actual=actual,
+                                        expected=image.disk_format)
+        try:
+            detected.safety_check()
+        except format_inspector.SafetyCheckFailed as exc:
+            raise errors.UnsafeImage(
+                reason='; '.join(inspect.SAFETY_WORDS.get(name, name)
+                                 for name in sorted(exc.failures)),
+                format=image.disk_format)
+        except format_inspector.ImageFormatError as exc:
+            raise errors.InvalidImageData(format=image.disk_format,
+                                          reason=exc)
+        return size if actual in inspect.RAW_LIKE else detected.virtual_size
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: verification only reads."""
+
+
+class _Chunks:
+    """An iterator of chunks as the inspector wrapper wants its source."""
+
+    def __init__(self, chunks):
+        self._chunks = chunks
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return bytes(next(self._chunks))
+
+
+class AddLocation(task.Task):
+    """Record the location and the data's facts; ``importing → active``."""
+
+    default_provides = task_types.RESULT
+
+    def __init__(self, image_id, url):
+        super().__init__(name='add-location')
+        self._image_id = image_id
+        self._url = url
+
+    def execute(self, notify_context, verified):
+        conf = runtime.get_conf()
+        context = _context()
+        image = lifecycle.get(context, self._image_id)
+        if image is not None and image.status == image_domain.ACTIVE:
+            return {'image_id': self._image_id}  # run again after a crash
+        if image is None or image.status != image_domain.IMPORTING:
+            raise errors.ImageGone(image_id=self._image_id,
+                                   status='changed')
+        with db_api.context_manager.writer.using(context):
+            image_db.add_location(context, image.id, self._url, {})
+            lifecycle.move(conf, context, image, image_domain.ACTIVE,
+                           values=dict(verified),
+                           notify_context=notify_context)
+        return {'image_id': self._image_id}
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: it commits all it does at once, last."""
+
+
+def build_flow(task_id, task_input):
+    """The flow factory named by :class:`LocationImport`."""
+    image_id = task_input['image_id']
+    url = task_input['url']
+    flow = linear_flow.Flow('location-import-%s' % task_id)
+    flow.add(BeginImport(image_id, url),
+             VerifyData(image_id, url, task_input.get('validation_data')),
+             AddLocation(image_id, url))
+    return flow
+
+
+class LocationImport(task_types.TaskType):
+    name = 'location_import'
+    description = ('Activate a queued image whose data is already in a '
+                   'store, after hashing it.')
+    flow_factory = __name__ + '.build_flow'
+    input_schema = {
+        'type': 'object',
+        'properties': {
+            'image_id': {'type': 'string', 'pattern': UUID_PATTERN},
+            'url': {'type': 'string', 'minLength': 1, 'maxLength': 4096},
+            'validation_data': {
+                'type': 'object',
+                'properties': {
+                    'os_hash_algo': {'enum': HASH_ALGOS},
+                    'os_hash_value': {'type': 'string',
+                                      'pattern': '^[0-9a-fA-F]+$',
+                                      'maxLength': 128},
+                    'checksum': {'type': 'string',
+                                 'pattern': '^[0-9a-fA-F]{32}$'},
+                },
+                'dependencies': {'os_hash_algo': ['os_hash_value'],
+                                 'os_hash_value': ['os_hash_algo']},
+                'additionalProperties': False,
+            },
+        },
+        'required': ['image_id', 'url'],
+        'additionalProperties': False,
+    }

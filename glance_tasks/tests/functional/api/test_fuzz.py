@@ -1,0 +1,123 @@
+"""Hypothesis drives every operation of /v2/openapi.json: never a 500.
+
+Each example picks an operation of the served OpenAPI description, then
+fills its path ids, query parameters and body with a mix of valid values
+(enums, UUIDs, small integers, the enabled task type) and hostile ones
+(arbitrary text, negative or fractional numbers, arbitrary JSON, bytes
+that are not JSON, odd content types). Every answer must be below 500,
+and every error must be an API-SIG error body.
+"""
+
+import json
+import urllib.parse
+
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
+from oslo_serialization import jsonutils
+import testtools
+import webob
+
+from glance_tasks.tests.functional.api import fixtures
+
+EXAMPLES = 300
+_TEXT = st.text(max_size=40)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(
+        allow_nan=False, allow_infinity=False) | _TEXT,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        _TEXT, children, max_size=4),
+    max_leaves=12)
+
+
+def _value(schema):
+    """A strategy for a query value: valid for ``schema``, or hostile."""
+    valid = []
+    if 'enum' in schema:
+        valid.append(st.sampled_from(schema['enum']))
+    if schema.get('type') == 'integer':
+        valid.append(st.integers(min_value=-5, max_value=2000).map(str))
+        valid.append(st.sampled_from(['1.5', '1e3', ' 3', '0x10', '']))
+    if schema.get('format') == 'uuid':
+        valid.append(st.uuids().map(str))
+    return st.one_of(valid + [_TEXT])
+
+
+def _params(operation):
+    chosen = {}
+    for param in operation['parameters']:
+        chosen[param['name']] = st.none() | _value(param['schema'])
+    return st.fixed_dictionaries(chosen).map(
+        lambda values: {k: v for k, v in values.items() if v is not None})
+
+
+def _body(task_types):
+    task = st.fixed_dictionaries(
+        {'type': st.sampled_from(task_types) | _TEXT,
+         'input': st.fixed_dictionaries(
+             {}, optional={'atoms': st.integers(-2, 5) | _JSON,
+                           'sleep': st.floats(-1, 0.01) | _JSON,
+                           'fail_at': st.integers(-1, 3)}) | _JSON},
+        optional={'extra': _JSON})
+    as_json = (task | _JSON).map(lambda doc: json.dumps(doc).encode())
+    return as_json | st.binary(max_size=60)
+
+
+class TestNoServerError(testtools.TestCase):
+
+    def setUp(self):
+        # One environment per test, not per class: unittest tears a class
+        # down only when the next suite's tests start, after a gabbi
+        # fixture may already have replaced the database facade.
+        super().setUp()
+        self.env = fixtures.APIEnvironment()
+        self.addCleanup(self.env.stop)
+        self.images = self.env.seed_images()
+        document = self._get('/v2/openapi.json').json
+        self.operations = [
+            (path, method, dict(op, parameters=item.get('parameters', []) +
+                                op.get('parameters', [])))
+            for path, item in sorted(document['paths'].items())
+            for method, op in sorted(item.items()) if method != 'parameters']
+        self.task_types = self._get('/v2/schemas/task').json[
+            'properties']['type']['enum']
+
+    def _get(self, path):
+        return webob.Request.blank(path).get_response(self.env.app)
+
+    @st.composite
+    def requests(draw, self):
+        path, method, operation = draw(st.sampled_from(self.operations))
+        ids = st.sampled_from(sorted(self.images.values())) | st.uuids().map(
+            str) | _TEXT
+        for name in ('task_id', 'image_id'):
+            if '{%s}' % name in path:
+                path = path.replace('{%s}' % name, urllib.parse.quote(
+                    draw(ids) or 'x', safe=''))
+        request = webob.Request.blank(path, method=method.upper())
+        request.GET.update(draw(_params(operation)))
+        request.headers.update(draw(st.fixed_dictionaries({
+            'X-Roles': st.sampled_from(['admin', 'member,reader', 'reader',
+                                        '']),
+            'X-Project-Id': st.sampled_from([fixtures.PROJECT_A,
+                                             fixtures.PROJECT_B, ''])})))
+        if method == 'post':
+            request.body = draw(_body(self.task_types))
+            request.content_type = draw(st.sampled_from(
+                ['application/json', 'application/json; charset=utf-8',
+                 'text/plain', '']))
+        return request
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def test_no_500(self, data):
+        request = data.draw(self.requests())
+        response = request.get_response(self.env.app)
+        self.assertLess(response.status_code, 500, response.text)
+        if response.status_code >= 400:
+            body = jsonutils.loads(response.text)
+            self.assertEqual(response.status_code,
+                             body['errors'][0]['status'])
+            self.assertTrue(body['errors'][0]['detail'])

@@ -1,0 +1,160 @@
+"""A task service posting jobs, engine processes running them, checks."""
+
+import json
+import os
+
+from oslo_utils import uuidutils
+from testtools import content
+
+from glance_tasks import context as gt_context
+from glance_tasks.domain import task as task_domain
+from glance_tasks.engine import jobboard
+from glance_tasks import service as service_mod
+from glance_tasks.task_types import noop
+from glance_tasks.task_types import registry as registry_mod
+from glance_tasks.tests import base
+from glance_tasks.tests.functional.engine import crash_types
+from glance_tasks.tests.functional.jobboard import fixtures as jb_fixtures
+
+EVENTS = {status: ['task.create', 'task.processing', 'task.%s' % status]
+          for status in ('success', 'failure')}
+
+
+class JobboardTestCase(base.TestCase):
+    """Tasks posted here, run by ``glance-tasks-engine`` processes."""
+
+    BACKEND = 'redis'
+    EXPIRATION_TIME = 2
+    SWEEP_INTERVAL = 0
+
+    def setUp(self):
+        super().setUp()
+        self.require_board()
+        self.namespace = 'gt-test-%s' % uuidutils.generate_uuid()[:12]
+        self.db = self.useFixture(jb_fixtures.SharedDatabase(
+            self.conf, self.state_path))
+        self.port = self.board_port()
+        self.addCleanup(jb_fixtures.remove_board, self.BACKEND,
+                        self.namespace, self.port)
+        settings = {
+            'backend': self.BACKEND, 'host': jb_fixtures.HOST,
+            'port': self.port, 'namespace': self.namespace,
+            'expiration_time': self.EXPIRATION_TIME,
+            'sweep_interval': self.SWEEP_INTERVAL, 'poll_interval': 0.1,
+            'conductor': 'nonblocking', 'max_simultaneous_jobs': 8,
+            'database': self.db.url, 'debug': 'false'}
+        settings.update(self.engine_settings())
+        self.engines = self.useFixture(jb_fixtures.Engines(
+            self.state_path, **settings))
+        for name in ('backend', 'namespace', 'expiration_time', 'port',
+                     'sweep_interval'):
+            self.conf.set_override(name, settings[name], group='jobboard')
+        self.conf.set_override('hosts', [jb_fixtures.HOST], group='jobboard')
+        self.conf.set_override('backend', 'jobboard', group='task_executor')
+        self.conf.set_override('enabled_task_types', ['noop', 'trace'],
+                               group='task')
+        self.conf.set_override('purge_interval', 0, group='task')
+        self.conf.set_override('driver', ['noop'],
+                               group='oslo_messaging_notifications')
+        self.context = gt_context.RequestContext(project_id='project-a',
+                                                 user_id='user-a')
+        self.addOnException(self._attach_logs)
+
+    def require_board(self):
+        if self.board_reachable():
+            return
+        message = '%s is not running on %s' % (self.BACKEND,
+                                               jb_fixtures.HOST)
+        if base.services_required():
+            self.fail(message)
+        self.skipTest(message)
+
+    def board_reachable(self):
+        if self.BACKEND == 'zookeeper':
+            return jb_fixtures.zookeeper_reachable()
+        return jb_fixtures.redis_reachable()
+
+    def board_port(self):
+        if self.BACKEND == 'zookeeper':
+            return jb_fixtures.ZOOKEEPER_PORT
+        return jb_fixtures.REDIS_PORT
+
+    def engine_settings(self):
+        """Overrides of the engines' settings, for subclasses."""
+        return {}
+
+    def _attach_logs(self, exc_info):
+        for engine in self.engines.all:
+            for path in (engine.log, engine.out):
+                text = engine.read(path)
+                self.addDetail(os.path.basename(path),
+                               content.text_content(text[-200000:]))
+
+    def poster(self):
+        """The API's task service, posting each created task as a job."""
+        registry = registry_mod.TaskTypeRegistry(
+            [noop.Noop, crash_types.Trace], ['noop', 'trace'])
+        service = service_mod.TaskService(self.conf, registry=registry)
+        service.start()
+        self.addCleanup(service.stop)
+        return service
+
+    def create(self, service, count, task_type='noop', **task_input):
+        task_input.setdefault('atoms', 3)
+        return [service.create_task(self.context, task_type,
+                                    dict(task_input)).id
+                for _ in range(count)]
+
+    def statuses(self):
+        """``{task id: (status, message)}`` of every task."""
+        return {row.id: (row.status, row.message) for row in self.db.query(
+            'SELECT tasks.id, tasks.status, task_info.message FROM tasks '
+            'JOIN task_info ON task_info.task_id = tasks.id')}
+
+    def wait_all_ended(self, ids, timeout):
+        def ended():
+            statuses = self.statuses()
+            return all(statuses[task_id][0] in task_domain.TABLE.terminal
+                       for task_id in ids) and statuses
+        return jb_fixtures.wait_until(ended, timeout,
+                                      '%d tasks to end' % len(ids), 0.1)
+
+    def notifications(self):
+        """``{task id: [(event type, sent?)]}`` from the outbox, in order."""
+        found = {}
+        for event, payload, sent_at in self.db.query(
+                'SELECT event_type, payload, sent_at FROM '
+                'notification_outbox ORDER BY id'):
+            found.setdefault(json.loads(payload)['id'], []).append(
+                (event, sent_at is not None))
+        return found
+
+    def assertNotifiedInOrder(self, statuses):
+        """Each task announced create, processing, its end: once, in order.
+
+        And every one of those was relayed.
+        """
+        def all_sent():
+            found = self.notifications()
+            return all(sent for events in found.values()
+                       for _event, sent in events) and found
+        found = jb_fixtures.wait_until(all_sent, 30,
+                                       'every notification to be relayed')
+        for task_id, (status, _message) in statuses.items():
+            self.assertEqual(EVENTS[status],
+                             [event for event, _sent in found[task_id]],
+                             'notifications of task %s' % task_id)
+
+    def assertNothingLeft(self):
+        """No checkpoint and no job remain once every task ended."""
+        self.assertEqual([], self.db.query(
+            'SELECT book_uuid FROM glance_tasks_flow_checkpoints'))
+        self.assertEqual(0, self.job_count())
+
+    def job_count(self):
+        board = jobboard.make_board(self.conf, None, name='test')
+        board.connect()
+        try:
+            return len(list(board.iterjobs(ensure_fresh=True)))
+        finally:
+            board.close()

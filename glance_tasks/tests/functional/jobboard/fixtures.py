@@ -1,0 +1,303 @@
+"""Real jobboards, a database shared by processes, and engine processes.
+
+Redis on 127.0.0.1:6379 and ZooKeeper on 127.0.0.1:2181, as
+``tools/start-services.sh`` starts them. Each test works in a namespace
+of its own and removes it after. A test that restarts Redis runs a
+private ``redis-server`` on a free port instead of the shared one.
+
+The database is a PostgreSQL database provisioned by oslo.db (as its
+opportunistic tests do) when PostgreSQL is reachable, else a SQLite file
+(SQLite works across processes of one host).
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import fixtures
+from kazoo import client as kazoo_client
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import provision
+from oslo_db.sqlalchemy import test_fixtures
+from oslo_utils import uuidutils
+import redis
+import sqlalchemy as sa
+
+from glance_tasks.db import api as db_api
+from glance_tasks.db import migration
+from glance_tasks.db import sqlite
+
+HOST = '127.0.0.1'
+REDIS_PORT = 6379
+ZOOKEEPER_PORT = 2181
+START_TIMEOUT = 60  # seconds for an engine to say it started
+
+
+def redis_reachable(port=REDIS_PORT):
+    try:
+        return redis.Redis(host=HOST, port=port, socket_timeout=2).ping()
+    except redis.RedisError:
+        return False
+
+
+def zookeeper_reachable():
+    client = kazoo_client.KazooClient(hosts='%s:%d' % (HOST, ZOOKEEPER_PORT))
+    try:
+        client.start(timeout=3)
+    except Exception:
+        return False
+    client.stop()
+    client.close()
+    return True
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, timeout, what, interval=0.05):
+    """Poll ``predicate`` until true; return its value or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError('Timed out after %ss waiting for %s'
+                                 % (timeout, what))
+        time.sleep(interval)
+
+
+class SharedDatabase(fixtures.Fixture):
+    """A migrated database for this process and its engine processes.
+
+    Points the service's enginefacade and ``conf`` at it.
+    """
+
+    def __init__(self, conf, directory):
+        super().__init__()
+        self.conf = conf
+        self.directory = directory
+
+    def _setUp(self):
+        self.url = self._provision_postgresql() or 'sqlite:///%s' % \
+            os.path.join(self.directory, 'gt.sqlite')
+        facade = enginefacade.transaction_context()
+        facade.configure(connection=self.url, sqlite_fk=True,
+                         max_pool_size=10, max_overflow=20)
+        self.engine = facade.writer.get_engine()
+        self.addCleanup(self.engine.dispose)
+        migration.db_sync(self.engine)
+        sqlite.tune(self.engine)
+        self.useFixture(test_fixtures.ReplaceEngineFacadeFixture(
+            db_api.context_manager, facade))
+        self.conf.set_override('connection', self.url, group='database')
+
+    def _provision_postgresql(self):
+        try:
+            backend = provision.Backend.backend_for_database_type(
+                'postgresql')
+        except db_exc.BackendNotAvailable:
+            return None
+        ident = 'gt_jobboard_%s' % uuidutils.generate_uuid(dashed=False)
+        backend.create_named_database(ident)
+        self.addCleanup(backend.drop_named_database, ident)
+        url = backend.provisioned_database_url(ident)
+        return url.render_as_string(hide_password=False)
+
+    @property
+    def name(self):
+        return sa.engine.make_url(self.url).get_backend_name()
+
+    def query(self, sql, **params):
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).fetchall()
+
+
+class RedisServer(fixtures.Fixture):
+    """A private redis-server without persistence, that a test restarts."""
+
+    def __init__(self, directory):
+        super().__init__()
+        self.directory = directory
+        self.port = free_port()
+        self.proc = None
+
+    def _setUp(self):
+        if shutil.which('redis-server') is None:
+            raise RuntimeError('redis-server is not installed')
+        self.addCleanup(self.stop)
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ['redis-server', '--port', str(self.port), '--bind', HOST,
+             '--save', '', '--appendonly', 'no',
+             '--dir', self.directory],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: redis_reachable(self.port), 20,
+                   'redis-server on port %d' % self.port)
+
+    def stop(self):
+        """Stop it losing every key, as ``shutdown nosave`` does."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(20)
+        self.proc = None
+
+    def restart(self, down_for=0.5):
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+
+
+def remove_board(backend, namespace, port=None):
+    """Delete every key or znode of a test's namespace."""
+    if backend == 'redis':
+        client = redis.Redis(host=HOST, port=port or REDIS_PORT,
+                             socket_timeout=5)
+        try:
+            for key in client.scan_iter(match=namespace + ':*'):
+                client.delete(key)
+        except redis.RedisError:
+            pass  # a private server already gone
+        return
+    client = kazoo_client.KazooClient(hosts='%s:%d' % (HOST, ZOOKEEPER_PORT))
+    client.start(timeout=10)
+    try:
+        client.delete('/' + namespace, recursive=True)
+    finally:
+        client.stop()
+        client.close()
+
+
+ENGINE_CONFIG = """\
+[DEFAULT]
+state_path = {directory}
+log_file = {log}
+debug = {debug}
+
+[database]
+connection = {database}
+max_pool_size = 10
+
+[task]
+enabled_task_types = noop,trace
+purge_interval = 0
+
+[task_executor]
+backend = jobboard
+
+[jobboard]
+backend = {backend}
+hosts = {host}
+port = {port}
+namespace = {namespace}
+expiration_time = {expiration_time}
+sweep_interval = {sweep_interval}
+poll_interval = {poll_interval}
+conductor = {conductor}
+max_simultaneous_jobs = {max_simultaneous_jobs}
+
+[oslo_messaging_notifications]
+driver = noop
+"""
+
+
+def engine_command():
+    """``glance-tasks-engine`` of this venv (or the module, if absent)."""
+    script = os.path.join(os.path.dirname(sys.executable),
+                          'glance-tasks-engine')
+    if os.path.exists(script):
+        return [script]
+    return [sys.executable, '-m', 'glance_tasks.cmd.engine']
+
+
+class Engine:
+    """One glance-tasks-engine process."""
+
+    def __init__(self, index, directory, settings):
+        self.index = index
+        self.config = os.path.join(directory, 'engine-%d.conf' % index)
+        self.log = os.path.join(directory, 'engine-%d.log' % index)
+        self.out = os.path.join(directory, 'engine-%d.out' % index)
+        with open(self.config, 'w') as f:
+            f.write(ENGINE_CONFIG.format(directory=directory, log=self.log,
+                                         **settings))
+        with open(self.out, 'w') as out:
+            self.proc = subprocess.Popen(
+                engine_command() + ['--config-file', self.config],
+                stdout=out, stderr=subprocess.STDOUT, cwd=directory)
+        self.pid = self.proc.pid
+        self.name = None
+
+    def wait_started(self):
+        def started():
+            self.check_alive()
+            for line in self.read(self.out).splitlines():
+                if line.startswith('glance-tasks-engine '):
+                    return line.split()[1]
+        self.name = wait_until(started, START_TIMEOUT,
+                               'engine %d to start' % self.index)
+        return self
+
+    def check_alive(self):
+        if self.proc.poll() is not None:
+            raise AssertionError('engine %d exited with %s:\n%s' % (
+                self.index, self.proc.returncode, self.read(self.out)))
+
+    @staticmethod
+    def read(path):
+        if not os.path.exists(path):
+            return ''
+        with open(path, errors='replace') as f:
+            return f.read()
+
+    def log_text(self):
+        return self.read(self.log)
+
+    def signal(self, signum):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signum)
+
+    def wait(self, timeout=60):
+        return self.proc.wait(timeout)
+
+    def finished_tasks(self):
+        """Ids of the tasks whose job this engine finished and consumed."""
+        marker = ': finished by %s.' % self.name
+        return [line.split(' of task ', 1)[1].split(':', 1)[0]
+                for line in self.log_text().splitlines() if marker in line]
+
+
+class Engines(fixtures.Fixture):
+    """Engine processes of one test; killed, if still running, after it."""
+
+    def __init__(self, directory, **settings):
+        super().__init__()
+        self.directory = directory
+        self.settings = settings
+        self.all = []
+
+    def _setUp(self):
+        self.addCleanup(self._kill_all)
+
+    def start(self, count=1):
+        """Start ``count`` more engines; return them once started."""
+        engines = [Engine(len(self.all) + i, self.directory, self.settings)
+                   for i in range(count)]
+        self.all.extend(engines)
+        return [engine.wait_started() for engine in engines]
+
+    def _kill_all(self):
+        for engine in self.all:
+            engine.signal(signal.SIGKILL)
+        for engine in self.all:
+            engine.wait()

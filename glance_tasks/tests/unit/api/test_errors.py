@@ -1,0 +1,132 @@
+"""The one place exceptions become HTTP errors, and the outer guard."""
+
+import fixtures
+import webob
+import webob.dec
+
+from glance_tasks.api import errors
+from glance_tasks.api import util
+from glance_tasks import exception
+from glance_tasks.tests import base
+
+
+def _request(path='/v2/tasks', **headers):
+    req = util.Request.blank(path)
+    req.headers.update(headers)
+    req.environ[errors.REQUEST_ID_KEY] = 'req-1'
+    return req
+
+
+class TestErrorBody(base.TestCase):
+
+    def test_domain_error_in_api_sig_format(self):
+        exc = exception.InvalidSortKey(key='x', valid='id')
+        response = errors.from_domain(_request(), exc, self.conf)
+        self.assertEqual(400, response.status_code)
+        self.assertEqual('application/json', response.content_type)
+        body = response.json_body
+        self.assertEqual({
+            'request_id': 'req-1',
+            'code': 'image.invalid_sort_key',
+            'status': 400,
+            'title': 'Bad Request',
+            'detail': "Unknown sort key 'x'; valid keys are: id.",
+            'links': [{'rel': 'help',
+                       'href': self.conf.api.error_help_url}],
+        }, body['errors'][0])
+        self.assertEqual(body['errors'][0]['detail'], body['message'])
+
+    def test_code_of_every_exception_is_api_sig_shaped(self):
+        for cls in _subclasses(exception.GlanceTasksException):
+            self.assertRegex(errors.error_code(cls.__name__),
+                             r'^image\.[a-z0-9._-]+$')
+
+    def test_glanceclient_gets_dict_values_only(self):
+        req = _request(**{'User-Agent': 'python-glanceclient'})
+        response = errors.from_domain(
+            req, exception.TaskNotFound(task_id='t'), self.conf)
+        self.assertEqual({'error': {'code': 404, 'title': 'Not Found',
+                                    'message': 'Task t could not be '
+                                               'found.'}},
+                         response.json_body)
+
+    def test_legacy_agents_are_configurable(self):
+        self.conf.set_override('legacy_error_user_agents', ['old-client'],
+                               group='api')
+        req = _request(**{'User-Agent': 'python-glanceclient'})
+        body = errors.error_body(req.environ, self.conf, 400, 'image.x', 'd')
+        self.assertIn('errors', body)
+
+    def test_http_error_keeps_allow(self):
+        exc = webob.exc.HTTPMethodNotAllowed(explanation='no',
+                                             headers={'Allow': 'GET'})
+        response = errors.from_http(_request(), exc, self.conf)
+        self.assertEqual(405, response.status_code)
+        self.assertEqual('GET', response.headers['Allow'])
+        self.assertEqual('image.method_not_allowed',
+                         response.json_body['errors'][0]['code'])
+
+    def test_5xx_domain_error_is_logged(self):
+        logger = self.useFixture(fixtures.FakeLogger())
+        exc = exception.FlowBuildFailed(type='noop', reason='broken')
+        response = errors.from_domain(_request(), exc, self.conf)
+        self.assertEqual(500, response.status_code)
+        self.assertIn('broken', logger.output)
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+class TestFaultWrapper(base.TestCase):
+
+    def _call(self, application, **headers):
+        wrapped = errors.FaultWrapper(application, self.conf)
+        req = webob.Request.blank('/v2/tasks', headers=headers)
+        return req.get_response(wrapped)
+
+    def test_unexpected_exception_is_a_generic_500(self):
+        def broken(environ, start_response):
+            raise RuntimeError('secret internals')
+
+        response = self._call(broken)
+        self.assertEqual(500, response.status_code)
+        body = response.json_body
+        self.assertEqual('image.internal_error', body['errors'][0]['code'])
+        self.assertNotIn('secret internals', response.text)
+        self.assertNotIn('Traceback', response.text)
+
+    def test_foreign_html_error_is_reformatted(self):
+        @webob.dec.wsgify
+        def too_large(req):
+            raise webob.exc.HTTPRequestEntityTooLarge()
+
+        response = self._call(too_large, Accept='text/html')
+        self.assertEqual(413, response.status_code)
+        self.assertIn('[api] max_request_body_size',
+                      response.json_body['errors'][0]['detail'])
+
+    def test_foreign_json_error_message_is_kept(self):
+        def unauthorized(environ, start_response):
+            start_response('401 Unauthorized', [
+                ('Content-Type', 'application/json'),
+                ('WWW-Authenticate', "Keystone uri='http://k'")])
+            return [b'{"error": {"code": 401, "title": "Unauthorized", '
+                    b'"message": "The request you have made requires '
+                    b'authentication."}}']
+
+        response = self._call(unauthorized)
+        self.assertEqual(401, response.status_code)
+        self.assertEqual("Keystone uri='http://k'",
+                         response.headers['WWW-Authenticate'])
+        self.assertIn('requires authentication',
+                      response.json_body['errors'][0]['detail'])
+
+    def test_success_passes_untouched(self):
+        def ok(environ, start_response):
+            start_response('200 OK', [('Content-Type', 'text/plain')])
+            return [b'fine']
+
+        self.assertEqual(b'fine', self._call(ok).body)

@@ -1,0 +1,74 @@
+"""Query parameters and page links of the list calls."""
+
+from glance_tasks.api import links
+from glance_tasks.api import params
+from glance_tasks.api import util
+from glance_tasks import exception
+from glance_tasks.tests import base
+
+
+class _Item:
+    def __init__(self, item_id):
+        self.id = item_id
+
+
+class TestLimit(base.TestCase):
+
+    def test_default_and_cap(self):
+        self.assertEqual(25, params.parse_limit(None, self.conf))
+        self.assertEqual(1000, params.parse_limit('5000', self.conf))
+        self.assertEqual(0, params.parse_limit('0', self.conf))
+        self.assertEqual(7, params.parse_limit('7', self.conf))
+
+    def test_refused(self):
+        for value in ('-1', '1.5', 'ten', '', ' 3', '+3', '1e3', '²'):
+            self.assertRaises(exception.InvalidLimit, params.parse_limit,
+                              value, self.conf)
+
+
+class TestListParams(base.TestCase):
+
+    def _parse(self, query):
+        req = util.Request.blank('/v2/tasks?' + query)
+        return params.list_params(req, ('type', 'status'), self.conf)
+
+    def test_defaults(self):
+        self.assertEqual(({}, {'limit': 25, 'marker': None,
+                               'sort_key': 'created_at',
+                               'sort_dir': 'desc'}), self._parse(''))
+
+    def test_filters_and_paging(self):
+        filters, kwargs = self._parse('status=success&limit=2&sort_dir=asc')
+        self.assertEqual({'status': 'success'}, filters)
+        self.assertEqual(2, kwargs['limit'])
+        self.assertEqual('asc', kwargs['sort_dir'])
+
+    def test_unknown_parameter_is_named(self):
+        error = self.assertRaises(exception.InvalidFilter, self._parse,
+                                  'colour=red')
+        self.assertIn("'colour'", str(error))
+        self.assertIn('type, status, limit', str(error))
+
+    def test_repeated_parameter(self):
+        self.assertRaises(exception.Invalid, self._parse, 'type=a&type=b')
+
+
+class TestLinks(base.TestCase):
+
+    def _page(self, query, count, limit):
+        req = util.Request.blank('/v2/tasks?' + query)
+        items = [_Item('id-%d' % i) for i in range(count)]
+        return links.page(req, '/v2/tasks', items, limit, {})
+
+    def test_full_page_has_next_without_old_marker(self):
+        body = self._page('limit=2&marker=old&status=success', 2, 2)
+        self.assertEqual('/v2/tasks?limit=2&status=success', body['first'])
+        self.assertEqual('/v2/tasks?limit=2&status=success&marker=id-1',
+                         body['next'])
+
+    def test_short_page_has_no_next(self):
+        body = self._page('', 1, 25)
+        self.assertEqual({'first': '/v2/tasks'}, body)
+
+    def test_empty_page_has_no_next(self):
+        self.assertNotIn('next', self._page('limit=0', 0, 0))

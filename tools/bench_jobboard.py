@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Benchmark: tasks/s end to end on the jobboard, beside the local executor.
+
+For each engine count (default 1, 2 and 4) it starts that many
+``glance-tasks-engine`` processes on a fresh Redis (or ZooKeeper)
+namespace, creates N ``noop`` tasks (3 atoms each) through the task
+service of this process with ``[task_executor] backend = jobboard``, and
+waits until every task has ended. Then the same N tasks run through the
+local executor in this process, in the same run. It prints tasks/s from
+the first create to the last success, the posting rate alone, and
+create→success latency p50/p99 (seen by polling the database every 10 ms).
+
+    python tools/bench_jobboard.py --database-url \\
+        postgresql+psycopg2://openstack_citest:openstack_citest@localhost/bench
+
+The database must exist; the bench migrates it and empties its task
+tables before each run. Without ``--database-url`` a SQLite file is used.
+"""
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+
+warnings.simplefilter('ignore')
+
+from oslo_config import cfg  # noqa: E402
+from oslo_log import log as logging  # noqa: E402
+from oslo_utils import uuidutils  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from glance_tasks import conf as gt_conf  # noqa: E402
+from glance_tasks import context as gt_context  # noqa: E402
+from glance_tasks.db import api as db_api  # noqa: E402
+from glance_tasks.db import migration  # noqa: E402
+from glance_tasks.engine import jobboard  # noqa: E402
+from glance_tasks import service as service_mod  # noqa: E402
+
+ATOMS = 3
+TABLES = ('task_info', 'tasks', 'notification_outbox',
+          'glance_tasks_flow_checkpoints')
+
+CONFIG = """\
+[DEFAULT]
+state_path = {state}
+log_file = {log}
+debug = false
+
+[database]
+connection = {db}
+
+[task]
+enabled_task_types = noop
+purge_interval = 0
+
+[task_executor]
+backend = jobboard
+
+[jobboard]
+backend = {board}
+hosts = {hosts}
+namespace = {namespace}
+conductor = {conductor}
+max_simultaneous_jobs = {jobs}
+expiration_time = 30
+sweep_interval = 0
+
+[oslo_messaging_notifications]
+driver = noop
+"""
+
+
+def make_conf(args, state, namespace, backend):
+    conf = cfg.ConfigOpts()
+    logging.register_options(conf)
+    gt_conf.load([], conf=conf)
+    conf.set_override('state_path', state)
+    conf.set_override('log_file', os.path.join(state, 'bench.log'))
+    conf.set_override('connection', args.database_url, group='database')
+    conf.set_override('enabled_task_types', ['noop'], group='task')
+    conf.set_override('purge_interval', 0, group='task')
+    conf.set_override('backend', backend, group='task_executor')
+    conf.set_override('max_workers', args.jobs, group='task_executor')
+    conf.set_override('backend', args.board, group='jobboard')
+    conf.set_override('hosts', [args.hosts], group='jobboard')
+    conf.set_override('namespace', namespace, group='jobboard')
+    conf.set_override('driver', ['noop'],
+                      group='oslo_messaging_notifications')
+    return conf
+
+
+def empty_tables(engine):
+    with engine.begin() as conn:
+        for table in TABLES:
+            if sa.inspect(conn).has_table(table):
+                conn.execute(sa.text('DELETE FROM %s' % table))
+
+
+def start_engines(args, state, namespace, count):
+    path = os.path.join(state, 'engine-%s.conf' % namespace)
+    engines = []
+    for index in range(count):
+        with open(path + str(index), 'w') as f:
+            f.write(CONFIG.format(
+                state=state, db=args.database_url, board=args.board,
+                hosts=args.hosts, namespace=namespace,
+                conductor=args.conductor, jobs=args.jobs,
+                log=os.path.join(state, 'engine-%s-%d.log'
+                                 % (namespace, index))))
+        engines.append(subprocess.Popen(
+            [sys.executable, '-m', 'glance_tasks.cmd.engine',
+             '--config-file', path + str(index)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
+    for proc in engines:
+        line = proc.stdout.readline()
+        if 'started' not in line:
+            raise SystemExit('an engine did not start: %r' % line)
+    time.sleep(1.0)  # let every conductor connect and start polling
+    return engines
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a process has used so far."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def stop_engines(engines):
+    for proc in engines:
+        proc.send_signal(signal.SIGTERM)
+    for proc in engines:
+        proc.wait(60)
+
+
+class Watcher(threading.Thread):
+    """Notes when each task is first seen ended, polling the database."""
+
+    def __init__(self, engine, count):
+        super().__init__(daemon=True)
+        self.engine = engine
+        self.count = count
+        self.ended = {}
+        self.done = threading.Event()
+
+    def run(self):
+        query = sa.text("SELECT id, status FROM tasks WHERE status IN "
+                        "('success', 'failure')")
+        while len(self.ended) < self.count and not self.done.is_set():
+            now = time.perf_counter()
+            with self.engine.connect() as conn:
+                for task_id, status in conn.execute(query):
+                    self.ended.setdefault(task_id, (now, status))
+            time.sleep(0.01)
+        self.done.set()
+
+
+def run_once(args, conf, engine, timeout):
+    """(tasks/s, posts/s, latencies, failures) of one run."""
+    empty_tables(engine)
+    service = service_mod.TaskService(conf)
+    service.start()
+    context = gt_context.RequestContext(project_id='bench', user_id='bench')
+    watcher = Watcher(engine, args.tasks)
+    watcher.start()
+    created = {}
+    start = time.perf_counter()
+    for _ in range(args.tasks):
+        task = service.create_task(context, 'noop', {'atoms': ATOMS})
+        created[task.id] = time.perf_counter()
+    posted = time.perf_counter()
+    watcher.done.wait(timeout)
+    watcher.done.set()
+    service.stop()
+    if len(watcher.ended) < args.tasks:
+        raise SystemExit('timed out: %d of %d tasks ended'
+                         % (len(watcher.ended), args.tasks))
+    last = max(seen for seen, _status in watcher.ended.values())
+    latencies = sorted(watcher.ended[task_id][0] - created[task_id]
+                       for task_id in created)
+    failures = sum(status != 'success'
+                   for _seen, status in watcher.ended.values())
+    return (args.tasks / (last - start), args.tasks / (posted - start),
+            latencies, failures)
+
+
+def clean_board(conf):
+    board = jobboard.make_board(conf, None)
+    board.connect()
+    try:
+        if conf.jobboard.backend == 'redis':
+            client = board._client
+            for key in client.scan_iter(
+                    match=conf.jobboard.namespace.encode() + b':*'):
+                client.delete(key)
+        else:
+            board._client.delete('/' + conf.jobboard.namespace,
+                                 recursive=True)
+    finally:
+        board.close()
+
+
+def percentile(values, fraction):
+    return values[min(len(values) - 1, int(fraction * len(values)))]
+
+
+def report(label, rate, post_rate, latencies, failures):
+    print('%-22s %8.1f tasks/s  (posting %6.1f/s)  p50 %7.1f ms  '
+          'p99 %7.1f ms  mean %7.1f ms%s'
+          % (label, rate, post_rate, percentile(latencies, 0.5) * 1e3,
+             percentile(latencies, 0.99) * 1e3,
+             statistics.mean(latencies) * 1e3,
+             '  FAILED: %d' % failures if failures else ''), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--tasks', type=int, default=300)
+    parser.add_argument('--engines', default='1,2,4',
+                        help='engine counts to run, comma-separated')
+    parser.add_argument('--jobs', type=int, default=8,
+                        help='[jobboard] max_simultaneous_jobs per engine '
+                             '(and max_workers of the local executor)')
+    parser.add_argument('--conductor', default='nonblocking',
+                        choices=['blocking', 'nonblocking'])
+    parser.add_argument('--board', default='redis',
+                        choices=['redis', 'zookeeper'])
+    parser.add_argument('--hosts', default='127.0.0.1')
+    parser.add_argument('--database-url', default=None,
+                        help='default: a SQLite file in a temp dir')
+    parser.add_argument('--timeout', type=float, default=600)
+    args = parser.parse_args()
+    state = tempfile.mkdtemp(prefix='gt-bench-jobboard-')
+    args.database_url = args.database_url or \
+        'sqlite:///%s/gt.sqlite' % state
+    base_conf = make_conf(args, state, 'unused', 'local')
+    logging.setup(base_conf, 'glance-tasks-bench')
+    db_api.configure(base_conf)
+    migration.db_sync()
+    engine = sa.create_engine(args.database_url)
+    print('database=%s board=%s conductor=%s jobs/engine=%d tasks=%d '
+          'atoms=%d cpus=%d' % (
+              engine.url.get_backend_name(), args.board, args.conductor,
+              args.jobs, args.tasks, ATOMS, os.cpu_count()), flush=True)
+    for count in [int(n) for n in args.engines.split(',')]:
+        namespace = 'gt-bench-%s' % uuidutils.generate_uuid()[:8]
+        conf = make_conf(args, state, namespace, 'jobboard')
+        engines = start_engines(args, state, namespace, count)
+        try:
+            before = os.times()
+            result = run_once(args, conf, engine, args.timeout)
+            poster_cpu = sum(os.times()[:2]) - sum(before[:2])
+            engine_cpu = sum(cpu_seconds(proc.pid) for proc in engines)
+        finally:
+            stop_engines(engines)
+            clean_board(conf)
+        report('jobboard, %d engine%s' % (count, 's' if count > 1 else ''),
+               *result)
+        print('%-22s CPU per task: poster %.1f ms, engines %.1f ms '
+              '(engines include their start)'
+              % ('', poster_cpu / args.tasks * 1e3,
+                 engine_cpu / args.tasks * 1e3), flush=True)
+    conf = make_conf(args, state, 'unused', 'local')
+    report('local executor', *run_once(args, conf, engine, args.timeout))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
