@@ -18,11 +18,16 @@ from glance_tasks.engine import jobboard
 from glance_tasks.engine import lifecycle as lifecycle_mod
 from glance_tasks.engine import local
 from glance_tasks.engine import persistence
+from glance_tasks.images import recovery
+from glance_tasks.images import runtime as images_runtime
 from glance_tasks.notifications import relay as relay_mod
 from glance_tasks.notifications import sender as sender_mod
 from glance_tasks.task_types import registry as registry_mod
 
 LOG = logging.getLogger(__name__)
+
+# Seconds after start before the first periodic purge.
+FIRST_PURGE_DELAY = 30
 
 
 def make_executor(conf, registry, lifecycle, backend):
@@ -41,6 +46,8 @@ class TaskService:
 
     def __init__(self, conf, registry=None, sender=None):
         self.conf = conf
+        # The image task types' atoms read their options and store here.
+        images_runtime.configure(conf)
         self.registry = registry or \
             registry_mod.TaskTypeRegistry.from_entry_points(conf)
         self.relay = relay_mod.OutboxRelay(sender or sender_mod.Sender(conf))
@@ -95,10 +102,16 @@ class TaskService:
         tasks = task_db.purge(context, now=now)
         sent = outbox_db.purge_sent(context,
                                     now - outbox_db.SENT_RETENTION)
+        # Images whose task was failed without its reverts (its progress
+        # was lost in a crash) are killed or requeued here.
+        recovery.release_stranded(self.conf, context)
         return tasks, sent
 
     def _purge_loop(self):
-        while not self._stopping.wait(self.conf.task.purge_interval):
+        # A first pass soon after start releases what a crash left behind.
+        delay = min(FIRST_PURGE_DELAY, self.conf.task.purge_interval)
+        while not self._stopping.wait(delay):
+            delay = self.conf.task.purge_interval
             try:
                 tasks, sent = self.purge()
                 LOG.info('Purged %(tasks)d expired task(s) and %(sent)d '

@@ -11,15 +11,14 @@ import contextlib
 import sys
 
 from oslo_config import cfg
+from oslo_db.sqlalchemy import engines
 from oslo_upgradecheck import upgradecheck
 import sqlalchemy as sa
 
 from glance_tasks import conf as gt_conf
 from glance_tasks.conf import opts
-from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
 from glance_tasks.engine import jobboard
-from glance_tasks.engine import persistence
 from glance_tasks.i18n import _
 
 Code = upgradecheck.Code
@@ -39,8 +38,7 @@ class UpgradeChecks(upgradecheck.UpgradeCommands):
     def _check_database_schema(self):
         head = migration.head_revision()
         try:
-            db_api.configure(self.conf)
-            current = migration.db_version()
+            current = _db_version(self.conf.database.connection)
         except Exception as exc:
             return Result(Code.FAILURE, _(
                 'The database cannot be read (%(error)s). Check '
@@ -85,15 +83,16 @@ class UpgradeChecks(upgradecheck.UpgradeCommands):
         if self.conf.task_executor.backend != 'jobboard':
             return Result(Code.SUCCESS)
         on_sqlite = [name for name, url in (
-            ('[database] connection', self.conf.database.connection),
-            ('the TaskFlow persistence', persistence.connection_url(
-                self.conf)))
+            ('the service database ([database] connection)',
+             self.conf.database.connection),
+            ('the flow progress ([task_executor] persistence_connection)',
+             self.conf.task_executor.persistence_connection))
             if url and sa.engine.make_url(url).get_backend_name()
             == 'sqlite']
         if not on_sqlite:
             return Result(Code.SUCCESS)
         return Result(Code.WARNING, _(
-            '%s use(s) SQLite while tasks run on a jobboard: engines on '
+            'SQLite keeps %s while tasks run on a jobboard: engines on '
             'other hosts cannot share a SQLite file, so every engine must '
             'run on this host. Use MySQL or PostgreSQL to run engines on '
             'several hosts.') % ' and '.join(on_sqlite))
@@ -103,6 +102,14 @@ class UpgradeChecks(upgradecheck.UpgradeCommands):
         (_('Jobboard reachable'), _check_jobboard),
         (_('SQLite with a jobboard'), _check_sqlite_with_jobboard),
     )
+
+
+def _db_version(url):
+    engine = engines.create_engine(url, max_retries=0)
+    try:
+        return migration.db_version(engine)
+    finally:
+        engine.dispose()
 
 
 def _known_revisions():

@@ -1,10 +1,9 @@
 """``[image_import]`` options: how the ``import`` task fetches image data."""
 
 from oslo_config import cfg
-
-from glance_tasks.conf import opts
 from oslo_utils import units
 
+from glance_tasks.conf import opts
 from glance_tasks.images import runtime
 
 image_import_group = cfg.OptGroup(

@@ -102,9 +102,11 @@ class FlowRunner:
             engine = self.load_saved(task, flow_detail)
         except Exception as exc:
             LOG.exception('Task %s: flow could not be reloaded.', task.id)
-            return self._fail_if_allowed(context, task, control,
-                                         STOPPED_MESSAGE %
-                                         outcome.describe(exc))
+            ended = self._fail_if_allowed(context, task, control,
+                                          STOPPED_MESSAGE %
+                                          outcome.describe(exc))
+            self._forget(task, ended)
+            return ended
         LOG.debug('Running task %s from its saved flow.', task.id)
         return self.run_engine(context, task, engine, control)
 
@@ -138,12 +140,16 @@ class FlowRunner:
         ``processing`` with its saved progress for another engine.
         """
         control = control or RunControl()
-        ended = True
+        # Until an outcome is written, the saved progress is kept: should
+        # even the failure fail to be written (the database is down), the
+        # task can still be resumed.
+        ended = False
         try:
             ended = self._finish(context, task, engine, control)
         except exception.TaskStatusConflict:
             LOG.warning('Task %s changed status under the engine; its '
                         'outcome is not recorded twice.', task.id)
+            ended = True
         except Exception as exc:
             LOG.exception('Task %s: unexpected error.', task.id)
             ended = self._fail_unexpected(context, task, exc, control)

@@ -66,6 +66,12 @@ class SourceIncomplete(ImageTaskError):
                 'incomplete. Try again, or check the source server.')
 
 
+class SourceTruncated(ImageTaskError):
+    msg_fmt = _('The source %(url)s broke off the transfer after '
+                '%(received)d bytes; the image data is incomplete. Try '
+                'again, or check the source server.')
+
+
 class SourceTimeout(ImageTaskError):
     msg_fmt = _('The source %(url)s sent nothing for %(timeout)d seconds; '
                 'the import gave up. Try again, or use a faster source.')

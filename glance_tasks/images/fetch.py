@@ -91,51 +91,61 @@ class Source:
     def readinto(self, buffer):
         return self._reader(buffer)
 
-    def copy_to(self, path, max_size, timeout):
-        """Stream the body into ``path``; return the number of bytes.
+    def chunks(self, max_size, timeout):
+        """Yield the body in chunks (views of one reused buffer).
 
         Raises :class:`~errors.ImageTooLarge` as soon as more than
         ``max_size`` bytes arrived, :class:`~errors.SourceIncomplete` when
-        the source sent less than it announced. ``path`` is truncated
-        first, so a retry starts over.
+        the source sent less than it announced, and says in words what
+        else went wrong with the transfer.
         """
-        buffer = bytearray(CHUNK_SIZE)
-        view = memoryview(buffer)
+        view = memoryview(bytearray(CHUNK_SIZE))
         received = 0
         safe = errors.safe_url(self.url)
+        while True:
+            try:
+                count = self.readinto(view)
+            except http.client.IncompleteRead:
+                count = None
+            except (socket.timeout, TimeoutError):
+                raise errors.SourceTimeout(url=safe, timeout=timeout)
+            except (OSError, http.client.HTTPException) as exc:
+                raise errors.SourceUnreachable(
+                    url=safe, reason='the connection failed after %d '
+                    'bytes (%s)' % (received, _describe_os_error(exc)))
+            if count is None and self.length is None:
+                raise errors.SourceTruncated(url=safe, received=received)
+            if count is None:
+                raise errors.SourceIncomplete(
+                    url=safe, received=received, announced=self.length)
+            if not count:
+                break
+            received += count
+            if received > max_size:
+                raise errors.ImageTooLarge(
+                    limit=max_size, detail='more than that was received')
+            yield view[:count]
+        if self.length is not None and received != self.length:
+            raise errors.SourceIncomplete(url=safe, received=received,
+                                          announced=self.length)
+
+    def copy_to(self, path, max_size, timeout):
+        """Stream the body into ``path``; return the number of bytes.
+
+        ``path`` is truncated first, so a retry starts over. See
+        :meth:`chunks` for the errors.
+        """
+        received = 0
         with open(path, 'wb') as out:
-            while True:
+            for chunk in self.chunks(max_size, timeout):
+                received += len(chunk)
                 try:
-                    count = self.readinto(view)
-                except http.client.IncompleteRead:
-                    count = None
-                except (socket.timeout, TimeoutError):
-                    raise errors.SourceTimeout(url=safe, timeout=timeout)
-                except (OSError, http.client.HTTPException) as exc:
-                    raise errors.SourceUnreachable(
-                        url=safe, reason='the connection failed after %d '
-                        'bytes (%s)' % (received, _describe_os_error(exc)))
-                if count is None:
-                    raise errors.SourceIncomplete(
-                        url=safe, received=received,
-                        announced=self.length or 0)
-                if not count:
-                    break
-                received += count
-                if received > max_size:
-                    raise errors.ImageTooLarge(
-                        limit=max_size,
-                        detail='more than that was received')
-                try:
-                    out.write(view[:count])
+                    out.write(chunk)
                 except OSError as exc:
                     if exc.errno in (errno.ENOSPC, errno.EDQUOT,
                                      errno.EFBIG):
                         raise errors.WorkDirFull(received=received)
                     raise
-        if self.length is not None and received != self.length:
-            raise errors.SourceIncomplete(url=safe, received=received,
-                                          announced=self.length)
         return received
 
 

@@ -89,18 +89,22 @@ def create(conf, context, values, properties=None, task_id=None,
 
 
 def move(conf, context, image, to_status, values=None,
-         notify_context=None):
-    """Move ``image`` (as last read) to ``to_status``; announce it."""
+         notify_context=None, properties=None):
+    """Move ``image`` (as last read) to ``to_status``; announce it.
+
+    ``properties``: the image's extra properties when the caller knows
+    them (saves reading them for the notification).
+    """
     with db_api.context_manager.writer.using(context):
         moved = image_db.update_status(context, image.id, image.status,
                                        to_status, values)
         _announce(conf, context, STATUS_EVENTS.get(to_status, IMAGE_UPDATE),
-                  moved, notify_context)
+                  moved, notify_context, properties)
     return moved
 
 
 def record_upload(conf, context, image_id, stored, values=None,
-                  notify_context=None):
+                  notify_context=None, properties=None):
     """Record data written to the store: location, size, hashes.
 
     ``stored`` is what :meth:`ImageStore.add` returned. Announced as
@@ -114,7 +118,8 @@ def record_upload(conf, context, image_id, stored, values=None,
         image_db.add_location(context, image_id, stored['location'],
                               stored.get('metadata'))
         image = image_db.update(context, image_id, values)
-        _announce(conf, context, IMAGE_UPLOAD, image, notify_context)
+        _announce(conf, context, IMAGE_UPLOAD, image, notify_context,
+                  properties)
     return image
 
 

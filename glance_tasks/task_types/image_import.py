@@ -39,6 +39,7 @@ from glance_tasks import context as gt_context
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
+from glance_tasks import exception
 from glance_tasks.images import convert
 from glance_tasks.images import errors
 from glance_tasks.images import fetch
@@ -92,6 +93,12 @@ def _context():
     return gt_context.get_admin_context()
 
 
+def _notify_context(task_row):
+    """Image events of a task carry the ids of the request that made it."""
+    return {'request_id': task_row.request_id, 'user_id': task_row.user_id,
+            'project_id': task_row.owner}
+
+
 def _is_failure(result):
     return result is None or isinstance(result, tf_failure.Failure)
 
@@ -105,6 +112,32 @@ def _current(context, image_id, *statuses):
         raise errors.ImageGone(image_id=image_id,
                                status='moved to %s' % image.status)
     return image
+
+
+def _advance(conf, context, image_id, from_status, to_status,
+             notify_context, done, properties=None):
+    """Move the image ``from_status`` → ``to_status`` by compare-and-swap.
+
+    No read first: the swap checks the status itself. An image found
+    already in one of the ``done`` statuses (this atom ran before a crash)
+    is fine; any other status means someone else moved it: ImageGone.
+    """
+    try:
+        return lifecycle.move(
+            conf, context, image_domain.Image(id=image_id,
+                                              status=from_status),
+            to_status, notify_context=notify_context,
+            properties=properties)
+    except exception.ImageStatusConflict:
+        return _current(context, image_id, *done)
+    except exception.ImageNotFound:
+        raise errors.ImageGone(image_id=image_id, status='deleted')
+
+
+def extra_properties(image_properties):
+    """The image_properties that are not image columns."""
+    return {name: value for name, value in image_properties.items()
+            if name not in BASE_PROPERTIES}
 
 
 def _same_data_format(a, b):
@@ -144,20 +177,17 @@ class CreateImage(task.Task):
         self._properties = dict(image_properties)
 
     def _values(self):
-        props = dict(self._properties)
-        values = {name: props.pop(name) for name in BASE_PROPERTIES
-                  if name in props}
+        values = {name: self._properties[name] for name in BASE_PROPERTIES
+                  if name in self._properties}
         values.setdefault('disk_format', self._source_format)
         values.setdefault('container_format', 'bare')
-        return values, props
+        return values, extra_properties(self._properties)
 
     def execute(self, task_id):
         conf = runtime.get_conf()
         context = _context()
         task_row = task_db.get(context, task_id, include_expired=True)
-        notify_context = {'request_id': task_row.request_id,
-                          'user_id': task_row.user_id,
-                          'project_id': task_row.owner}
+        notify_context = _notify_context(task_row)
         if task_row.image_id:
             # Run again after a crash: the image was already created.
             _current(context, task_row.image_id, image_domain.QUEUED,
@@ -176,9 +206,9 @@ class CreateImage(task.Task):
     def revert(self, task_id, result=None, flow_failures=None, **kwargs):
         context = _context()
         if _is_failure(result):
-            image_id = task_db.get(context, task_id,
-                                   include_expired=True).image_id
-            notify_context = None
+            task_row = task_db.get(context, task_id, include_expired=True)
+            image_id = task_row.image_id
+            notify_context = _notify_context(task_row)
         else:
             image_id, notify_context = result
         image = lifecycle.get(context, image_id) if image_id else None
@@ -196,15 +226,14 @@ class FetchData(task.Task):
 
     default_provides = 'staged'
 
-    def __init__(self, import_from):
+    def __init__(self, import_from, properties):
         super().__init__(name='fetch')
         self._url = import_from
+        self._properties = properties
 
     def execute(self, image_id, notify_context):
         conf = runtime.get_conf()
         context = _context()
-        image = _current(context, image_id, image_domain.QUEUED,
-                         image_domain.SAVING)
         path = staging.path_of(conf, image_id)
         cap = conf.image_import.max_image_size
         with fetch.open_source(conf, self._url) as source:
@@ -212,10 +241,11 @@ class FetchData(task.Task):
                 raise errors.ImageTooLarge(
                     limit=cap, detail='the source announced %d bytes'
                     % source.length)
-            if image.status == image_domain.QUEUED:
-                image = lifecycle.move(conf, context, image,
-                                       image_domain.SAVING,
-                                       notify_context=notify_context)
+            # Data is coming: saving (already so if this runs again).
+            _advance(conf, context, image_id, image_domain.QUEUED,
+                     image_domain.SAVING, notify_context,
+                     done=(image_domain.SAVING,),
+                     properties=self._properties)
             size = source.copy_to(path, cap, conf.image_import.fetch_timeout)
         LOG.info('Image %s: fetched %d bytes.', image_id, size)
         return {'path': path, 'size': size}
@@ -227,7 +257,8 @@ class FetchData(task.Task):
         image = lifecycle.get(context, image_id)
         if image is not None and image.status == image_domain.SAVING:
             lifecycle.move(conf, context, image, image_domain.KILLED,
-                           notify_context=notify_context)
+                           notify_context=notify_context,
+                           properties=self._properties)
             LOG.info('Image %s killed: its data could not be imported.',
                      image_id)
 
@@ -296,8 +327,9 @@ class StoreData(task.Task):
 
     default_provides = 'stored'
 
-    def __init__(self):
+    def __init__(self, properties):
         super().__init__(name='store')
+        self._properties = properties
 
     def execute(self, image_id, notify_context, staged, inspection,
                 converted=None):
@@ -305,8 +337,9 @@ class StoreData(task.Task):
         context = _context()
         store = runtime.get_store()
         image = _current(context, image_id, image_domain.SAVING)
-        recorded = image_db.get_locations(context, image_id)
-        if recorded and image.checksum:
+        recorded = image.checksum and image_db.get_locations(context,
+                                                             image_id)
+        if recorded:
             # Run again after a crash: the upload was already recorded.
             staging.remove(conf, image_id)
             return {'location': recorded[0]['url']}
@@ -317,7 +350,8 @@ class StoreData(task.Task):
             values['disk_format'] = converted['disk_format']
         try:
             lifecycle.record_upload(conf, context, image_id, stored, values,
-                                    notify_context=notify_context)
+                                    notify_context=notify_context,
+                                    properties=self._properties)
         except Exception:
             store.delete(stored['location'])
             raise
@@ -345,17 +379,16 @@ class ActivateImage(task.Task):
 
     default_provides = task_types.RESULT
 
-    def __init__(self):
+    def __init__(self, properties):
         super().__init__(name='activate')
+        self._properties = properties
 
     def execute(self, image_id, notify_context, stored):
         conf = runtime.get_conf()
         context = _context()
-        image = _current(context, image_id, image_domain.SAVING,
-                         image_domain.ACTIVE)
-        if image.status == image_domain.SAVING:
-            lifecycle.move(conf, context, image, image_domain.ACTIVE,
-                           notify_context=notify_context)
+        _advance(conf, context, image_id, image_domain.SAVING,
+                 image_domain.ACTIVE, notify_context,
+                 done=(image_domain.ACTIVE,), properties=self._properties)
         return {'image_id': image_id}
 
     def revert(self, *args, **kwargs):
@@ -366,15 +399,18 @@ def build_flow(task_id, task_input):
     """The flow factory named by :class:`Import`."""
     source_format = task_input['import_from_format']
     properties = task_input['image_properties']
+    # Extra properties do not change during the import: the atoms know
+    # them for the notifications without reading them back.
+    extra = extra_properties(properties)
     target = runtime.get_conf().image_import.conversion_format
     flow = linear_flow.Flow('import-%s' % task_id)
     flow.add(CreateImage(task_input['import_from'], source_format,
                          properties),
-             FetchData(task_input['import_from']),
+             FetchData(task_input['import_from'], extra),
              InspectData(source_format))
     if target:
         flow.add(ConvertData(target))
-    flow.add(StoreData(), ActivateImage())
+    flow.add(StoreData(extra), ActivateImage(extra))
     return flow
 
 

@@ -29,6 +29,7 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
+from glance_tasks import exception
 from glance_tasks.images import errors
 from glance_tasks.images import fetch
 from glance_tasks.images import inspect
@@ -92,8 +93,7 @@ class BeginImport(task.Task):
         image = lifecycle.get(context, self._image_id)
         if image is None or (task_row.owner is not None
                              and image.owner != task_row.owner):
-            raise errors.ImageGone(image_id=self._image_id,
-                                   status='not found for this project')
+            raise exception.ImageNotFound(image_id=self._image_id)
         if (image.status == image_domain.IMPORTING
                 and task_row.image_id == image.id):
             return notify_context  # run again after a crash
@@ -129,16 +129,9 @@ def _chunks_of(conf, url):
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme in ('http', 'https'):
         source = fetch.open_source(conf, url)
-        buffer = bytearray(fetch.CHUNK_SIZE)
-        view = memoryview(buffer)
-
-        def chunks():
-            while True:
-                count = source.readinto(view)
-                if not count:
-                    return
-                yield view[:count]
-        return chunks(), source.length, source.close
+        opts = conf.image_import
+        return (source.chunks(opts.max_image_size, opts.fetch_timeout),
+                source.length, source.close)
     try:
         data, size = runtime.get_store().open(url)
     except store_exc.NotFound:

@@ -1,9 +1,10 @@
 """``/v2/images``: list, show, delete, (de|re)activate, and image tasks.
 
-Every status change goes through the image status machine
-(:func:`glance_tasks.db.images.update_status`).
+Every status change goes through the image status machine and is
+announced (:mod:`glance_tasks.images.lifecycle`).
 """
 
+from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from glance_tasks.api import links
@@ -15,8 +16,12 @@ from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
+from glance_tasks.images import lifecycle as image_lifecycle
+from glance_tasks.images import runtime as images_runtime
 from glance_tasks.policies import images as rules
 from glance_tasks.policies import tasks as task_rules
+
+LOG = logging.getLogger(__name__)
 
 FILTERS = ('name', 'status', 'visibility', 'owner', 'disk_format',
            'container_format')
@@ -65,8 +70,23 @@ def delete_image(req):
     policy.authorize(req, rules.DELETE_IMAGE, {'project_id': image.owner})
     if image.protected:
         raise exception.ProtectedImageDelete(image_id=image.id)
-    image_db.delete(req.context, image.id)
+    locations = image_db.get_locations(req.context, image.id)
+    image_lifecycle.delete(req.state.conf, req.context, image)
+    _delete_data(image.id, locations)
     return util.no_content()
+
+
+def _delete_data(image_id, locations):
+    """Remove a deleted image's data; the row is already gone for users."""
+    store = images_runtime.get_store()
+    for location in locations:
+        try:
+            store.delete(location['url'])
+        except Exception:
+            # The image is deleted either way; an operator can clean the
+            # store, and the user gets the 204 the delete deserves.
+            LOG.exception('Data of deleted image %s could not be removed '
+                          'from %s.', image_id, location['url'])
 
 
 def _move(req, rule, action, from_status, to_status):
@@ -78,7 +98,7 @@ def _move(req, rule, action, from_status, to_status):
     if image.status != from_status:
         raise exception.ImageActionNotAllowed(action=action,
                                               status=image.status)
-    image_db.update_status(req.context, image.id, from_status, to_status)
+    image_lifecycle.move(req.state.conf, req.context, image, to_status)
     return util.no_content()
 
 

@@ -12,10 +12,12 @@ import hashlib
 import os
 import socket
 
+from glance_store import exceptions as store_exc
 import testtools
 
 from glance_tasks.db import images as image_db
 from glance_tasks.images import lifecycle
+from glance_tasks.images import runtime
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
 PROPS = {'name': 'cirros', 'disk_format': 'raw',
@@ -282,6 +284,27 @@ class ImportTest(image_fixtures.ImageServiceTestCase):
             'The image data is in qcow2 format, but import_from_format '
             'says raw. Set import_from_format (and disk_format) to qcow2 '
             'and try again.'))
+
+    def test_store_full(self):
+        image_fixtures.make_image(self.source_dir, 'disk.raw', size=200000)
+        driver = runtime.get_store().default
+        add = driver.add
+
+        def full(image_id, data, size, hashing_algo, **kwargs):
+            # What the filesystem driver does on ENOSPC, after writing a
+            # part: remove the partial file, raise StorageFull.
+            with open(os.path.join(self.store_dir, image_id), 'wb') as f:
+                f.write(data.read(1000))
+            os.unlink(os.path.join(self.store_dir, image_id))
+            raise store_exc.StorageFull()
+        self.addCleanup(setattr, driver, 'add', add)
+        driver.add = full
+
+        task = self.run_import(self.server.url('disk.raw'))
+        self.assertKilled(task, (
+            'The image store has no space left for this image (200000 '
+            'bytes). Try again later, or ask the cloud operator to free '
+            'space in the image store.'))
 
     # -- refused before anything happens ------------------------------------
 

@@ -161,7 +161,8 @@ class LocationImportTest(image_fixtures.ImageServiceTestCase):
         task = self.run_task({'image_id': image.id,
                               'url': 'file://' + path})
         self.assertEqual('failure', task.status)
-        self.assertIn('not found for this project', task.message)
+        self.assertEqual('Image %s could not be found.' % image.id,
+                         task.message)
         self.assertEqual('queued', image_db.get(self.admin,
                                                 image.id).status)
 

@@ -189,7 +189,7 @@ connection = {database}
 max_pool_size = 10
 
 [task]
-enabled_task_types = noop,trace
+enabled_task_types = noop
 purge_interval = 0
 
 [task_executor]

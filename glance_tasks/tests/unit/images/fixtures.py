@@ -11,6 +11,9 @@ serving the files of a directory, plus a few misbehaving routes:
     sends the file slowly, in 64 KiB pieces.
 ``/nolength/<name>``
     sends the file without a Content-Length, closing at the end.
+``/broken/<name>``
+    sends half the file in chunked encoding, then closes without the
+    final chunk.
 
 :func:`make_image` writes small raw and qcow2 images with ``qemu-img``.
 """
@@ -72,6 +75,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.connection.shutdown(2)
 
+    def _send_broken_chunks(self, path):
+        self.send_response(200)
+        self.send_header('Transfer-Encoding', 'chunked')
+        self.send_header('Connection', 'close')
+        self.close_connection = True
+        self.end_headers()
+        with open(path, 'rb') as f:
+            data = f.read()
+        half = data[:len(data) // 2]
+        for start in range(0, len(half), PIECE):
+            piece = half[start:start + PIECE]
+            self.wfile.write(b'%x\r\n%s\r\n' % (len(piece), piece))
+        self.wfile.flush()
+        self.connection.shutdown(2)
+
     def do_GET(self):
         self.server.requests.append(self.path)
         self.server.auth.append(self.headers.get('Authorization'))
@@ -101,6 +119,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send_file(path, rate=float(query['rate'][0]))
         elif route == 'nolength':
             self._send_file(path, length=False)
+        elif route == 'broken':
+            self._send_broken_chunks(path)
         else:
             self._send_file(path)
 

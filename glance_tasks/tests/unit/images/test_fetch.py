@@ -92,6 +92,11 @@ class TestFetch(base.TestCase):
         self.assertEqual(os.path.getsize(self.source),
                          error.kwargs['received'])
 
+    def test_chunked_transfer_broken_off(self):
+        error = self.assertRaises(errors.SourceTruncated, self.fetch,
+                                  self.server.url('a.raw', 'broken'))
+        self.assertIn('broke off the transfer after', error.message)
+
     def test_silent_server_times_out(self):
         self.conf.set_override('fetch_timeout', 1, group='image_import')
         silent = socket.socket()

@@ -1,0 +1,79 @@
+"""The image options: defaults, glance_store's options, the runtime."""
+
+import os
+
+from oslo_config import cfg
+from oslo_config import generator
+
+import glance_tasks
+from glance_tasks.images import runtime
+from glance_tasks.tests import base
+
+GENERATOR_CONF = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(glance_tasks.__file__))),
+    'etc', 'glance-tasks', 'glance-tasks-config-generator.conf')
+
+
+class TestDefaults(base.TestCase):
+
+    def test_store_under_the_state_path(self):
+        store = self.conf.glance_store
+        self.assertEqual(os.path.join(self.state_path, 'images'),
+                         store.filesystem_store_datadir)
+        self.assertEqual(['file'], store.stores)
+        self.assertEqual('file', store.default_store)
+        self.assertEqual('sha512', self.conf.hashing_algorithm)
+
+    def test_import_defaults(self):
+        opts = self.conf.image_import
+        self.assertEqual(os.path.join(self.state_path, 'staging'),
+                         opts.work_dir)
+        self.assertEqual(1024 ** 4, opts.max_image_size)
+        self.assertIsNone(opts.conversion_format)
+
+    def test_filtering_on_by_default(self):
+        opts = self.conf.import_filtering_opts
+        self.assertEqual(['http', 'https'], opts.allowed_schemes)
+        self.assertEqual([80, 443], opts.allowed_ports)
+        self.assertEqual([], opts.allowed_hosts)
+        self.assertEqual([], opts.allowed_networks)
+        self.assertEqual([], opts.allowed_file_directories)
+
+    def test_sample_shows_glance_store_with_our_defaults(self):
+        generator_conf = cfg.ConfigOpts()
+        generator.register_cli_opts(generator_conf)
+        output = os.path.join(self.state_path, 'sample')
+        generator_conf(['--config-file', GENERATOR_CONF,
+                        '--output-file', output])
+        generator.generate(generator_conf)
+        with open(output) as f:
+            lines = f.read().splitlines()
+        for line in ('[glance_store]', '[image_import]',
+                     '[import_filtering_opts]',
+                     '#filesystem_store_datadir = $state_path/images',
+                     '#default_store = file', '#stores = file',
+                     '#hashing_algorithm = sha512',
+                     '#work_dir = $state_path/staging',
+                     '#allowed_schemes = http,https'):
+            self.assertIn(line, lines)
+
+
+class TestRuntime(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(runtime.reset)
+
+    def test_the_loaded_configuration_until_one_is_named(self):
+        runtime.reset()
+        self.assertIs(self.conf, runtime.get_conf())
+        other = cfg.ConfigOpts()
+        runtime.configure(other)
+        self.assertIs(other, runtime.get_conf())
+
+    def test_store_built_once_per_configuration(self):
+        runtime.configure(self.conf)
+        store = runtime.get_store()
+        self.assertIs(store, runtime.get_store())
+        runtime.configure(self.conf)
+        self.assertIsNot(store, runtime.get_store())
