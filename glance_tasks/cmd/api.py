@@ -27,6 +27,9 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn,
 
     daemon_threads = False
     block_on_close = True
+    # socketserver's default backlog of 5 makes bursts of clients wait a
+    # second for a SYN retry.
+    request_queue_size = 128
 
 
 class RequestHandler(simple_server.WSGIRequestHandler):

@@ -51,6 +51,10 @@ class Task(Timestamps, Base):
         sa.Index('ix_tasks_deleted', 'deleted'),
         sa.Index('ix_tasks_image_id', 'image_id'),
         sa.Index('ix_tasks_updated_at', 'updated_at'),
+        # The API's default order, with and without a status filter.
+        sa.Index('ix_tasks_created_at_id', 'created_at', 'id'),
+        sa.Index('ix_tasks_status_created_at_id', 'status', 'created_at',
+                 'id'),
     )
 
     id = sa.Column(sa.String(36), primary_key=True)

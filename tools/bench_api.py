@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Benchmark: the HTTP API with a large task table, beside a floor.
+
+Seeds ``--tasks`` tasks (90% ``success``, 10% ``failure``, all of one
+project, created one second apart, expiring in ten years) straight into
+``tasks`` and ``task_info`` with SQLAlchemy Core bulk inserts, then serves
+the real application (``make_app`` over a running ``TaskService``) with
+``glance-tasks-api``'s own threaded wsgiref server on 127.0.0.1, on a free
+port, in a background thread. No ``pending`` task is seeded: the service
+would run it at start and so change the table during the measurement.
+
+Measured over HTTP with ``http.client`` (one connection per request, as
+the HTTP/1.0 server closes it), noauth identity headers:
+
+* ``GET /v2/tasks?status=success&limit=25``, one client, ``--requests``
+  times: p50/p99 latency;
+* paging: the first page, then its ``next`` link, up to page 100:
+  latency of each page and the total;
+* ``GET /healthcheck``, one client: the floor for the two above;
+* ``GET /healthcheck`` then ``POST /v2/tasks`` (type ``noop``, input
+  ``{"atoms": 1}``), each ``--requests`` times from 8 concurrent clients:
+  p50/p99 and requests/s; the healthcheck run is the floor for the POST.
+  The created tasks run in the service while the POSTs go on.
+
+Every loop is bounded by a count and by ``--max-seconds`` per phase.
+
+    python tools/bench_api.py --tasks 100000
+    python tools/bench_api.py --database-url \\
+        postgresql+psycopg2://openstack_citest:openstack_citest@127.0.0.1/db
+
+The PostgreSQL database must be empty (created fresh for the run).
+"""
+
+import argparse
+import concurrent.futures
+import datetime
+import http.client
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import warnings
+
+warnings.simplefilter('ignore')
+
+from oslo_config import cfg  # noqa: E402
+from oslo_log import log as logging  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from glance_tasks.api import app as app_mod  # noqa: E402
+from glance_tasks.cmd import api as api_cmd  # noqa: E402
+from glance_tasks import conf as gt_conf  # noqa: E402
+from glance_tasks.db import api as db_api  # noqa: E402
+from glance_tasks.db import migration  # noqa: E402
+from glance_tasks.db.sqlalchemy import models  # noqa: E402
+from glance_tasks import service as service_mod  # noqa: E402
+
+HOST = '127.0.0.1'
+PROJECT = 'bench-project'
+HEADERS = {'X-Project-Id': PROJECT, 'X-User-Id': 'bench-user',
+           'X-Roles': 'admin,member,reader', 'Accept': 'application/json'}
+LIST_PATH = '/v2/tasks?status=success&limit=25'
+POST_BODY = json.dumps({'type': 'noop', 'input': {'atoms': 1}})
+PAGES = 100
+CLIENTS = 8
+CHUNK = 5000
+FAILURE_EVERY = 10
+
+
+def make_conf(state_path, database_url):
+    conf = cfg.ConfigOpts()
+    logging.register_options(conf)
+    gt_conf.load([], conf=conf)
+    conf.set_override('state_path', state_path)
+    if database_url:
+        conf.set_override('connection', database_url, group='database')
+    conf.set_override('enabled_task_types', ['noop'], group='task')
+    conf.set_override('purge_interval', 0, group='task')
+    conf.set_override('bind_host', HOST)
+    conf.set_override('log_file', os.path.join(state_path, 'bench.log'))
+    return conf
+
+
+def _rows(start, count, now):
+    tasks, infos = [], []
+    expires = now + datetime.timedelta(days=3650)
+    for index in range(start, start + count):
+        task_id = str(uuid.uuid4())
+        failed = index % FAILURE_EVERY == 0
+        created = now - datetime.timedelta(seconds=index + 1)
+        tasks.append({
+            'id': task_id, 'type': 'noop', 'owner': PROJECT,
+            'status': 'failure' if failed else 'success',
+            'user_id': 'bench-user', 'request_id': 'req-' + task_id,
+            'expires_at': expires, 'created_at': created,
+            'updated_at': created, 'deleted': False})
+        infos.append({
+            'task_id': task_id, 'input': {'atoms': 1},
+            'result': None if failed else {},
+            'message': 'bench failure' if failed else ''})
+    return tasks, infos
+
+
+def seed(engine, count):
+    """Bulk-insert ``count`` finished tasks; return the seconds taken."""
+    start = time.perf_counter()
+    now = db_api.utcnow()
+    for offset in range(0, count, CHUNK):
+        tasks, infos = _rows(offset, min(CHUNK, count - offset), now)
+        with engine.begin() as connection:
+            connection.execute(sa.insert(models.Task.__table__), tasks)
+            connection.execute(sa.insert(models.TaskInfo.__table__), infos)
+    if engine.dialect.name == 'postgresql':
+        with engine.connect().execution_options(
+                isolation_level='AUTOCOMMIT') as connection:
+            connection.execute(sa.text('ANALYZE'))
+    return time.perf_counter() - start
+
+
+def existing_tasks(engine):
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.count()).select_from(models.Task.__table__)
+        ).scalar()
+
+
+def request(port, method, path, body=None):
+    """One request on a new connection: ``(status, body, seconds)``."""
+    headers = dict(HEADERS)
+    if body is not None:
+        headers['Content-Type'] = 'application/json'
+    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        start = time.perf_counter()
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        return response.status, data, time.perf_counter() - start
+    finally:
+        connection.close()
+
+
+class Result:
+    """Latencies (seconds), errors and wall time of one measured case."""
+
+    def __init__(self):
+        self.latencies = []
+        self.errors = 0
+        self.wall = 0.0
+        self.lock = threading.Lock()
+
+    def add(self, status, expected, seconds):
+        with self.lock:
+            self.latencies.append(seconds)
+            self.errors += status != expected
+
+    def percentile(self, fraction):
+        values = sorted(self.latencies)
+        if not values:
+            return float('nan')
+        return values[min(len(values) - 1, int(fraction * len(values)))]
+
+    @property
+    def rate(self):
+        return len(self.latencies) / self.wall if self.wall else 0.0
+
+
+def sequential(port, path, count, max_seconds):
+    """``count`` GETs of ``path`` one after another."""
+    result = Result()
+    deadline = time.monotonic() + max_seconds
+    start = time.perf_counter()
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            break
+        status, _body, seconds = request(port, 'GET', path)
+        result.add(status, 200, seconds)
+    result.wall = time.perf_counter() - start
+    return result
+
+
+def _client(port, method, path, body, expected, tickets, deadline, result):
+    while time.monotonic() < deadline and tickets.acquire(blocking=False):
+        status, _data, seconds = request(port, method, path, body)
+        result.add(status, expected, seconds)
+
+
+def concurrent_run(port, method, path, body, expected, count, max_seconds):
+    """``count`` requests shared by ``CLIENTS`` concurrent clients."""
+    result = Result()
+    tickets = threading.Semaphore(count)
+    deadline = time.monotonic() + max_seconds
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+        futures = [pool.submit(_client, port, method, path, body, expected,
+                               tickets, deadline, result)
+                   for _ in range(CLIENTS)]
+        for future in futures:
+            future.result()
+    result.wall = time.perf_counter() - start
+    return result
+
+
+def paging(port, max_seconds):
+    """Follow ``next`` from the first page up to page ``PAGES``."""
+    result = Result()
+    deadline = time.monotonic() + max_seconds
+    path = LIST_PATH
+    start = time.perf_counter()
+    while path and len(result.latencies) < PAGES:
+        if time.monotonic() > deadline:
+            break
+        status, data, seconds = request(port, 'GET', path)
+        result.add(status, 200, seconds)
+        path = json.loads(data).get('next') if status == 200 else None
+    result.wall = time.perf_counter() - start
+    return result
+
+
+def _row(name, result, floor):
+    p50 = result.percentile(0.5)
+    ratio = p50 / floor.percentile(0.5) if floor else 1.0
+    rate_ratio = result.rate / floor.rate if floor else 1.0
+    return ('%-34s %5d %4d %8.2f %8.2f %8.1f %7.1fx %7.2fx'
+            % (name, len(result.latencies), result.errors, p50 * 1e3,
+               result.percentile(0.99) * 1e3, result.rate, ratio,
+               rate_ratio))
+
+
+def report(header, cases):
+    print(header)
+    print('%-34s %5s %4s %8s %8s %8s %8s %8s'
+          % ('case', 'n', 'err', 'p50 ms', 'p99 ms', 'req/s',
+             'p50/flr', 'rps/flr'))
+    for name, result, floor in cases:
+        print(_row(name, result, floor))
+
+
+def report_pages(pages):
+    marks = [n for n in (1, 2, 10, 50, 100) if n <= len(pages.latencies)]
+    print('paging: %d pages in %.3f s; %s' % (
+        len(pages.latencies), pages.wall, ', '.join(
+            'page %d %.2f ms' % (n, pages.latencies[n - 1] * 1e3)
+            for n in marks)))
+
+
+def measure(port, args):
+    limit = args.max_seconds
+    health = app_mod.HEALTHCHECK_PATH
+    floor1 = sequential(port, health, args.requests, limit)
+    listing = sequential(port, LIST_PATH, args.requests, limit)
+    pages = paging(port, limit)
+    floor8 = concurrent_run(port, 'GET', health, None, 200, args.requests,
+                            limit)
+    posts = concurrent_run(port, 'POST', '/v2/tasks', POST_BODY, 201,
+                           args.requests, limit)
+    cases = [('GET /healthcheck, 1 client', floor1, None),
+             ('GET list success limit=25, 1 cl.', listing, floor1),
+             ('paging to page %d, per page' % PAGES, pages, floor1),
+             ('GET /healthcheck, 8 clients', floor8, None),
+             ('POST /v2/tasks noop, 8 clients', posts, floor8)]
+    return cases, pages
+
+
+def serve(conf):
+    """Start the service and server; return ``(server, service, thread)``."""
+    service = service_mod.TaskService(conf)
+    service.start()
+    server = api_cmd.make_server(app_mod.make_app(conf, service), HOST, 0)
+    thread = threading.Thread(target=server.serve_forever,
+                              name='bench-wsgi', daemon=True)
+    thread.start()
+    return server, service, thread
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--tasks', type=int, default=100000)
+    parser.add_argument('--requests', type=int, default=500,
+                        help='requests per measured case (paging: %d)'
+                        % PAGES)
+    parser.add_argument('--database-url', default=None,
+                        help='default: a SQLite file in a temp dir')
+    parser.add_argument('--max-seconds', type=float, default=300,
+                        help='time bound of each measured phase')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    state_path = tempfile.mkdtemp(prefix='gt-bench-api-')
+    conf = make_conf(state_path, args.database_url)
+    logging.setup(conf, 'glance-tasks-bench')
+    db_api.configure(conf)
+    migration.db_sync()
+    engine = db_api.get_engine()
+    if existing_tasks(engine):
+        print('The database already holds tasks: use a fresh one.')
+        return 2
+    seconds = seed(engine, args.tasks)
+    server, service, thread = serve(conf)
+    try:
+        cases, pages = measure(server.server_address[1], args)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=60)
+        service.stop()
+    report('backend=%s tasks=%d (seeded in %.1f s) requests=%d clients=%d'
+           % (engine.dialect.name, args.tasks, seconds, args.requests,
+              CLIENTS), cases)
+    report_pages(pages)
+    return 1 if any(result.errors for _n, result, _f in cases) else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
