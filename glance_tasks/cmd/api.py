@@ -12,6 +12,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 from wsgiref import simple_server
 
 from oslo_log import log as logging
@@ -53,12 +54,13 @@ def make_server(application, host, port):
         handler_class=RequestHandler)
 
 
-def serve(server, stop_event):
-    """Serve until ``stop_event`` is set, then close the server."""
+def serve(server, stop_requested):
+    """Serve until ``stop_requested()`` is true, then close the server."""
     thread = threading.Thread(target=server.serve_forever,
                               name='wsgi-server', daemon=True)
     thread.start()
-    stop_event.wait()
+    while not stop_requested():
+        time.sleep(0.2)
     server.shutdown()
     server.server_close()
     thread.join()
@@ -69,11 +71,12 @@ def main(argv=None):
     logging.setup(conf, 'glance-tasks')
     application, service = wsgi_api.build(conf)
     server = make_server(application, conf.bind_host, conf.bind_port)
-    stop = threading.Event()
+    # The handler only records the signal: taking a lock (Event.set) in a
+    # signal handler can deadlock with the main thread holding it.
+    signals = []
 
     def _stop(signum, frame):
-        LOG.info('Signal %d received: stopping.', signum)
-        stop.set()
+        signals.append(signum)
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -82,7 +85,8 @@ def main(argv=None):
              {'host': host, 'port': port})
     print('glance-tasks-api listening on http://%s:%s/' % (host, port),
           flush=True)
-    serve(server, stop)
+    serve(server, lambda: bool(signals))
+    LOG.info('Signal %d received: stopping.', signals[0])
     service.stop()
     LOG.info('glance-tasks-api stopped.')
     return 0

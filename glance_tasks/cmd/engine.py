@@ -14,7 +14,6 @@ immediately (the claims then expire after ``[jobboard] expiration_time``).
 import os
 import signal
 import sys
-import threading
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -37,16 +36,25 @@ def load_conf(argv):
     return conf
 
 
-def _install_signal_handlers(stop):
-    def _handle(signum, frame):
-        if stop.is_set():
-            LOG.warning('Signal %d received again: exiting now.', signum)
-            os._exit(128 + signum)
-        LOG.info('Signal %d received: stopping gracefully.', signum)
-        stop.set()
+class _Signals:
+    """Signals received, noted without taking any lock.
 
-    signal.signal(signal.SIGTERM, _handle)
-    signal.signal(signal.SIGINT, _handle)
+    A handler runs in the main thread between two bytecodes, maybe while
+    that thread holds a lock (an Event's, the logging module's): it must
+    neither set an Event nor log, or the process can deadlock.
+    """
+
+    def __init__(self):
+        self.received = []
+
+    def install(self):
+        signal.signal(signal.SIGTERM, self._handle)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum, frame):
+        if self.received:
+            os._exit(128 + signum)
+        self.received.append(signum)
 
 
 def main(argv=None, registry=None):
@@ -57,18 +65,18 @@ def main(argv=None, registry=None):
                     conf.task_executor.backend)
     os.makedirs(conf.state_path, exist_ok=True)
     db_api.configure(conf)
-    stop = threading.Event()
-    _install_signal_handlers(stop)
+    signals = _Signals()
+    signals.install()
     service = worker.EngineService(conf, registry=registry)
     service.start()
     print('glance-tasks-engine %s started' % service.name, flush=True)
-    # Waiting with a timeout keeps the main thread responsive to signals.
-    while not stop.wait(0.5):
-        if service.wait(0):
-            break
-    died = not stop.is_set()
+    while not signals.received and not service.wait(0.2):
+        pass
+    if signals.received:
+        LOG.info('Signal %d received: stopping gracefully (send it again '
+                 'to exit at once).', signals.received[0])
     service.stop()
-    if died:
+    if not signals.received:
         LOG.error('The conductor stopped on its own; exiting.')
         return CONDUCTOR_DIED
     return 0

@@ -87,6 +87,10 @@ class CheckpointBackend(impl_memory.MemoryBackend):
         # Logbooks whose flow this process no longer owns (a conductor
         # lost its claim): their checkpoints are not written any more.
         self.fenced = set()
+        # Logbooks this process read from the database: their row exists
+        # until the task ends, so a missing row means another process
+        # ended the task and removed it; it is not written again.
+        self.loaded = set()
         self.index_lock = threading.Lock()
         self._connection = None
         self._connection_lock = threading.Lock()
@@ -107,7 +111,14 @@ class CheckpointConnection(impl_memory.Connection):
 
     def upgrade(self):
         super().upgrade()
-        _metadata.create_all(self.backend.engine)
+        try:
+            _metadata.create_all(self.backend.engine)
+        except (db_exc.DBError, sa.exc.SQLAlchemyError):
+            # Engines started together race to create the table; the
+            # losers find it there.
+            if not sa.inspect(self.backend.engine).has_table(
+                    checkpoints.name):
+                raise
 
     def save_logbook(self, book):
         saved = super().save_logbook(book)
@@ -178,6 +189,7 @@ class CheckpointConnection(impl_memory.Connection):
         except tf_exc.NotFound:
             pass
         self.backend.fenced.discard(book_uuid)
+        self.backend.loaded.discard(book_uuid)
         with self.backend.index_lock:
             for uuid in [u for u, b in self.backend.book_of.items()
                          if b == book_uuid]:
@@ -219,7 +231,7 @@ class CheckpointConnection(impl_memory.Connection):
         with self.backend.engine.begin() as conn:
             updated = conn.execute(checkpoints.update().where(
                 checkpoints.c.book_uuid == book_uuid).values(values))
-            if not updated.rowcount:
+            if not updated.rowcount and book_uuid not in self.backend.loaded:
                 conn.execute(checkpoints.insert().values(
                     book_uuid=book_uuid, **values))
 
@@ -232,3 +244,4 @@ class CheckpointConnection(impl_memory.Connection):
         book = _deserialize_book(jsonutils.loads(data))
         super().save_logbook(book)
         self._index(book_uuid, book)
+        self.backend.loaded.add(book_uuid)

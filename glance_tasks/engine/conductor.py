@@ -68,11 +68,12 @@ class JobControl(runner_mod.RunControl):
 class TaskJobs:
     """What an engine does with one claimed job, on the task's side."""
 
-    def __init__(self, runner, backend, board, owner):
+    def __init__(self, runner, backend, board, owner, keep_logbooks=False):
         self._runner = runner
         self._backend = backend
         self._board = board
         self._owner = owner
+        self._keep_logbooks = keep_logbooks
         self._context = gt_context.get_admin_context()
 
     def run(self, job, control):
@@ -90,6 +91,10 @@ class TaskJobs:
             LOG.info('Job %(job)s: task %(task)s is %(state)s; nothing to '
                      'run.', {'job': job.uuid, 'task': task_id,
                               'state': task.status if task else 'gone'})
+            # An engine that died between the task's end and its clean-up
+            # left the flow's progress behind.
+            if task_id is not None and not self._keep_logbooks:
+                persistence.destroy_logbook(self._backend, task_id)
             return CONSUME
         if task.status == task_domain.PENDING:
             started = self._runner.start(self._context, task)

@@ -16,9 +16,11 @@ import socket
 import threading
 
 from kazoo import client as kazoo_client
+from kazoo import exceptions as k_exceptions
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 from taskflow import engines
+from taskflow import exceptions as tf_exc
 from taskflow.jobs.backends import impl_redis
 from taskflow.jobs.backends import impl_zookeeper
 from taskflow.jobs import base as jobs_base
@@ -51,7 +53,7 @@ class RedisBoard(impl_redis.RedisJobBoard):
     def find_owner(self, job):
         try:
             return super().find_owner(job)
-        except TypeError:  # how TaskFlow's says nobody owns the job
+        except TypeError:  # how TaskFlow says nobody owns the job
             return None
 
     def extend_claim(self, job):
@@ -95,15 +97,20 @@ class RedisBoard(impl_redis.RedisJobBoard):
             for key in set(self._known) - keys:
                 del self._known[key]
             new = sorted(keys - set(self._known))
-            if new:
-                raw = self._client.hmget(self.listings_key, new)
-            for key, posting in zip(new, raw if new else ()):
-                if posting is not None:
-                    self._known[key] = self._job_from(key, posting)
+            postings = self._client.hmget(self.listings_key, new) \
+                if new else []
+            for key, posting in zip(new, postings):
+                job = self._job_from(key, posting) if posting else None
+                if job is not None:
+                    self._known[key] = job
             return sorted(self._known.values(), key=lambda job: job.sequence)
 
     def _job_from(self, key, raw_posting):
-        posting = self._loads(raw_posting)
+        try:
+            posting = self._loads(raw_posting)
+        except tf_exc.JobFailure:
+            LOG.warning('Jobboard entry %s cannot be read; skipped.', key)
+            return None
         return impl_redis.RedisJob(
             self, posting['name'], posting['sequence'], key,
             uuid=posting['uuid'], details=posting.get('details', {}),
@@ -116,20 +123,41 @@ class RedisBoard(impl_redis.RedisJobBoard):
 class ZooKeeperBoard(impl_zookeeper.ZookeeperJobBoard):
     """TaskFlow's ZooKeeper board, on a client built from our options."""
 
+    # Seconds to wait for ZooKeeper to answer a batch of lookups.
+    ANSWER_TIMEOUT = 10.0
+
     def extend_claim(self, job):
         """Nothing to do: the live session keeps the claim."""
 
     def iterjobs(self, only_unclaimed=False, ensure_fresh=False):
         """The jobs on the board, oldest first.
 
-        A full listing is the board's own cache of the jobs (refreshed
-        from the server with ``ensure_fresh``), without the three round
-        trips a job TaskFlow spends on asking each one's state.
+        The board's own cache of the jobs (refreshed from the server with
+        ``ensure_fresh``), without the three round trips a job TaskFlow
+        spends on asking each one's state; unclaimed ones are found by
+        asking for a batch of lock nodes at once.
         """
-        if only_unclaimed:
-            return super().iterjobs(only_unclaimed=True,
-                                    ensure_fresh=ensure_fresh)
-        return iter(self._fetch_jobs(ensure_fresh=ensure_fresh))
+        jobs = self._fetch_jobs(ensure_fresh=ensure_fresh)
+        if not only_unclaimed:
+            return iter(jobs)
+        return self._unclaimed(jobs)
+
+    def _unclaimed(self, jobs):
+        # A batch of existence checks of the lock nodes, sent together.
+        batch_size = RedisBoard.CLAIM_CHECK_BATCH
+        for start in range(0, len(jobs), batch_size):
+            batch = jobs[start:start + batch_size]
+            try:
+                checks = [self._client.exists_async(job.lock_path)
+                          for job in batch]
+                locks = [check.get(timeout=self.ANSWER_TIMEOUT)
+                         for check in checks]
+            except (k_exceptions.KazooException,
+                    self._client.handler.timeout_exception) as exc:
+                raise tf_exc.JobFailure('Listing unclaimed jobs failed: %s'
+                                        % exc) from exc
+            yield from (job for job, lock in zip(batch, locks)
+                        if lock is None)
 
     def close(self):
         super().close()
@@ -206,7 +234,6 @@ def zookeeper_client(conf):
         'hosts': ','.join(_host_ports(
             conf, jobboard_conf.DEFAULT_PORTS['zookeeper'])),
         'timeout': float(opts.expiration_time),
-        'logger': LOG.logger,
     }
     if opts.zookeeper_username:
         kwargs['auth_data'] = [('digest', '%s:%s' % (
@@ -311,8 +338,15 @@ class JobboardExecutor:
     def submit(self, task):
         """Post the job of a ``pending`` task."""
         try:
-            job = post_task(self._connected_board(), self._backend,
-                            self._registry, task)
+            # The flow first: once saved, a sweep has only to post it.
+            book = save_flow(self._backend, task,
+                             self._registry.get(task.type).flow_factory)
+            job = post(self._connected_board(), book, task)
+        except tf_exc.JobFailure as exc:
+            LOG.warning('Task %(task)s could not be posted to the jobboard '
+                        '(%(error)s); it stays pending until an engine\'s '
+                        'sweep posts it.', {'task': task.id, 'error': exc})
+            return None
         except Exception:
             LOG.exception('Task %s could not be posted to the jobboard; it '
                           'stays pending until an engine\'s sweep posts it.',

@@ -59,8 +59,9 @@ class EngineService:
         self.keeper = claims_mod.ClaimKeeper(
             self.board, conf.jobboard.expiration_time,
             on_lost=self._fence)
-        jobs = conductor_mod.TaskJobs(runner, self.backend, self.board,
-                                      self.name)
+        jobs = conductor_mod.TaskJobs(
+            runner, self.backend, self.board, self.name,
+            keep_logbooks=conf.task_executor.keep_logbooks)
         self.conductor = conductor_mod.make_conductor(
             conf, self.name, self.board, jobs, self.keeper)
         self.sweeper = sweep_mod.Sweeper(conf, self.board, self.backend,
@@ -86,7 +87,8 @@ class EngineService:
         LOG.info('Conductor %(name)s (%(kind)s, up to %(jobs)d jobs) '
                  'claiming jobs from the %(backend)s jobboard.',
                  {'name': self.name, 'kind': self.conf.jobboard.conductor,
-                  'jobs': self.conductor._max_simultaneous_jobs,
+                  'jobs': (1 if self.conf.jobboard.conductor == 'blocking'
+                           else self.conf.jobboard.max_simultaneous_jobs),
                   'backend': self.conf.jobboard.backend})
         self.keeper.start()
         self.sweeper.start()

@@ -162,6 +162,9 @@ class RedisRestartTest(jb_base.JobboardTestCase):
 
         # No persistence: every job, running or waiting, is gone.
         self.redis.restart()
+        unfinished = [task_id for task_id, (status, _m) in
+                      self.statuses().items() if status in
+                      ('pending', 'processing')]
         ids += self.create(service, 10)
 
         statuses = self.wait_all_ended(ids, 90)
@@ -171,3 +174,8 @@ class RedisRestartTest(jb_base.JobboardTestCase):
                 self.assertEqual(sweep.LOST_MESSAGE, message)
         self.assertIn('success', {statuses[i][0] for i in ids})
         self.assertNotifiedInOrder({i: statuses[i] for i in ids})
+        # The restart hit a run in progress, and the sweep saw to it.
+        self.assertGreater(len(unfinished), 0)
+        swept = sum(engine.log_text().count('Jobboard sweep:')
+                    for engine in self.engines.all)
+        self.assertGreater(swept, 0)

@@ -5,6 +5,7 @@ jobboard (a server, so a process edge) is the in-memory one of
 :mod:`fakes`.
 """
 
+import contextlib
 import threading
 import time
 
@@ -116,6 +117,7 @@ class TaskJobsTest(JobTestCase):
     def test_an_ended_or_missing_task_only_consumes_the_job(self):
         task = self.create()
         job = self.post(task)
+        # An engine ended it, then died before its clean-up.
         self.lifecycle.fail(self.context, task, 'stopped by hand')
         orphan = self.board.post('noop-gone', details={'task_id': 'gone'})
         self.board.claim(orphan, ME)
@@ -126,6 +128,7 @@ class TaskJobsTest(JobTestCase):
                          self.jobs.run(orphan, self.control(orphan)))
 
         self.assertEqual('stopped by hand', self.task(task.id).message)
+        self.assertEqual([], self.checkpoints())
 
     def test_a_duplicate_job_of_a_task_run_elsewhere_is_dropped(self):
         task = self.create()
@@ -168,6 +171,25 @@ class TaskJobsTest(JobTestCase):
         self.assertEqual('success', self.task(task.id).status)
         self.assertEqual(['task.create', 'task.processing', 'task.success'],
                          self.events(task.id))
+
+
+class CheckpointTest(JobTestCase):
+
+    def test_progress_of_a_task_ended_elsewhere_is_not_written_again(self):
+        task = self.create()
+        self.post(task)
+        flow_detail = persistence.find_flow_detail(self.backend, task.id)
+        # Another engine finished the task and removed its progress.
+        other = persistence.create_backend(self.conf)
+        self.addCleanup(other.engine.dispose)
+        persistence.destroy_logbook(other, task.id)
+
+        # This engine, late, saves a step of the flow.
+        flow_detail.state = 'RUNNING'
+        with contextlib.closing(self.backend.get_connection()) as conn:
+            conn.update_flow_details(flow_detail)
+
+        self.assertEqual([], self.checkpoints())
 
 
 class ConductorTest(JobTestCase):

@@ -1,0 +1,26 @@
+"""The API's side with ``backend = jobboard``: tasks become jobs."""
+
+from glance_tasks.engine import jobboard
+from glance_tasks.tests.unit.engine import fixtures as gt_fixtures
+from glance_tasks.tests.unit.jobboard import test_status
+
+
+class UnreachableBoardTest(gt_fixtures.ServiceTestCase):
+
+    def test_a_task_created_while_the_board_is_down_stays_pending(self):
+        self.conf.set_override('backend', 'jobboard', group='task_executor')
+        self.conf.set_override('port', test_status.closed_port(),
+                               group='jobboard')
+        self.conf.set_override('redis_socket_timeout', 0.5,
+                               group='jobboard')
+        service = self.make_service()
+        self.assertIsInstance(service.executor, jobboard.JobboardExecutor)
+
+        task = service.create_task(self.context, 'noop', {'atoms': 1})
+
+        self.assertEqual('pending', task.status)
+        self.assertEqual('pending',
+                         service.get_task(self.context, task.id).status)
+        # Its flow is saved, so that a sweep only has to post it.
+        self.assertIsNotNone(
+            service.backend.get_connection().get_logbook(task.id))
