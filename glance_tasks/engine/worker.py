@@ -22,6 +22,7 @@ from glance_tasks.engine import lifecycle as lifecycle_mod
 from glance_tasks.engine import persistence
 from glance_tasks.engine import runner as runner_mod
 from glance_tasks.engine import sweep as sweep_mod
+from glance_tasks.images import runtime as images_runtime
 from glance_tasks.notifications import relay as relay_mod
 from glance_tasks.notifications import sender as sender_mod
 from glance_tasks.task_types import registry as registry_mod
@@ -43,6 +44,8 @@ class EngineService:
 
     def __init__(self, conf, registry=None, sender=None):
         self.conf = conf
+        # The image task types' atoms read their options and store here.
+        images_runtime.configure(conf)
         self.name = conductor_name()
         self.registry = registry or \
             registry_mod.TaskTypeRegistry.from_entry_points(conf)
