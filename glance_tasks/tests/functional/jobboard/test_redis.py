@@ -52,7 +52,9 @@ class CrashTest(jb_base.JobboardTestCase):
     def test_sigkill_engines_in_the_middle_of_flows(self):
         engines = self.engines.start(3)
         service = self.poster()
-        ids = self.create(service, 90, sleep=0.1)
+        # Atoms long enough that a killed engine surely holds running
+        # flows, whose jobs another engine must then resume.
+        ids = self.create(service, 90, sleep=0.3)
 
         for victim in list(engines):
             # Kill it while it runs flows, and start a replacement.
