@@ -14,15 +14,10 @@ from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.db import tasks as task_db
+from glance_tasks.engine import core
 from glance_tasks.engine import jobboard
-from glance_tasks.engine import lifecycle as lifecycle_mod
 from glance_tasks.engine import local
-from glance_tasks.engine import persistence
 from glance_tasks.images import recovery
-from glance_tasks.images import runtime as images_runtime
-from glance_tasks.notifications import relay as relay_mod
-from glance_tasks.notifications import sender as sender_mod
-from glance_tasks.task_types import registry as registry_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -46,14 +41,11 @@ class TaskService:
 
     def __init__(self, conf, registry=None, sender=None):
         self.conf = conf
-        # The image task types' atoms read their options and store here.
-        images_runtime.configure(conf)
-        self.registry = registry or \
-            registry_mod.TaskTypeRegistry.from_entry_points(conf)
-        self.relay = relay_mod.OutboxRelay(sender or sender_mod.Sender(conf))
-        self.lifecycle = lifecycle_mod.Lifecycle(conf,
-                                                 on_commit=self.relay.wake)
-        self.backend = persistence.create_backend(conf)
+        parts = core.build(conf, registry, sender)
+        self.registry = parts.registry
+        self.relay = parts.relay
+        self.lifecycle = parts.lifecycle
+        self.backend = parts.backend
         self.executor = make_executor(conf, self.registry, self.lifecycle,
                                       self.backend)
         self._stopping = threading.Event()

@@ -95,15 +95,25 @@ def get(context, task_id, owner=None, include_expired=False,
 
 @db_api.context_manager.reader
 def list_tasks(context, filters=None, sort_key='created_at',
-               sort_dir='desc', limit=None, marker=None):
-    """List visible tasks without input, result or message (Glance's)."""
+               sort_dir='desc', limit=None, marker=None, with_info=False):
+    """List visible tasks.
+
+    Like Glance's lists, without input, result and message, unless
+    ``with_info``: then they are read too, in one more query for the whole
+    page rather than one per task.
+    """
     visible = _visible(context.session.query(models.Task), db_api.utcnow())
     rows = paging.list_page(
         visible, models.Task,
         filters=filters, valid_filters=FILTERS,
         status_table=task_domain.TABLE, sort_key=sort_key, sort_dir=sort_dir,
         valid_sort_keys=SORT_KEYS, limit=limit, marker=marker)
-    return [_to_domain(row) for row in rows]
+    if not with_info:
+        return [_to_domain(row) for row in rows]
+    infos = {info.task_id: info for info in context.session.query(
+        models.TaskInfo).filter(
+            models.TaskInfo.task_id.in_([row.id for row in rows]))}
+    return [_to_domain(row, infos.get(row.id)) for row in rows]
 
 
 @db_api.retry_on_deadlock

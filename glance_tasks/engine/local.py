@@ -46,11 +46,10 @@ class LocalExecutor:
             self.submit(task)
 
     def _tasks_in(self, status):
-        tasks = task_db.list_tasks(self._context, filters={'status': status},
-                                   sort_key='created_at', sort_dir='asc')
-        # Lists leave out the input; the runner needs it.
-        return [task_db.get(self._context, task.id, include_expired=True)
-                for task in tasks]
+        # with_info: the runner needs the input.
+        return task_db.list_tasks(self._context, filters={'status': status},
+                                  sort_key='created_at', sort_dir='asc',
+                                  with_info=True)
 
     def _guard(self, run, task):
         try:

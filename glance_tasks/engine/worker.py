@@ -17,15 +17,10 @@ from taskflow import exceptions as tf_exc
 
 from glance_tasks.engine import claims as claims_mod
 from glance_tasks.engine import conductor as conductor_mod
+from glance_tasks.engine import core
 from glance_tasks.engine import jobboard
-from glance_tasks.engine import lifecycle as lifecycle_mod
-from glance_tasks.engine import persistence
 from glance_tasks.engine import runner as runner_mod
 from glance_tasks.engine import sweep as sweep_mod
-from glance_tasks.images import runtime as images_runtime
-from glance_tasks.notifications import relay as relay_mod
-from glance_tasks.notifications import sender as sender_mod
-from glance_tasks.task_types import registry as registry_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -44,15 +39,12 @@ class EngineService:
 
     def __init__(self, conf, registry=None, sender=None):
         self.conf = conf
-        # The image task types' atoms read their options and store here.
-        images_runtime.configure(conf)
         self.name = conductor_name()
-        self.registry = registry or \
-            registry_mod.TaskTypeRegistry.from_entry_points(conf)
-        self.relay = relay_mod.OutboxRelay(sender or sender_mod.Sender(conf))
-        self.lifecycle = lifecycle_mod.Lifecycle(conf,
-                                                 on_commit=self.relay.wake)
-        self.backend = persistence.create_backend(conf)
+        parts = core.build(conf, registry, sender)
+        self.registry = parts.registry
+        self.relay = parts.relay
+        self.lifecycle = parts.lifecycle
+        self.backend = parts.backend
         self.board = jobboard.make_board(conf, self.backend, name=self.name)
         self._atom_pool = futurist.ThreadPoolExecutor(
             max_workers=conf.task_executor.max_workers)

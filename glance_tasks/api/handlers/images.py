@@ -119,16 +119,8 @@ def list_image_tasks(req):
     image = find_image(req)
     policy.authorize(req, task_rules.GET_TASKS, {'project_id': image.owner})
     limit = req.state.conf.api.api_limit_max
-    stubs = task_db.list_tasks(req.context, filters={'image_id': image.id},
-                               limit=limit)
-    # Lists leave out input, result and message; this view has them.
-    tasks = filter(None, (_full_task(req, stub.id) for stub in stubs))
+    # This view shows input, result and message, which lists leave out.
+    tasks = task_db.list_tasks(req.context, filters={'image_id': image.id},
+                               limit=limit, with_info=True)
     return util.json_response({'tasks': [views.image_task(task)
                                          for task in tasks]})
-
-
-def _full_task(req, task_id):
-    try:
-        return task_db.get(req.context, task_id)
-    except exception.TaskNotFound:  # expired since it was listed
-        return None

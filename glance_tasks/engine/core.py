@@ -1,0 +1,40 @@
+"""The parts every task-running process shares, wired in one place.
+
+The API's :class:`~glance_tasks.service.TaskService` and an engine's
+:class:`~glance_tasks.engine.worker.EngineService` both need the enabled
+task types, the outbox relay, the lifecycle that wakes it after each
+commit, and the TaskFlow persistence backend.
+"""
+
+import dataclasses
+
+from glance_tasks.engine import lifecycle as lifecycle_mod
+from glance_tasks.engine import persistence
+from glance_tasks.images import runtime as images_runtime
+from glance_tasks.notifications import relay as relay_mod
+from glance_tasks.notifications import sender as sender_mod
+from glance_tasks.task_types import registry as registry_mod
+
+
+@dataclasses.dataclass(frozen=True)
+class Core:
+    registry: registry_mod.TaskTypeRegistry
+    relay: relay_mod.OutboxRelay
+    lifecycle: lifecycle_mod.Lifecycle
+    backend: object  # a TaskFlow persistence backend
+
+
+def build(conf, registry=None, sender=None):
+    """Wire the shared parts for ``conf``.
+
+    Tests pass their own registry and sender (the process edge).
+    """
+    # The image task types' atoms read their options and store here.
+    images_runtime.configure(conf)
+    relay = relay_mod.OutboxRelay(sender or sender_mod.Sender(conf))
+    return Core(
+        registry=registry or
+        registry_mod.TaskTypeRegistry.from_entry_points(conf),
+        relay=relay,
+        lifecycle=lifecycle_mod.Lifecycle(conf, on_commit=relay.wake),
+        backend=persistence.create_backend(conf))
