@@ -1,10 +1,11 @@
 """``glance-tasks-status upgrade check``: is this deployment ready to run?
 
 Checks, with oslo.upgradecheck: the database schema is at the revision
-the code needs; the jobboard answers (when tasks run on one); and, as a
+the code needs; the jobboard answers (when tasks run on one); as a
 warning, a jobboard deployment keeping its data in SQLite, which engines
-on several hosts cannot share. Exit status 0 (all good), 1 (warning) or
-2 (failure), as every OpenStack ``*-status`` command.
+on several hosts cannot share; and, as a warning, notifications waiting
+while no process holds the relay lease. Exit status 0 (all good), 1
+(warning) or 2 (failure), as every OpenStack ``*-status`` command.
 """
 
 import contextlib
@@ -17,9 +18,12 @@ import sqlalchemy as sa
 
 from glance_tasks import conf as gt_conf
 from glance_tasks.conf import opts
+from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
+from glance_tasks.db.sqlalchemy import models
 from glance_tasks.engine import jobboard
 from glance_tasks.i18n import _
+from glance_tasks.notifications import lease as relay_lease
 
 Code = upgradecheck.Code
 Result = upgradecheck.Result
@@ -97,10 +101,35 @@ class UpgradeChecks(upgradecheck.UpgradeCommands):
             'run on this host. Use MySQL or PostgreSQL to run engines on '
             'several hosts.') % ' and '.join(on_sqlite))
 
+    def _check_notification_relay(self):
+        try:
+            waiting, lease = _relay_state(self.conf.database.connection)
+        except Exception as exc:
+            return Result(Code.WARNING, _(
+                'Not checked: the outbox cannot be read (%s); see the '
+                'database schema check.') % _describe(exc))
+        holder = _('no process') if lease is None else lease[0]
+        if lease is not None and lease[1] > db_api.utcnow():
+            return Result(Code.SUCCESS, _(
+                '%(holder)s relays notifications (lease until %(until)s '
+                'UTC); %(waiting)d wait to be sent.') % {
+                    'holder': holder, 'until': lease[1].isoformat(),
+                    'waiting': waiting})
+        if not waiting:
+            return Result(Code.SUCCESS, _(
+                'No notification waits; the relay lease is free (last '
+                'holder: %s).') % holder)
+        return Result(Code.WARNING, _(
+            '%(waiting)d notification(s) wait and no process holds the '
+            'relay lease (last holder: %(holder)s): start a glance-tasks '
+            'API or engine process, which takes the lease and sends '
+            'them.') % {'waiting': waiting, 'holder': holder})
+
     _upgrade_checks = (
         (_('Database schema'), _check_database_schema),
         (_('Jobboard reachable'), _check_jobboard),
         (_('SQLite with a jobboard'), _check_sqlite_with_jobboard),
+        (_('Notification relay'), _check_notification_relay),
     )
 
 
@@ -110,6 +139,24 @@ def _db_version(url):
         return migration.db_version(engine)
     finally:
         engine.dispose()
+
+
+def _relay_state(url):
+    """``(unsent notifications, (lease holder, expires at) or None)``."""
+    engine = engines.create_engine(url, max_retries=0)
+    outbox = models.OutboxNotification.__table__
+    lease = models.Lease.__table__
+    try:
+        with engine.connect() as conn:
+            waiting = conn.scalar(
+                sa.select(sa.func.count()).select_from(outbox)
+                .where(outbox.c.sent_at.is_(None)))
+            row = conn.execute(
+                sa.select(lease.c.holder, lease.c.expires_at)
+                .where(lease.c.name == relay_lease.NAME)).first()
+    finally:
+        engine.dispose()
+    return waiting, None if row is None else (row.holder, row.expires_at)
 
 
 def _known_revisions():

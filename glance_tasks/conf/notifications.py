@@ -20,6 +20,18 @@ notification_opts = [
                      'disables that event only, a group such as ``task`` '
                      'disables every ``task.*`` event. Use it to quiet '
                      'events no consumer of this deployment reads.'),
+    cfg.IntOpt('notification_relay_lease',
+               default=30, min=3,
+               help='Seconds one process holds the duty of relaying the '
+                    'notification outbox. Every API and engine process '
+                    'may relay; only the holder of this lease does, so '
+                    'each notification leaves once and the events of a '
+                    'task leave in order. The holder renews it as it '
+                    'works; if it dies, another process takes over after '
+                    'this long, so notifications pause at most this long '
+                    'after a crash. The holder stops sending at half the '
+                    'lease, which tolerates clock skew between hosts of '
+                    'up to that much (keep clocks in step with NTP).'),
 ]
 
 

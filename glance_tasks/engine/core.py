@@ -31,7 +31,9 @@ def build(conf, registry=None, sender=None):
     """
     # The image task types' atoms read their options and store here.
     images_runtime.configure(conf)
-    relay = relay_mod.OutboxRelay(sender or sender_mod.Sender(conf))
+    relay = relay_mod.OutboxRelay(
+        sender or sender_mod.Sender(conf),
+        lease_duration=conf.notification_relay_lease)
     return Core(
         registry=registry or
         registry_mod.TaskTypeRegistry.from_entry_points(conf),

@@ -1,10 +1,14 @@
 """The outbox relay: a thread that sends committed notifications in order.
 
-Rows leave in ``id`` (commit) order. When delivery fails the relay stops
-at that row and tries it again after a back-off, so later events of the
-same task never overtake it. Delivery is at least once: a crash between
-sending and marking a row sent sends it again with the same
-``message_id``, which consumers can use to drop the duplicate.
+Every process runs one, but only the holder of the relay lease
+(:mod:`lease`) sends, so with many processes each row still leaves once.
+Rows leave in ``id`` order; the rows of one task were committed one
+after another, so they leave in the order of its transitions. When
+delivery fails the relay stops at that row and tries it again after a
+back-off, so later events of the same task never overtake it. Delivery
+is at least once: a crash between sending and marking a row sent sends
+it again with the same ``message_id``, which consumers can use to drop
+the duplicate.
 """
 
 import threading
@@ -13,6 +17,7 @@ from oslo_log import log as logging
 
 from glance_tasks import context as gt_context
 from glance_tasks.db import outbox as outbox_db
+from glance_tasks.notifications import lease as lease_mod
 from glance_tasks.notifications import sender as sender_mod
 
 LOG = logging.getLogger(__name__)
@@ -24,7 +29,7 @@ class OutboxRelay:
     """Relays the outbox from a daemon thread; :meth:`wake` after commits."""
 
     def __init__(self, sender, poll_interval=1.0, max_backoff=30.0,
-                 batch_window=0.02):
+                 batch_window=0.02, lease_duration=30, holder=None):
         self._sender = sender
         self._batch_window = batch_window
         self._poll_interval = poll_interval
@@ -33,6 +38,8 @@ class OutboxRelay:
         self._stopping = threading.Event()
         self._thread = None
         self._context = gt_context.get_admin_context()
+        self.lease = lease_mod.RelayLease(self._context, lease_duration,
+                                          holder)
 
     def start(self):
         self._thread = threading.Thread(target=self._run, daemon=True,
@@ -49,6 +56,8 @@ class OutboxRelay:
         self._wakeup.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        # After the last pass: the next holder starts behind our sends.
+        self._release()
 
     def _run(self):
         backoff = 0.0
@@ -68,23 +77,47 @@ class OutboxRelay:
                 return
             backoff = 0.0 if delivered_all else min(
                 max(backoff * 2, self._poll_interval), self._max_backoff)
-            self._wakeup.wait(backoff or self._poll_interval)
-            self._wakeup.clear()
+            self._pause(backoff or self._poll_interval)
+
+    def _pause(self, seconds):
+        if self.lease.held():
+            self._wakeup.wait(seconds)
+        else:
+            # Another process relays: our commits are not ours to send,
+            # so only check now and then whether its lease lapsed.
+            self._stopping.wait(seconds)
+        self._wakeup.clear()
+
+    def _release(self):
+        try:
+            self.lease.release()
+        except Exception:
+            LOG.warning('Could not release the relay lease; another '
+                        'process takes it over when it expires.')
 
     def relay_once(self):
-        """Send every pending row; True when the outbox was drained."""
-        while True:
+        """Send every pending row while this process holds the lease.
+
+        True when nothing is left for this process to do: the outbox was
+        drained, or another process holds the lease.
+        """
+        while self.lease.hold():
             rows = outbox_db.pending(self._context, BATCH)
             if not rows:
                 return True
             sent = self._send_in_order(rows)
             outbox_db.mark_sent(self._context, sent)
-            if len(sent) < len(rows):
+            if len(sent) < len(rows) and self.lease.held():
                 return False
+        return True
 
     def _send_in_order(self, rows):
         sent = []
         for row in rows:
+            if not self.lease.held():
+                # The hold lapsed while sending (a slow bus): stop before
+                # another process could be sending the same rows.
+                break
             try:
                 self._sender.send(row)
             except sender_mod.DeliveryFailed as exc:

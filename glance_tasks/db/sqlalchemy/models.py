@@ -172,3 +172,17 @@ class OutboxNotification(Base):
     sent_at = sa.Column(gt_types.timestamp(), nullable=True)
     attempts = sa.Column(sa.Integer, nullable=False, default=0,
                          server_default='0')
+
+
+class Lease(Base):
+    """A named duty that one process at a time performs, for a while.
+
+    The holder renews ``expires_at`` while it works; once that time has
+    passed any process may take the lease over (``db/leases.py``).
+    """
+
+    __tablename__ = 'leases'
+
+    name = sa.Column(sa.String(64), primary_key=True)
+    holder = sa.Column(sa.String(255), nullable=False)
+    expires_at = sa.Column(gt_types.timestamp(), nullable=False)

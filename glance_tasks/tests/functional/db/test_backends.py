@@ -15,6 +15,7 @@ from oslo_db.sqlalchemy import test_fixtures
 from glance_tasks.db.sqlalchemy import models
 from glance_tasks.tests import base
 from glance_tasks.tests.unit.db import test_images
+from glance_tasks.tests.unit.db import test_leases
 from glance_tasks.tests.unit.db import test_tasks
 
 # Also expands the sort scenarios, as testscenarios' own loader would.
@@ -54,6 +55,10 @@ class TestImageSortMySQL(test_images.ImageSortTests, base.DbTestCase):
     FIXTURE = MySQLFixture
 
 
+class TestLeaseDbMySQL(test_leases.LeaseDbTests, base.DbTestCase):
+    FIXTURE = MySQLFixture
+
+
 class TestTaskDbPostgreSQL(test_tasks.TaskDbTests, base.DbTestCase):
     FIXTURE = PostgreSQLFixture
 
@@ -70,16 +75,21 @@ class TestImageSortPostgreSQL(test_images.ImageSortTests, base.DbTestCase):
     FIXTURE = PostgreSQLFixture
 
 
+class TestLeaseDbPostgreSQL(test_leases.LeaseDbTests, base.DbTestCase):
+    FIXTURE = PostgreSQLFixture
+
+
 class TestEveryMixinRerun(base.TestCase):
     """A new test mixin in tests/unit/db must be rerun here too."""
 
     def test_every_db_mixin_has_both_backends(self):
-        mixins = {cls for module in (test_tasks, test_images)
+        mixins = {cls for module in (test_tasks, test_images, test_leases)
                   for cls in vars(module).values()
                   if isinstance(cls, type) and cls.__name__.endswith('Tests')
                   and cls.__module__ == module.__name__}
         self.assertEqual({'TaskDbTests', 'TaskSortTests', 'ImageDbTests',
-                          'ImageSortTests'}, {m.__name__ for m in mixins})
+                          'ImageSortTests', 'LeaseDbTests'},
+                         {m.__name__ for m in mixins})
         for fixture in (MySQLFixture, PostgreSQLFixture):
             rerun = {mixin for cls in globals().values()
                      if isinstance(cls, type)

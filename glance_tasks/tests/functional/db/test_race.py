@@ -1,5 +1,7 @@
 """Two engines move the same task at the same moment: exactly one wins.
 
+And two processes reaching for the same expired lease: exactly one holds it.
+
 Every task status write is a compare-and-swap (DESIGN.md §1). Two threads,
 each with its own context and so its own connection, wait on a barrier and
 then try ``processing -> success`` and ``processing -> failure`` at once;
@@ -10,6 +12,7 @@ In-memory SQLite shares one connection between threads, so the SQLite
 variants use a database file.
 """
 
+import datetime
 import os
 import threading
 
@@ -20,6 +23,7 @@ from oslo_utils import uuidutils
 
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
+from glance_tasks.db import leases
 from glance_tasks.db import migration
 from glance_tasks.db import sqlite
 from glance_tasks.db import tasks as task_db
@@ -90,6 +94,36 @@ class RaceTests:
                 result={'winner': to_status}, message='%s won' % to_status)
         for _ in range(ROUNDS):
             self._race_once(move)
+
+    def test_exactly_one_takes_an_expired_lease(self):
+        start = db_api.utcnow()
+        for round_ in range(ROUNDS):
+            # Round 0 races for a lease nobody ever held (the insert);
+            # later rounds for one whose last hold has expired.
+            now = start + datetime.timedelta(seconds=60 * round_)
+            barrier = threading.Barrier(2)
+            outcomes = {}
+
+            def take(holder):
+                context = gt_context.get_admin_context()
+                barrier.wait(timeout=30)
+                try:
+                    outcomes[holder] = leases.acquire(
+                        context, 'duty', holder, 30, now=now)
+                except Exception as exc:  # reported by the assertion
+                    outcomes[holder] = repr(exc)
+            holders = ('a%d' % round_, 'b%d' % round_)
+            threads = [threading.Thread(target=take, args=(holder,))
+                       for holder in holders]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            self.assertEqual([False, True], sorted(outcomes.values()),
+                             outcomes)
+            [winner] = [h for h, won in outcomes.items() if won is True]
+            self.assertEqual(winner, leases.current(
+                gt_context.get_admin_context(), 'duty')[0])
 
 
 class TestRaceMySQL(RaceTests, base.DbTestCase):

@@ -5,7 +5,9 @@ INPUT`` syncs the database, starts the service, creates a ``trace`` task
 with the JSON ``INPUT``, prints ``{"id": ...}`` and waits for the task to
 end (it is meant to die first). ``... CONFIG resume TASK_ID`` starts the
 service on the same databases (its start recovers left-over tasks), waits
-for the task to end, stops the service and prints the task as JSON.
+for the task to end and its notifications to leave (the dead process held
+the relay lease, so they leave once that lease has ended), stops the
+service and prints the task as JSON.
 Both give up after ``--timeout`` seconds (exit code 2).
 """
 
@@ -21,6 +23,7 @@ from glance_tasks import conf as gt_conf
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
+from glance_tasks.db import outbox as outbox_db
 from glance_tasks.domain import task as task_domain
 from glance_tasks import service as service_mod
 from glance_tasks.task_types import noop
@@ -30,14 +33,17 @@ from glance_tasks.tests.functional.engine import crash_types
 TIMED_OUT = 2
 
 
-def _wait(service, context, task_id, timeout):
-    deadline = time.monotonic() + timeout
+def _wait(predicate, deadline):
     while time.monotonic() < deadline:
-        task = service.get_task(context, task_id)
-        if task.status in task_domain.TABLE.terminal:
-            return task
+        if predicate():
+            return True
         time.sleep(0.05)
-    return None
+    return False
+
+
+def _ended(service, context, task_id):
+    task = service.get_task(context, task_id)
+    return task.status in task_domain.TABLE.terminal
 
 
 def main(argv=None):
@@ -69,7 +75,11 @@ def main(argv=None):
     else:
         task_id = args.argument
 
-    finished = _wait(service, context, task_id, args.timeout)
+    deadline = time.monotonic() + args.timeout
+    finished = _wait(lambda: _ended(service, context, task_id), deadline)
+    if finished and args.mode == 'resume':
+        finished = _wait(lambda: not outbox_db.unsent_count(context),
+                         deadline)
     service.stop()
     task = service.get_task(context, task_id)
     print(json.dumps({'id': task.id, 'status': task.status,

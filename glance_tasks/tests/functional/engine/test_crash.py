@@ -33,6 +33,8 @@ CONFIG = """\
 state_path = {dir}
 log_file = {dir}/child.log
 debug = true
+# The dead child held the relay lease: the next one sends after this.
+notification_relay_lease = 3
 
 [database]
 connection = sqlite:///{dir}/gt.sqlite

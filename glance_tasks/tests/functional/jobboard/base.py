@@ -19,6 +19,10 @@ from glance_tasks.tests.functional.jobboard import fixtures as jb_fixtures
 EVENTS = {status: ['task.create', 'task.processing', 'task.%s' % status]
           for status in ('success', 'failure')}
 
+# Where each event comes in a task's life: a process must send them so.
+STEP = {'task.create': 0, 'task.processing': 1, 'task.success': 2,
+        'task.failure': 2}
+
 
 class JobboardTestCase(base.TestCase):
     """Tasks posted here, run by ``glance-tasks-engine`` processes."""
@@ -26,6 +30,8 @@ class JobboardTestCase(base.TestCase):
     BACKEND = 'redis'
     EXPIRATION_TIME = 2
     SWEEP_INTERVAL = 0
+    # Short, so a killed engine's relay duty passes on within the test.
+    RELAY_LEASE = 3
 
     def setUp(self):
         super().setUp()
@@ -42,7 +48,8 @@ class JobboardTestCase(base.TestCase):
             'expiration_time': self.EXPIRATION_TIME,
             'sweep_interval': self.SWEEP_INTERVAL, 'poll_interval': 0.1,
             'conductor': 'nonblocking', 'max_simultaneous_jobs': 8,
-            'database': self.db.url, 'debug': 'false'}
+            'database': self.db.url, 'debug': 'false',
+            'relay_lease': self.RELAY_LEASE}
         settings.update(self.engine_settings())
         self.engines = self.useFixture(jb_fixtures.Engines(
             self.state_path, **settings))
@@ -54,8 +61,11 @@ class JobboardTestCase(base.TestCase):
         self.conf.set_override('enabled_task_types', ['noop', 'trace'],
                                group='task')
         self.conf.set_override('purge_interval', 0, group='task')
-        self.conf.set_override('driver', ['noop'],
+        self.conf.set_override('notification_relay_lease', self.RELAY_LEASE)
+        self.conf.set_override('driver', ['log'],
                                group='oslo_messaging_notifications')
+        self.poster_deliveries = self.useFixture(
+            jb_fixtures.CapturedDeliveries())
         self.context = gt_context.RequestContext(project_id='project-a',
                                                  user_id='user-a')
         self.addOnException(self._attach_logs)
@@ -128,6 +138,41 @@ class JobboardTestCase(base.TestCase):
             found.setdefault(json.loads(payload)['id'], []).append(
                 (event, sent_at is not None))
         return found
+
+    def deliveries(self):
+        """``{process: [message]}``: what each process sent, in order."""
+        sent = {'poster': self.poster_deliveries.messages()}
+        for engine in self.engines.all:
+            sent['engine-%d' % engine.index] = engine.delivered()
+        return sent
+
+    def assertDelivered(self, exactly_once):
+        """Every outbox row reached the bus; each process kept task order.
+
+        ``exactly_once``: no row was sent twice, which holds while no
+        holder of the relay lease dies between sending and marking sent.
+        """
+        outbox = {row.message_id: (json.loads(row.payload)['id'],
+                                   row.event_type)
+                  for row in self.db.query(
+                      'SELECT message_id, payload, event_type '
+                      'FROM notification_outbox')}
+        sent = self.deliveries()
+        ids = [message['message_id'] for messages in sent.values()
+               for message in messages]
+        self.assertEqual(set(outbox), set(ids))
+        if exactly_once:
+            self.assertEqual(len(outbox), len(ids))
+        for process, messages in sent.items():
+            steps = {}
+            for message in messages:
+                steps.setdefault(message['payload']['id'], []).append(
+                    STEP[message['event_type']])
+            for task_id, order in steps.items():
+                self.assertEqual(sorted(order), order,
+                                 '%s sent task %s out of order'
+                                 % (process, task_id))
+        return sent
 
     def assertNotifiedInOrder(self, statuses):
         """Each task announced create, processing, its end: once, in order.

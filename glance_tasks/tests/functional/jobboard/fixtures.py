@@ -10,6 +10,8 @@ opportunistic tests do) when PostgreSQL is reachable, else a SQLite file
 (SQLite works across processes of one host).
 """
 
+import json
+import logging
 import os
 import shutil
 import signal
@@ -183,6 +185,7 @@ ENGINE_CONFIG = """\
 state_path = {directory}
 log_file = {log}
 debug = {debug}
+notification_relay_lease = {relay_lease}
 
 [database]
 connection = {database}
@@ -207,8 +210,35 @@ conductor = {conductor}
 max_simultaneous_jobs = {max_simultaneous_jobs}
 
 [oslo_messaging_notifications]
-driver = noop
+# Delivered notifications land in the engine's log, where a test reads
+# which process sent which message (see delivered_messages()).
+driver = log
 """
+
+# The logger oslo.messaging's ``log`` driver sends each notification to.
+NOTIFICATION_LOGGER = 'oslo.messaging.notification'
+
+
+def delivered_messages(text):
+    """The notifications the ``log`` driver wrote into a log, in order."""
+    marker = ' %s.' % NOTIFICATION_LOGGER
+    return [json.loads(line[line.index('{'):])
+            for line in text.splitlines() if marker in line]
+
+
+class CapturedDeliveries(fixtures.Fixture):
+    """The notifications this process delivers through the ``log`` driver."""
+
+    def _setUp(self):
+        self.records = []
+        handler = logging.Handler()
+        handler.emit = self.records.append
+        logger = logging.getLogger(NOTIFICATION_LOGGER)
+        logger.addHandler(handler)
+        self.addCleanup(logger.removeHandler, handler)
+
+    def messages(self):
+        return [json.loads(record.getMessage()) for record in self.records]
 
 
 def engine_command():
@@ -262,6 +292,10 @@ class Engine:
 
     def log_text(self):
         return self.read(self.log)
+
+    def delivered(self):
+        """The notifications this engine sent, in the order it sent them."""
+        return delivered_messages(self.log_text())
 
     def signal(self, signum):
         if self.proc.poll() is None:

@@ -36,6 +36,8 @@ class ThreeEnginesTest(jb_base.JobboardTestCase):
         statuses = self.wait_all_ended(ids, 150)
         self.assertEqual({'success'}, {statuses[i][0] for i in ids})
         self.assertNotifiedInOrder({i: statuses[i] for i in ids})
+        # Four processes relay, yet each notification reached the bus once.
+        self.assertDelivered(exactly_once=True)
         finished = [engine.finished_tasks() for engine in engines]
         # Each task's job was run to its end exactly once, by some engine.
         self.assertEqual(sorted(ids), sorted(sum(finished, [])))
@@ -70,6 +72,9 @@ class CrashTest(jb_base.JobboardTestCase):
         # The killed engines' tasks were resumed by others and finished.
         self.assertEqual({'success'}, {statuses[i][0] for i in ids})
         self.assertNotifiedInOrder({i: statuses[i] for i in ids})
+        # A killed relay may have sent rows it never marked sent: those
+        # leave again, after, never before, what it sent.
+        self.assertDelivered(exactly_once=False)
         resumed = sum(engine.log_text().count('resuming task')
                       for engine in engines)
         self.assertGreater(resumed, 0)

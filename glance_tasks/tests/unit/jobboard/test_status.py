@@ -1,5 +1,6 @@
 """``glance-tasks-status upgrade check``: schema, jobboard, SQLite."""
 
+import datetime
 import io
 import json
 import os
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 
 from glance_tasks.cmd import status
 from glance_tasks.db import migration
+from glance_tasks.notifications import lease as relay_lease
 from glance_tasks.tests import base
 
 
@@ -83,6 +85,56 @@ class UpgradeCheckTest(base.TestCase):
         self.assertEqual(status.Code.SUCCESS,
                          self.checks._check_sqlite_with_jobboard().code)
 
+    def execute(self, statement, **params):
+        engine = sa.create_engine(self.url)
+        with engine.begin() as conn:
+            conn.execute(sa.text(statement), params)
+        engine.dispose()
+
+    def add_unsent_notification(self):
+        self.execute(
+            "INSERT INTO notification_outbox (message_id, event_type, "
+            "priority, publisher_id, payload, created_at, attempts) VALUES "
+            "('m-1', 'task.create', 'INFO', 'image.localhost', '{}', "
+            ":now, 0)", now=datetime.datetime.utcnow())
+
+    def hold_lease(self, holder, seconds):
+        self.execute(
+            'INSERT INTO leases (name, holder, expires_at) '
+            'VALUES (:name, :holder, :until)',
+            name=relay_lease.NAME, holder=holder,
+            until=datetime.datetime.utcnow() + datetime.timedelta(
+                seconds=seconds))
+
+    def test_relay_without_a_schema_is_not_checked(self):
+        result = self.checks._check_notification_relay()
+        self.assertEqual(status.Code.WARNING, result.code)
+        self.assertIn('Not checked', result.details)
+
+    def test_relay_with_nothing_waiting_is_fine(self):
+        self.migrate()
+        result = self.checks._check_notification_relay()
+        self.assertEqual(status.Code.SUCCESS, result.code)
+        self.assertIn('No notification waits', result.details)
+
+    def test_notifications_waiting_with_no_relay_are_a_warning(self):
+        self.migrate()
+        self.add_unsent_notification()
+        self.hold_lease('api-1:42:abc', -60)
+        result = self.checks._check_notification_relay()
+        self.assertEqual(status.Code.WARNING, result.code)
+        self.assertIn('1 notification(s) wait', result.details)
+        self.assertIn('api-1:42:abc', result.details)
+
+    def test_a_live_relay_is_named(self):
+        self.migrate()
+        self.add_unsent_notification()
+        self.hold_lease('engine-2:7:def', 30)
+        result = self.checks._check_notification_relay()
+        self.assertEqual(status.Code.SUCCESS, result.code)
+        self.assertIn('engine-2:7:def relays', result.details)
+        self.assertIn('1 wait', result.details)
+
     def test_command_exit_status_is_the_worst_result(self):
         self.migrate()
         config = os.path.join(self.state_path, 'gt.conf')
@@ -94,5 +146,5 @@ class UpgradeCheckTest(base.TestCase):
         self.assertEqual(status.Code.SUCCESS, code)
         report = json.loads(out.getvalue())
         self.assertEqual(['Database schema', 'Jobboard reachable',
-                          'SQLite with a jobboard'],
+                          'SQLite with a jobboard', 'Notification relay'],
                          [check['check'] for check in report['checks']])

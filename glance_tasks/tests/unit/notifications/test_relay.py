@@ -9,6 +9,7 @@ import dataclasses
 import threading
 import time
 
+from oslo_utils import fixture as utils_fixture
 from oslo_utils import uuidutils
 
 from glance_tasks.db import api as db_api
@@ -256,6 +257,91 @@ class RelayTest(OutboxTestCase):
         self.assertTrue(relay_mod.OutboxRelay(sender).relay_once())
         self.assertEqual([row['message_id'] for row in self.outbox()],
                          [row['message_id'] for row in sender.delivered])
+
+
+class LeaseTest(OutboxTestCase):
+    """Many processes relay; the holder of the lease alone sends."""
+
+    def relay(self, sender, lease=30, start=True):
+        relay = relay_mod.OutboxRelay(sender, poll_interval=0.01,
+                                      lease_duration=lease)
+        if start:
+            relay.start()
+            self.addCleanup(relay.stop)
+        return relay
+
+    def test_only_the_holder_sends_each_row_once_in_order(self):
+        senders = [FlakySender(0) for _ in range(3)]
+        relays = [self.relay(sender) for sender in senders]
+        for _ in range(20):
+            self.walk(self.new_task())
+            for relay in relays:
+                relay.wake()
+
+        gt_fixtures.wait_for(
+            lambda: outbox_db.unsent_count(self.context) == 0,
+            what='the outbox to drain')
+        delivered = [[row['id'] for row in sender.delivered]
+                     for sender in senders]
+        [ids] = [ids for ids in delivered if ids]
+        self.assertEqual([row['id'] for row in self.outbox()], ids)
+        self.assertEqual(60, sum(len(ids) for ids in delivered))
+
+    def test_a_clean_stop_hands_the_duty_over_at_once(self):
+        first, second = FlakySender(0), FlakySender(0)
+        holder = self.relay(first, start=False)
+        self.assertTrue(holder.relay_once())
+        self.relay(second)
+        holder.stop()
+
+        self.walk(self.new_task())
+        # Far sooner than the 30 s lease: the holder released it.
+        gt_fixtures.wait_for(lambda: len(second.delivered) == 3,
+                             timeout=5, what='the second relay to send')
+        self.assertEqual([], first.delivered)
+
+    def test_a_dead_holder_is_taken_over_once_its_lease_ends(self):
+        clock = self.useFixture(utils_fixture.TimeFixture())
+        dead, alive = FlakySender(0), FlakySender(0)
+        # Takes the lease and is never heard of again (SIGKILL).
+        self.assertTrue(self.relay(dead, start=False).relay_once())
+        other = self.relay(alive, start=False)
+        self.walk(self.new_task())
+
+        self.assertTrue(other.relay_once())
+        self.assertEqual([], alive.delivered)
+        clock.advance_time_seconds(29)
+        self.assertTrue(other.relay_once())
+        self.assertEqual([], alive.delivered)
+        clock.advance_time_seconds(2)
+        self.assertTrue(other.relay_once())
+        self.assertEqual(3, len(alive.delivered))
+
+    def test_a_holder_stops_sending_once_its_hold_lapses(self):
+        # The first send blocks past the local hold (half the lease);
+        # meanwhile the lease ends and another relay takes it over. The
+        # slow holder must not send the rest behind the new holder's back.
+        self.walk(self.new_task())
+        clock = self.useFixture(utils_fixture.TimeFixture())
+        other_sender = FlakySender(0)
+        other = self.relay(other_sender, lease=3, start=False)
+
+        class Slow(FlakySender):
+            def send(self, row):
+                super().send(row)
+                clock.advance_time_seconds(4)
+                self.took_over = other.relay_once()
+                time.sleep(1.6)
+
+        slow_sender = Slow(0)
+        slow = self.relay(slow_sender, lease=3, start=False)
+        self.assertTrue(slow.relay_once())
+
+        self.assertTrue(slow_sender.took_over)
+        self.assertEqual(1, len(slow_sender.delivered))
+        self.assertEqual(3, len(other_sender.delivered))
+        self.assertFalse(slow.lease.held())
+        self.assertEqual(0, outbox_db.unsent_count(self.context))
 
 
 class ServiceDeliveryTest(gt_fixtures.ServiceTestCase):

@@ -1,0 +1,73 @@
+"""Leases: a duty held by one process at a time, taken over on expiry.
+
+A lease row names its holder and when its hold ends. Taking or renewing
+it is one compare-and-swap UPDATE, so two processes never both believe
+they hold it at the same database time. Expiry is judged by the clock of
+the process that takes the lease over: hosts must keep their clocks in
+step (NTP), and holders stop working well before their lease ends.
+"""
+
+import datetime
+
+from oslo_db import exception as db_exc
+import sqlalchemy as sa
+
+from glance_tasks.db import api as db_api
+from glance_tasks.db.sqlalchemy import models
+
+LEASES = models.Lease.__table__
+
+
+def acquire(context, name, holder, duration, now=None):
+    """Take or renew lease ``name`` for ``duration`` seconds.
+
+    True when ``holder`` holds it now: it held it already, or the last
+    hold has expired, or nobody ever held it.
+    """
+    try:
+        return _take(context, name, holder, duration, now)
+    except db_exc.DBDuplicateEntry:
+        # Another process inserted the first row just before us.
+        return False
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def _take(context, name, holder, duration, now):
+    now = now or db_api.utcnow()
+    expires_at = now + datetime.timedelta(seconds=duration)
+    taken = context.session.execute(
+        LEASES.update()
+        .where(LEASES.c.name == name)
+        .where(sa.or_(LEASES.c.holder == holder,
+                      LEASES.c.expires_at <= now))
+        .values(holder=holder, expires_at=expires_at))
+    if taken.rowcount:
+        return True
+    if current(context, name) is not None:
+        return False
+    # The first holder ever inserts the row; a process racing it to the
+    # insert gets a duplicate key and loses.
+    context.session.execute(LEASES.insert().values(
+        name=name, holder=holder, expires_at=expires_at))
+    return True
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def release(context, name, holder, now=None):
+    """End ``holder``'s hold at once, so another process can take over."""
+    context.session.execute(
+        LEASES.update()
+        .where(LEASES.c.name == name)
+        .where(LEASES.c.holder == holder)
+        .values(expires_at=now or db_api.utcnow()))
+
+
+@db_api.context_manager.reader
+def current(context, name):
+    """``(holder, expires_at)`` of lease ``name``, or None if never held."""
+    row = context.session.execute(
+        sa.select(LEASES.c.holder, LEASES.c.expires_at)
+        .where(LEASES.c.name == name)).first()
+    return None if row is None else (row.holder, row.expires_at)
