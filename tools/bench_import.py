@@ -174,6 +174,11 @@ def burst(service, finishes, context, url, count, timeout):
                else time.perf_counter()) - start
     succeeded = sum(1 for _at, task in done.values()
                     if task.status == task_domain.SUCCESS)
+    ends = sorted(at - start for at, _task in done.values())
+    tenth = max(1, len(ends) // 10)
+    print('  seconds to finish each tenth of the burst: %s' % ' '.join(
+        '%.1f' % (ends[i + tenth - 1] - (ends[i - 1] if i else 0))
+        for i in range(0, len(ends) - tenth + 1, tenth)))
     return count / elapsed, succeeded, count - len(done), elapsed
 
 

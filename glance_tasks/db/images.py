@@ -30,14 +30,11 @@ def _to_domain(row):
 
 
 def _get_row(context, image_id, owner=None, include_deleted=False):
-    query = context.session.query(models.Image).filter(
-        models.Image.id == image_id)
-    if not include_deleted:
-        query = query.filter(models.Image.deleted.is_(False))
-    if owner is not None:
-        query = query.filter(models.Image.owner == owner)
-    row = query.one_or_none()
-    if row is None:
+    # By primary key through the session: a second look in the same
+    # transaction (a check, then the change) costs no statement.
+    row = context.session.get(models.Image, image_id)
+    if (row is None or (row.deleted and not include_deleted)
+            or (owner is not None and row.owner != owner)):
         raise exception.ImageNotFound(image_id=image_id)
     return row
 
@@ -126,8 +123,10 @@ def update_status(context, image_id, from_status, to_status, values=None):
     if updated != 1:
         raise exception.ImageStatusConflict(image_id=image_id,
                                             from_status=from_status)
+    # The swap matched the row just read, so the image is that row with
+    # the changes applied; the stale copy in the session is dropped.
     context.session.expire(row)
-    return _to_domain(_get_row(context, image_id, include_deleted=True))
+    return dataclasses.replace(image, **changes)
 
 
 def _soft_delete_children(context, image_id, now):

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from glance_tasks.db import api as db_api
 from glance_tasks.db.sqlalchemy import models
 
+OUTBOX = models.OutboxNotification.__table__
+
 # Delivered notifications are kept this long for debugging, then purged.
 SENT_RETENTION = datetime.timedelta(days=1)
 
@@ -15,9 +17,11 @@ SENT_RETENTION = datetime.timedelta(days=1)
 def add(context, message):
     """Queue ``message`` (a dict of outbox columns) in this transaction.
 
-    It commits or rolls back with the change it announces.
+    It commits or rolls back with the change it announces. A plain
+    INSERT: every status change makes one, and the ORM's unit of work
+    cost more than the rest of the change.
     """
-    context.session.add(models.OutboxNotification(**message))
+    context.session.execute(OUTBOX.insert().values(**message))
 
 
 def _as_dict(row):
@@ -28,12 +32,14 @@ def _as_dict(row):
             'created_at': row.created_at, 'attempts': row.attempts}
 
 
+# The relay runs these many times a second under load: plain statements
+# on the table, not ORM queries, which cost several times the CPU.
 @db_api.context_manager.reader
 def pending(context, limit):
     """The oldest unsent notifications, in commit order."""
-    rows = context.session.query(models.OutboxNotification).filter(
-        models.OutboxNotification.sent_at.is_(None),
-    ).order_by(models.OutboxNotification.id).limit(limit)
+    rows = context.session.execute(
+        sa.select(OUTBOX).where(OUTBOX.c.sent_at.is_(None))
+        .order_by(OUTBOX.c.id).limit(limit))
     return [_as_dict(row) for row in rows]
 
 
@@ -42,9 +48,9 @@ def pending(context, limit):
 def mark_sent(context, ids):
     """Record that the notifications ``ids`` were delivered."""
     if ids:
-        context.session.query(models.OutboxNotification).filter(
-            models.OutboxNotification.id.in_(ids),
-        ).update({'sent_at': db_api.utcnow()}, synchronize_session=False)
+        context.session.execute(
+            OUTBOX.update().where(OUTBOX.c.id.in_(ids))
+            .values(sent_at=db_api.utcnow()))
 
 
 @db_api.retry_on_deadlock

@@ -10,7 +10,9 @@ JSON row, only at those points:
 
 * when the flow starts running (its factory and atoms are known by then;
   a crash before that leaves no checkpoint, and the task is failed as
-  never started) and when the flow reaches a final state;
+  never started) and when it ends other than in success (a flow that
+  succeeded has every atom's success saved already: a resume of it runs
+  nothing and succeeds);
 * when an atom reaches an outcome (success, failure, reverted, ...),
   before the engine schedules the next atom.
 
@@ -36,8 +38,7 @@ DURABLE_ATOM_STATES = frozenset({
     states.REVERT_FAILURE, states.IGNORE})
 # Flow states written as they happen; the others live in memory only.
 DURABLE_FLOW_STATES = frozenset({
-    states.RUNNING, states.SUCCESS, states.FAILURE, states.REVERTED,
-    states.SUSPENDED})
+    states.RUNNING, states.FAILURE, states.REVERTED, states.SUSPENDED})
 
 _metadata = sa.MetaData()
 checkpoints = sa.Table(
@@ -91,6 +92,8 @@ class CheckpointBackend(impl_memory.MemoryBackend):
         # until the task ends, so a missing row means another process
         # ended the task and removed it; it is not written again.
         self.loaded = set()
+        # Logbooks whose row this process wrote: updated, not inserted.
+        self.stored = set()
         self.index_lock = threading.Lock()
         self._connection = None
         self._connection_lock = threading.Lock()
@@ -166,12 +169,9 @@ class CheckpointConnection(impl_memory.Connection):
         row is usually new, so it is inserted first.
         """
         values = self._row(book)
-        try:
-            with self.backend.engine.begin() as conn:
-                conn.execute(checkpoints.insert().values(
-                    book_uuid=book.uuid, **values))
-        except (sa.exc.IntegrityError, db_exc.DBDuplicateEntry):
+        if not self._insert(book.uuid, values):
             self._write(book)
+        self.backend.stored.discard(book.uuid)
 
     def fence(self, book_uuid):
         """Stop writing checkpoints of a logbook until it is evicted.
@@ -190,6 +190,7 @@ class CheckpointConnection(impl_memory.Connection):
             pass
         self.backend.fenced.discard(book_uuid)
         self.backend.loaded.discard(book_uuid)
+        self.backend.stored.discard(book_uuid)
         with self.backend.index_lock:
             for uuid in [u for u, b in self.backend.book_of.items()
                          if b == book_uuid]:
@@ -228,12 +229,27 @@ class CheckpointConnection(impl_memory.Connection):
     def _write(self, book):
         book_uuid = book.uuid
         values = self._row(book)
+        known = book_uuid in self.backend.loaded or \
+            book_uuid in self.backend.stored
+        if not known and self._insert(book_uuid, values):
+            return
         with self.backend.engine.begin() as conn:
             updated = conn.execute(checkpoints.update().where(
                 checkpoints.c.book_uuid == book_uuid).values(values))
-            if not updated.rowcount and book_uuid not in self.backend.loaded:
+        if updated.rowcount:
+            self.backend.stored.add(book_uuid)
+
+    def _insert(self, book_uuid, values):
+        # A flow this process starts has no row yet: one INSERT instead of
+        # an UPDATE that finds nothing and then an INSERT.
+        try:
+            with self.backend.engine.begin() as conn:
                 conn.execute(checkpoints.insert().values(
                     book_uuid=book_uuid, **values))
+        except (sa.exc.IntegrityError, db_exc.DBDuplicateEntry):
+            return False
+        self.backend.stored.add(book_uuid)
+        return True
 
     def _load(self, book_uuid):
         with self.backend.engine.connect() as conn:

@@ -10,6 +10,7 @@ from oslo_db.sqlalchemy import engines
 from taskflow import exceptions as tf_exc
 from taskflow.persistence import models
 
+from glance_tasks.db import api as db_api
 from glance_tasks.db import sqlite
 from glance_tasks.engine import checkpoint
 
@@ -23,11 +24,11 @@ def connection_url(conf):
 def create_backend(conf):
     """The checkpointing backend on our own, tuned engine; table created."""
     url = connection_url(conf)
-    engine = sqlite.tune(engines.create_engine(
+    engine = db_api.ping_when_idle(sqlite.tune(engines.create_engine(
         url, sqlite_fk=False, thread_checkin=False,
         max_pool_size=conf.database.max_pool_size,
         max_overflow=conf.database.max_overflow,
-        mysql_sql_mode=conf.database.mysql_sql_mode))
+        mysql_sql_mode=conf.database.mysql_sql_mode)))
     backend = checkpoint.CheckpointBackend(engine)
     backend.get_connection()  # creates the table if needed
     return backend

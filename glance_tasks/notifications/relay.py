@@ -29,7 +29,7 @@ class OutboxRelay:
     """Relays the outbox from a daemon thread; :meth:`wake` after commits."""
 
     def __init__(self, sender, poll_interval=1.0, max_backoff=30.0,
-                 batch_window=0.02, lease_duration=30, holder=None):
+                 batch_window=0.1, lease_duration=30, holder=None):
         self._sender = sender
         self._batch_window = batch_window
         self._poll_interval = poll_interval
@@ -109,6 +109,9 @@ class OutboxRelay:
             outbox_db.mark_sent(self._context, sent)
             if len(sent) < len(rows) and self.lease.held():
                 return False
+            if len(rows) < BATCH:
+                # Drained as of that read; later commits wake us again.
+                return True
         return True
 
     def _send_in_order(self, rows):

@@ -109,7 +109,8 @@ class ImportTest(image_fixtures.ImageServiceTestCase):
         self.assertEqual(image.os_hash_value, upload['os_hash_value'])
         self.assertEqual({'os_distro': 'cirros'}, upload['properties'])
         self.assertEqual(['task.create', 'task.processing', 'task.success'],
-                         self.notifications.event_types(task.id))
+                         [m['event_type']
+                          for m in self.wait_for_events(task.id, 3)])
 
     def test_qcow2_import(self):
         source = image_fixtures.make_image(self.source_dir, 'disk.qcow2',

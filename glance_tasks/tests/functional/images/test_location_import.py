@@ -138,6 +138,9 @@ class LocationImportTest(image_fixtures.ImageServiceTestCase):
             'store.', task.message)
         self.assertEqual('queued', image_db.get(self.admin,
                                                 image.id).status)
+        # Notifications leave in commit order: once the task's last one
+        # arrived, every image event before it has too.
+        self.wait_for_events(task.id, 3)
         self.assertEqual([('image.create', 'queued')],
                          self.image_events(image.id))
 
