@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from glance_tasks.db import api as db_api
 from glance_tasks.db import paging
+from glance_tasks.db import prebuilt
 from glance_tasks.db.sqlalchemy import models
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
@@ -20,6 +21,16 @@ _FIELDS = tuple(field.name for field in dataclasses.fields(
 # Columns set by the status machine only, never by a plain update.
 _STATUS_COLUMNS = frozenset({'status', 'deleted', 'deleted_at', 'id'})
 
+IMAGES = models.Image.__table__
+PROPERTIES = models.ImageProperty.__table__
+LOCATIONS = models.ImageLocation.__table__
+# Built once: an import task runs these several times (see prebuilt).
+_GET_IMAGE = sa.select(IMAGES).where(IMAGES.c.id == sa.bindparam('image_id'))
+_GET_PROPERTIES = sa.select(PROPERTIES.c.name, PROPERTIES.c.value).where(
+    PROPERTIES.c.image_id == sa.bindparam('image_id'),
+    PROPERTIES.c.deleted.is_(False))
+_ADD_LOCATION = LOCATIONS.insert()
+
 
 def _to_domain(row):
     if row.status not in image_domain.TABLE.transitions:
@@ -29,14 +40,24 @@ def _to_domain(row):
                                  for name in _FIELDS})
 
 
-def _get_row(context, image_id, owner=None, include_deleted=False):
-    # By primary key through the session: a second look in the same
-    # transaction (a check, then the change) costs no statement.
-    row = context.session.get(models.Image, image_id)
+def _visible(row, image_id, owner, include_deleted):
     if (row is None or (row.deleted and not include_deleted)
             or (owner is not None and row.owner != owner)):
         raise exception.ImageNotFound(image_id=image_id)
     return row
+
+
+def _get_row(context, image_id, owner=None, include_deleted=False):
+    """The image as an ORM object, for the changes made through it."""
+    return _visible(context.session.get(models.Image, image_id), image_id,
+                    owner, include_deleted)
+
+
+def _read(context, image_id, owner=None, include_deleted=False):
+    """The image's row, read by a prebuilt statement (no ORM object)."""
+    row = context.session.execute(_GET_IMAGE,
+                                  {'image_id': image_id}).first()
+    return _visible(row, image_id, owner, include_deleted)
 
 
 def _check_columns(values):
@@ -70,7 +91,7 @@ def create(context, values, properties=None):
 @db_api.context_manager.reader
 def get(context, image_id, owner=None):
     """Return one image; ``owner`` scopes the lookup to one project."""
-    return _to_domain(_get_row(context, image_id, owner))
+    return _to_domain(_read(context, image_id, owner))
 
 
 @db_api.context_manager.reader
@@ -92,11 +113,10 @@ def list_images(context, filters=None, sort_key='created_at',
 def update(context, image_id, values):
     """Change fields other than the status; return the image."""
     _check_columns(values)
-    row = _get_row(context, image_id)
-    for name, value in values.items():
-        setattr(row, name, value)
-    row.updated_at = db_api.utcnow()
-    return _to_domain(row)
+    image = _to_domain(_read(context, image_id))
+    changes = dict(values, updated_at=db_api.utcnow())
+    prebuilt.update(context.session, IMAGES, {'id': image_id}, changes)
+    return dataclasses.replace(image, **changes)
 
 
 @db_api.retry_on_deadlock
@@ -109,23 +129,20 @@ def update_status(context, image_id, from_status, to_status, values=None):
     """
     values = dict(values or {})
     _check_columns(values)
-    row = _get_row(context, image_id)
-    image = dataclasses.replace(_to_domain(row), status=from_status,
-                                **values)
+    image = dataclasses.replace(_to_domain(_read(context, image_id)),
+                                status=from_status, **values)
     changes = dict(values, **image_domain.status_changes(image, to_status))
     changes['updated_at'] = db_api.utcnow()
     if to_status == image_domain.DELETED:
         changes.update(deleted=True, deleted_at=changes['updated_at'])
-    updated = context.session.query(models.Image).filter(
-        models.Image.id == image_id, models.Image.status == from_status,
-        models.Image.deleted.is_(False),
-    ).update(changes, synchronize_session=False)
+    updated = prebuilt.update(
+        context.session, models.Image.__table__,
+        {'id': image_id, 'status': from_status}, changes, live=True)
     if updated != 1:
         raise exception.ImageStatusConflict(image_id=image_id,
                                             from_status=from_status)
     # The swap matched the row just read, so the image is that row with
-    # the changes applied; the stale copy in the session is dropped.
-    context.session.expire(row)
+    # the changes applied.
     return dataclasses.replace(image, **changes)
 
 
@@ -151,11 +168,9 @@ def delete(context, image_id):
 @db_api.context_manager.reader
 def get_properties(context, image_id):
     """Extra properties of an image as a dict."""
-    _get_row(context, image_id)
-    rows = context.session.query(models.ImageProperty).filter(
-        models.ImageProperty.image_id == image_id,
-        models.ImageProperty.deleted.is_(False))
-    return {row.name: row.value for row in rows}
+    _read(context, image_id)
+    return dict(context.session.execute(_GET_PROPERTIES,
+                                        {'image_id': image_id}).all())
 
 
 @db_api.retry_on_deadlock
@@ -177,12 +192,10 @@ def set_property(context, image_id, name, value):
 @db_api.context_manager.writer
 def add_location(context, image_id, url, metadata=None):
     """Record a store location (a glance_store URI) of the image's data."""
-    _get_row(context, image_id)
-    row = models.ImageLocation(image_id=image_id, value=url,
-                               meta_data=metadata or {})
-    context.session.add(row)
-    context.session.flush()
-    return row.id
+    _read(context, image_id)
+    result = context.session.execute(_ADD_LOCATION, {
+        'image_id': image_id, 'value': url, 'meta_data': metadata or {}})
+    return result.inserted_primary_key[0]
 
 
 @db_api.context_manager.reader

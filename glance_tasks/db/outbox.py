@@ -8,6 +8,13 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db.sqlalchemy import models
 
 OUTBOX = models.OutboxNotification.__table__
+# Built once: the relay and every status change run these (see prebuilt).
+_INSERT = OUTBOX.insert()
+_PENDING = sa.select(OUTBOX).where(OUTBOX.c.sent_at.is_(None)).order_by(
+    OUTBOX.c.id).limit(sa.bindparam('limit'))
+_MARK_SENT = OUTBOX.update().where(
+    OUTBOX.c.id.in_(sa.bindparam('ids', expanding=True))).values(
+        sent_at=sa.bindparam('now'))
 
 # Delivered notifications are kept this long for debugging, then purged.
 SENT_RETENTION = datetime.timedelta(days=1)
@@ -21,7 +28,7 @@ def add(context, message):
     INSERT: every status change makes one, and the ORM's unit of work
     cost more than the rest of the change.
     """
-    context.session.execute(OUTBOX.insert().values(**message))
+    context.session.execute(_INSERT, message)
 
 
 def _as_dict(row):
@@ -37,9 +44,7 @@ def _as_dict(row):
 @db_api.context_manager.reader
 def pending(context, limit):
     """The oldest unsent notifications, in commit order."""
-    rows = context.session.execute(
-        sa.select(OUTBOX).where(OUTBOX.c.sent_at.is_(None))
-        .order_by(OUTBOX.c.id).limit(limit))
+    rows = context.session.execute(_PENDING, {'limit': limit})
     return [_as_dict(row) for row in rows]
 
 
@@ -48,9 +53,8 @@ def pending(context, limit):
 def mark_sent(context, ids):
     """Record that the notifications ``ids`` were delivered."""
     if ids:
-        context.session.execute(
-            OUTBOX.update().where(OUTBOX.c.id.in_(ids))
-            .values(sent_at=db_api.utcnow()))
+        context.session.execute(_MARK_SENT, {'ids': list(ids),
+                                             'now': db_api.utcnow()})
 
 
 @db_api.retry_on_deadlock

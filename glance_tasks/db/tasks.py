@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from glance_tasks.db import api as db_api
 from glance_tasks.db import paging
+from glance_tasks.db import prebuilt
 from glance_tasks.db.sqlalchemy import models
 from glance_tasks.domain import task as task_domain
 from glance_tasks import exception
@@ -18,6 +19,14 @@ from glance_tasks import exception
 SORT_KEYS = ('created_at', 'updated_at', 'id', 'type', 'status',
              'expires_at')
 FILTERS = ('type', 'status', 'owner', 'image_id')
+
+TASKS = models.Task.__table__
+TASK_INFO = models.TaskInfo.__table__
+# A task with its input, result and message, by id; built once.
+_GET_TASK = sa.select(
+    TASKS, TASK_INFO.c.input, TASK_INFO.c.result, TASK_INFO.c.message,
+).outerjoin(TASK_INFO, TASK_INFO.c.task_id == TASKS.c.id).where(
+    TASKS.c.id == sa.bindparam('task_id'))
 
 
 def _to_domain(row, info=None):
@@ -88,9 +97,13 @@ def get(context, task_id, owner=None, include_expired=False,
 
     ``owner`` scopes the lookup: another project's task is not found.
     """
-    row = _get_row(context, task_id, owner, include_expired, include_deleted)
-    info = context.session.get(models.TaskInfo, task_id)
-    return _to_domain(row, info)
+    row = context.session.execute(_GET_TASK, {'task_id': task_id}).first()
+    if (row is None or (row.deleted and not include_deleted)
+            or (owner is not None and row.owner != owner)
+            or (not include_expired and row.expires_at is not None
+                and row.expires_at <= db_api.utcnow())):
+        raise exception.TaskNotFound(task_id=task_id)
+    return _to_domain(row, row)
 
 
 @db_api.context_manager.reader
@@ -155,18 +168,16 @@ def _swap(context, task_id, from_status, changes, now):
     """The compare-and-swap itself; ``changes`` from the domain."""
     info_changes = {key: changes.pop(key) for key in ('result', 'message')
                     if key in changes}
-    updated = context.session.query(models.Task).filter(
-        models.Task.id == task_id, models.Task.status == from_status,
-        models.Task.deleted.is_(False),
-    ).update(dict(changes, updated_at=now), synchronize_session=False)
+    updated = prebuilt.update(
+        context.session, TASKS, {'id': task_id, 'status': from_status},
+        dict(changes, updated_at=now), live=True)
     if updated != 1:
         _get_row(context, task_id)  # NotFound beats Conflict
         raise exception.TaskStatusConflict(task_id=task_id,
                                            from_status=from_status)
     if info_changes:
-        context.session.query(models.TaskInfo).filter(
-            models.TaskInfo.task_id == task_id).update(
-                info_changes, synchronize_session=False)
+        prebuilt.update(context.session, TASK_INFO, {'task_id': task_id},
+                        info_changes)
 
 
 @db_api.retry_on_deadlock

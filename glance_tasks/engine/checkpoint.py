@@ -50,6 +50,13 @@ checkpoints = sa.Table(
     mysql_engine='InnoDB')
 
 
+# Built once, run for every checkpoint (see glance_tasks.db.prebuilt).
+_INSERT = checkpoints.insert()
+_UPDATE = checkpoints.update().where(
+    checkpoints.c.book_uuid == sa.bindparam('uuid')).values(
+        data=sa.bindparam('data'), updated_at=sa.bindparam('updated_at'))
+
+
 def _serialize_book(book):
     return {
         'book': book.to_dict(marshal_time=True),
@@ -234,8 +241,7 @@ class CheckpointConnection(impl_memory.Connection):
         if not known and self._insert(book_uuid, values):
             return
         with self.backend.engine.begin() as conn:
-            updated = conn.execute(checkpoints.update().where(
-                checkpoints.c.book_uuid == book_uuid).values(values))
+            updated = conn.execute(_UPDATE, dict(values, uuid=book_uuid))
         if updated.rowcount:
             self.backend.stored.add(book_uuid)
 
@@ -244,8 +250,7 @@ class CheckpointConnection(impl_memory.Connection):
         # an UPDATE that finds nothing and then an INSERT.
         try:
             with self.backend.engine.begin() as conn:
-                conn.execute(checkpoints.insert().values(
-                    book_uuid=book_uuid, **values))
+                conn.execute(_INSERT, dict(values, book_uuid=book_uuid))
         except (sa.exc.IntegrityError, db_exc.DBDuplicateEntry):
             return False
         self.backend.stored.add(book_uuid)
