@@ -76,16 +76,18 @@ def create(context, values, properties=None):
     values = dict(values)
     image_id = values.pop('id')
     _check_columns(values)
-    row = models.Image(id=image_id, status=image_domain.QUEUED, **values)
-    context.session.add(row)
-    for name, value in (properties or {}).items():
-        context.session.add(models.ImageProperty(
-            image_id=image_id, name=name, value=value))
+    # The column's server default, given here so the row is known
+    # without reading it back.
+    values.setdefault('visibility', IMAGES.c.visibility.server_default.arg)
     try:
-        context.session.flush()
+        row = prebuilt.insert(context.session, IMAGES, dict(
+            values, id=image_id, status=image_domain.QUEUED))
     except db_exc.DBDuplicateEntry as exc:
         raise exception.Duplicate(kind='image', id=image_id) from exc
-    return _to_domain(row)
+    for name, value in (properties or {}).items():
+        prebuilt.insert(context.session, PROPERTIES, {
+            'image_id': image_id, 'name': name, 'value': value})
+    return image_domain.Image(**{name: row[name] for name in _FIELDS})
 
 
 @db_api.context_manager.reader

@@ -41,3 +41,40 @@ def update(executor, table, where, values, live=False):
     params.update((_value(column), value)
                   for column, value in values.items())
     return executor.execute(statement, params).rowcount
+
+
+def with_defaults(table, values):
+    """``values`` completed with the columns' Python-side defaults.
+
+    What an INSERT of ``values`` stores, known without reading it back.
+    A column with only a server default must be given; an integer
+    primary key not given is left to the database to number.
+    """
+    row = {}
+    for column in table.c:
+        if column.name in values:
+            row[column.name] = values[column.name]
+        elif column.primary_key and isinstance(column.type, sa.Integer):
+            continue
+        elif column.server_default is not None and column.default is None:
+            raise ValueError('%s.%s has only a server default; give it'
+                             % (table.name, column.name))
+        elif column.default is None:
+            row[column.name] = None
+        elif column.default.is_callable:
+            row[column.name] = column.default.arg(None)
+        else:
+            row[column.name] = column.default.arg
+    return row
+
+
+@functools.lru_cache(maxsize=None)
+def _insert(table):
+    return table.insert()
+
+
+def insert(executor, table, values):
+    """INSERT ``values`` with the Python-side defaults; return the row."""
+    row = with_defaults(table, values)
+    executor.execute(_insert(table), row)
+    return row

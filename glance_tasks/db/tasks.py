@@ -57,21 +57,19 @@ def _visible(query, now):
 @db_api.context_manager.writer
 def create(context, values):
     """Insert a ``pending`` task with its input; return it."""
-    values = dict(values)
-    info = models.TaskInfo(input=values.pop('input', None))
-    now = db_api.utcnow()
+    values = dict(values, status=task_domain.PENDING)
+    task_input = values.pop('input', None)
     # Glance's task schema has no null updated_at: a new task's equals
     # its created_at.
-    values.setdefault('created_at', now)
+    values.setdefault('created_at', db_api.utcnow())
     values.setdefault('updated_at', values['created_at'])
-    row = models.Task(status=task_domain.PENDING, **values)
-    row.info = info
-    context.session.add(row)
     try:
-        context.session.flush()
+        row = prebuilt.insert(context.session, TASKS, values)
     except db_exc.DBDuplicateEntry as exc:
         raise exception.Duplicate(kind='task', id=values.get('id')) from exc
-    return _to_domain(row, info)
+    prebuilt.insert(context.session, TASK_INFO,
+                    {'task_id': row['id'], 'input': task_input})
+    return task_domain.Task(input=task_input, **row)
 
 
 def _get_row(context, task_id, owner=None, include_expired=True,
@@ -184,9 +182,10 @@ def _swap(context, task_id, from_status, changes, now):
 @db_api.context_manager.writer
 def set_image(context, task_id, image_id):
     """Record the image a task works on (import sets it at once)."""
-    row = _get_row(context, task_id)
-    row.image_id = image_id
-    row.updated_at = db_api.utcnow()
+    if not prebuilt.update(context.session, TASKS, {'id': task_id},
+                           {'image_id': image_id,
+                            'updated_at': db_api.utcnow()}, live=True):
+        raise exception.TaskNotFound(task_id=task_id)
 
 
 @db_api.retry_on_deadlock
