@@ -55,6 +55,13 @@ _INSERT = checkpoints.insert()
 _UPDATE = checkpoints.update().where(
     checkpoints.c.book_uuid == sa.bindparam('uuid')).values(
         data=sa.bindparam('data'), updated_at=sa.bindparam('updated_at'))
+_DELETE = checkpoints.delete().where(
+    checkpoints.c.book_uuid == sa.bindparam('uuid'))
+
+
+def delete_row(executor, book_uuid):
+    """Delete a logbook's row through ``executor``; the rows deleted."""
+    return executor.execute(_DELETE, {'uuid': book_uuid}).rowcount
 
 
 def _serialize_book(book):
@@ -164,8 +171,7 @@ class CheckpointConnection(impl_memory.Connection):
     def destroy_logbook(self, book_uuid):
         self.evict(book_uuid)
         with self.backend.engine.begin() as conn:
-            deleted = conn.execute(checkpoints.delete().where(
-                checkpoints.c.book_uuid == book_uuid)).rowcount
+            deleted = delete_row(conn, book_uuid)
         if not deleted:
             raise tf_exc.NotFound('No logbook %s' % book_uuid)
 

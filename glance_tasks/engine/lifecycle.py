@@ -36,10 +36,13 @@ class Lifecycle:
         self._on_commit()
         return task
 
-    def move(self, context, task, to_status, *, result=None, message=None):
+    def move(self, context, task, to_status, *, result=None, message=None,
+             also=None):
         """Compare-and-swap ``task`` to ``to_status``; announce it.
 
         ``task`` is the task as last read or returned by this class.
+        ``also(context)`` runs in the same transaction (the runner drops
+        the flow's checkpoint with a task's outcome).
         """
         with db_api.context_manager.writer.using(context):
             moved = task_db.advance(
@@ -48,18 +51,22 @@ class Lifecycle:
                 result=result, message=_clip(message))
             self._announce(context, events.TASK_STATUS_EVENTS[to_status],
                            moved)
+            if also is not None:
+                also(context)
         self._on_commit()
         return moved
 
     def start(self, context, task):
         return self.move(context, task, task_domain.PROCESSING)
 
-    def succeed(self, context, task, result):
-        return self.move(context, task, task_domain.SUCCESS, result=result)
+    def succeed(self, context, task, result, also=None):
+        return self.move(context, task, task_domain.SUCCESS, result=result,
+                         also=also)
 
-    def fail(self, context, task, message):
+    def fail(self, context, task, message, also=None):
         """Fail a pending or processing task with ``message``."""
-        return self.move(context, task, task_domain.FAILURE, message=message)
+        return self.move(context, task, task_domain.FAILURE, message=message,
+                         also=also)
 
     def delete(self, context, task_id):
         """Soft-delete a task and queue ``task.delete``."""

@@ -34,6 +34,20 @@ def create_backend(conf):
     return backend
 
 
+def shares_service_db(conf):
+    """True when flow checkpoints live in the service's own database.
+
+    Then a task's outcome and the removal of its checkpoint can be one
+    transaction.
+    """
+    return connection_url(conf) == conf.database.connection
+
+
+def drop_checkpoint_in(context, task_id):
+    """Delete a task's checkpoint row in ``context``'s transaction."""
+    checkpoint.delete_row(context.session, task_id)
+
+
 def new_logbook(task_id):
     """An empty logbook for a task, with the task's id as its uuid."""
     return models.LogBook('task-%s' % task_id, uuid=task_id)

@@ -50,6 +50,8 @@ class FlowRunner:
         self._lifecycle = lifecycle
         self._backend = backend
         self._executor = executor
+        # Tasks whose checkpoint went with their outcome's transaction.
+        self._dropped = set()
 
     def _engine_options(self):
         mode = self._conf.task_executor.engine_mode
@@ -158,10 +160,30 @@ class FlowRunner:
         return ended
 
     def _forget(self, task, ended):
-        if ended and not self._conf.task_executor.keep_logbooks:
+        dropped = task.id in self._dropped
+        self._dropped.discard(task.id)
+        if ended and not dropped and self._drops_checkpoints():
             persistence.destroy_logbook(self._backend, task.id)
         else:
             persistence.evict_logbook(self._backend, task.id)
+
+    def _drops_checkpoints(self):
+        return not self._conf.task_executor.keep_logbooks
+
+    def _end(self, end, context, task, *args):
+        """Record an outcome with ``end``; drop the checkpoint with it.
+
+        When the checkpoints live in the service's database the row goes
+        in the outcome's own transaction, saving one; else
+        :meth:`_forget` deletes it once the outcome is committed.
+        """
+        if not (self._drops_checkpoints() and
+                persistence.shares_service_db(self._conf)):
+            end(context, task, *args)
+            return
+        end(context, task, *args, also=lambda context:
+            persistence.drop_checkpoint_in(context, task.id))
+        self._dropped.add(task.id)
 
     def _finish(self, context, task, engine, control):
         try:
@@ -169,8 +191,8 @@ class FlowRunner:
         except Exception as exc:
             if not control.may_record(task):
                 return False
-            self._lifecycle.fail(context, task,
-                                 self._failure_message(task, engine, exc))
+            self._end(self._lifecycle.fail, context, task,
+                      self._failure_message(task, engine, exc))
             return True
         if engine.storage.get_flow_state() == states.SUSPENDED:
             LOG.info('Task %s was suspended; it stays processing for '
@@ -182,7 +204,7 @@ class FlowRunner:
             result = engine.storage.fetch(task_types.RESULT)
         except tf_exc.NotFound:
             result = None
-        self._lifecycle.succeed(context, task, result)
+        self._end(self._lifecycle.succeed, context, task, result)
         return True
 
     @staticmethod

@@ -11,9 +11,11 @@ import json
 import fixtures
 from oslo_messaging.notify import _impl_test
 from oslo_utils import timeutils
+import sqlalchemy as sa
 
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.db import tasks as task_db
+from glance_tasks.engine import checkpoint
 from glance_tasks import exception
 from glance_tasks.tests.unit.engine import fixtures as gt_fixtures
 from glance_tasks.tests.unit.engine import sample_types
@@ -299,3 +301,49 @@ class RecoveryTest(gt_fixtures.ServiceTestCase):
         gt_fixtures.wait_for(
             lambda: outbox_db.unsent_count(self.context) == 0,
             what='the outbox to be marked sent')
+
+
+class SharedDatabaseCheckpointTest(gt_fixtures.ServiceTestCase):
+    """Checkpoints in the service's database go with the task's outcome."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf.clear_override('persistence_connection',
+                                 group='task_executor')
+        self.transactions = []
+        engine = self.db.engine
+        sa.event.listen(engine, 'begin', self._begin)
+        sa.event.listen(engine, 'before_cursor_execute', self._statement)
+        self.addCleanup(sa.event.remove, engine, 'begin', self._begin)
+        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
+                        self._statement)
+        self.service = self.make_service()
+
+    def _begin(self, conn):
+        self.transactions.append([])
+
+    def _statement(self, conn, cursor, statement, *args):
+        if self.transactions:
+            self.transactions[-1].append(' '.join(statement.split()[:3]))
+
+    def assertDroppedWith(self, outcome_statement):
+        [transaction] = [t for t in self.transactions
+                         if 'DELETE FROM glance_tasks_flow_checkpoints' in t]
+        self.assertIn(outcome_statement, transaction)
+        self.assertEqual([], self.db.rows(checkpoint.checkpoints.name,
+                                          order_by='book_uuid'))
+
+    def test_success_and_the_checkpoint_removal_are_one_transaction(self):
+        task = self.service.create_task(self.context, 'noop', {'atoms': 2})
+        self.assertEqual('success',
+                         self.wait_until_finished(self.service,
+                                                  task.id).status)
+        self.assertDroppedWith('UPDATE tasks SET')
+
+    def test_so_is_a_failure(self):
+        task = self.service.create_task(self.context, 'noop',
+                                        {'atoms': 2, 'fail_at': 1})
+        self.assertEqual('failure',
+                         self.wait_until_finished(self.service,
+                                                  task.id).status)
+        self.assertDroppedWith('UPDATE tasks SET')
