@@ -28,9 +28,31 @@ def configure(conf):
     global _configured
     if _configured:
         return
-    context_manager.configure(**_connection_settings(conf))
-    ping_when_idle(sqlite.tune(get_engine()))
+    setup_facade(context_manager, _connection_settings(conf))
     _configured = True
+
+
+def setup_facade(facade, settings):
+    """Configure ``facade`` with ``settings`` and tune its engines.
+
+    A SQLite file gets a second engine for read-only transactions:
+    readers of a WAL database need no lock, while every transaction of
+    the writer engine queues on the process's write lock. Without it, an
+    API read waited behind every write of a burst of imports.
+    """
+    settings = dict(settings)
+    url = sa.engine.make_url(settings['connection'])
+    if sqlite.is_sqlite_file_url(url) and not settings.get(
+            'slave_connection'):
+        settings.update(slave_connection=settings['connection'],
+                        synchronous_reader=False)
+    facade.configure(**settings)
+    writer = facade.writer.get_engine()
+    ping_when_idle(sqlite.tune(writer))
+    reader = facade.reader.get_engine()
+    if reader is not writer:
+        ping_when_idle(sqlite.tune_reader(reader))
+    return writer
 
 
 def _connection_settings(conf):

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 LOCK_TIMEOUT = 120
 
 _keepers = {}
+_readers = set()
 _file_locks = {}
 _file_locks_guard = threading.Lock()
 
@@ -92,10 +93,27 @@ def _persistent_pool(engine):
     old.dispose()
 
 
-def is_sqlite_file(engine):
-    url = engine.url
+def is_sqlite_file_url(url):
     return url.get_backend_name() == 'sqlite' and url.database not in (
         None, '', ':memory:')
+
+
+def is_sqlite_file(engine):
+    return is_sqlite_file_url(engine.url)
+
+
+def tune_reader(engine):
+    """Tune an engine that only reads: pragmas and a lasting pool.
+
+    No write lock and no BEGIN IMMEDIATE: in WAL mode a reader sees the
+    last committed state and neither waits for nor blocks a writer.
+    """
+    if not is_sqlite_file(engine) or engine in _readers:
+        return engine
+    sa.event.listen(engine, 'connect', _set_pragmas)
+    _persistent_pool(engine)
+    _readers.add(engine)
+    return engine
 
 
 def tune(engine):

@@ -22,7 +22,6 @@ from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import migration
-from glance_tasks.db import sqlite
 from glance_tasks.db import tasks as task_db
 from glance_tasks import service as service_mod
 
@@ -82,8 +81,8 @@ class APIEnvironment:
         url = 'sqlite:///%s' % os.path.join(self.tempdir, 'glance.sqlite')
         self.conf.set_override('connection', url, group='database')
         facade = enginefacade.transaction_context()
-        facade.configure(connection=url, sqlite_fk=True)
-        engine = sqlite.tune(facade.writer.get_engine())
+        engine = db_api.setup_facade(facade, {'connection': url,
+                                              'sqlite_fk': True})
         migration.db_sync(engine)
         return test_fixtures.ReplaceEngineFacadeFixture(
             db_api.context_manager, facade)

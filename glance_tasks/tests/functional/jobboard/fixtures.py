@@ -32,7 +32,6 @@ import sqlalchemy as sa
 
 from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
-from glance_tasks.db import sqlite
 
 HOST = '127.0.0.1'
 REDIS_PORT = 6379
@@ -92,12 +91,11 @@ class SharedDatabase(fixtures.Fixture):
         self.url = self._provision_postgresql() or 'sqlite:///%s' % \
             os.path.join(self.directory, 'gt.sqlite')
         facade = enginefacade.transaction_context()
-        facade.configure(connection=self.url, sqlite_fk=True,
-                         max_pool_size=10, max_overflow=20)
-        self.engine = facade.writer.get_engine()
+        self.engine = db_api.setup_facade(facade, {
+            'connection': self.url, 'sqlite_fk': True, 'max_pool_size': 10,
+            'max_overflow': 20})
         self.addCleanup(self.engine.dispose)
         migration.db_sync(self.engine)
-        sqlite.tune(self.engine)
         self.useFixture(test_fixtures.ReplaceEngineFacadeFixture(
             db_api.context_manager, facade))
         self.conf.set_override('connection', self.url, group='database')

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
-from glance_tasks.db import sqlite
 from glance_tasks.domain import task as task_domain
 from glance_tasks import service as service_mod
 from glance_tasks.task_types import registry as registry_mod
@@ -56,10 +55,9 @@ class FileDatabase(fixtures.Fixture):
 
     def _setUp(self):
         facade = enginefacade.transaction_context()
-        facade.configure(connection=self.url, sqlite_fk=True)
-        self.engine = facade.writer.get_engine()
+        self.engine = db_api.setup_facade(
+            facade, {'connection': self.url, 'sqlite_fk': True})
         migration.db_sync(self.engine)
-        sqlite.tune(self.engine)
         self.useFixture(test_fixtures.ReplaceEngineFacadeFixture(
             db_api.context_manager, facade))
         self.conf.set_override('connection', self.url, group='database')
