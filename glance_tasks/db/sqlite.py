@@ -9,7 +9,9 @@ a commit a plain append.
 Writers of one process queue on a Python lock per database file instead
 of SQLite's busy handler, which polls with sleeps of up to 100 ms and so
 wastes most of the time under contention. ``busy_timeout`` still covers
-other processes (``glance-tasks-manage``, a second service).
+other processes (``glance-tasks-manage``, a second service). Read-only
+transactions use a second engine (:func:`tune_reader`) with no lock at
+all: in WAL mode a reader sees the last commit and never blocks a writer.
 
 Durability kept: a committed transaction survives a crash of the process
 (the WAL is written before the commit returns). A power loss or kernel
