@@ -31,7 +31,7 @@ class JobboardTestCase(base.TestCase):
     EXPIRATION_TIME = 2
     SWEEP_INTERVAL = 0
     # Short, so a killed engine's relay duty passes on within the test.
-    RELAY_LEASE = 3
+    RELAY_LEASE = 5
 
     def setUp(self):
         super().setUp()
