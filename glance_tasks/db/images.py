@@ -143,9 +143,9 @@ def update_status(context, image_id, from_status, to_status, values=None):
     if updated != 1:
         raise exception.ImageStatusConflict(image_id=image_id,
                                             from_status=from_status)
-    # The swap matched the row just read, so the image is that row with
-    # the changes applied.
-    return dataclasses.replace(image, **changes)
+    # Read again: the swap checked the status only, and another field
+    # may have changed since the read above (one prepared statement).
+    return _to_domain(_read(context, image_id, include_deleted=True))
 
 
 def _soft_delete_children(context, image_id, now):

@@ -16,6 +16,10 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db.sqlalchemy import models
 
 LEASES = models.Lease.__table__
+# What a release writes: long past on every host's clock, so a host whose
+# clock is behind the releaser's still sees the lease free at once.
+RELEASED = datetime.datetime(1970, 1, 1)
+utcnow = db_api.utcnow
 
 
 def acquire(context, name, holder, duration, now=None):
@@ -55,13 +59,13 @@ def _take(context, name, holder, duration, now):
 
 @db_api.retry_on_deadlock
 @db_api.context_manager.writer
-def release(context, name, holder, now=None):
+def release(context, name, holder):
     """End ``holder``'s hold at once, so another process can take over."""
     context.session.execute(
         LEASES.update()
         .where(LEASES.c.name == name)
         .where(LEASES.c.holder == holder)
-        .values(expires_at=now or db_api.utcnow()))
+        .values(expires_at=RELEASED))
 
 
 @db_api.context_manager.reader

@@ -47,25 +47,34 @@ def with_defaults(table, values):
     """``values`` completed with the columns' Python-side defaults.
 
     What an INSERT of ``values`` stores, known without reading it back.
-    A column with only a server default must be given; an integer
-    primary key not given is left to the database to number.
+    A column with only a server default must be given; the table's
+    autoincrement column, if not given, is left to the database.
     """
+    unknown = set(values) - set(table.c.keys())
+    if unknown:
+        raise ValueError('%s has no column %s' % (
+            table.name, ', '.join(sorted(unknown))))
     row = {}
     for column in table.c:
         if column.name in values:
             row[column.name] = values[column.name]
-        elif column.primary_key and isinstance(column.type, sa.Integer):
+        elif column is table.autoincrement_column:
             continue
-        elif column.server_default is not None and column.default is None:
-            raise ValueError('%s.%s has only a server default; give it'
-                             % (table.name, column.name))
-        elif column.default is None:
-            row[column.name] = None
-        elif column.default.is_callable:
-            row[column.name] = column.default.arg(None)
         else:
-            row[column.name] = column.default.arg
+            row[column.name] = _default(table, column)
     return row
+
+
+def _default(table, column):
+    default = column.default
+    if default is None and column.server_default is None:
+        return None
+    if default is not None and default.is_callable:
+        return default.arg(None)
+    if default is not None and default.is_scalar:
+        return default.arg
+    raise ValueError('%s.%s has no Python-side value to default to; give '
+                     'it' % (table.name, column.name))
 
 
 @functools.lru_cache(maxsize=None)

@@ -27,6 +27,8 @@ _GET_TASK = sa.select(
     TASKS, TASK_INFO.c.input, TASK_INFO.c.result, TASK_INFO.c.message,
 ).outerjoin(TASK_INFO, TASK_INFO.c.task_id == TASKS.c.id).where(
     TASKS.c.id == sa.bindparam('task_id'))
+_GET_IMAGE_ID = sa.select(TASKS.c.image_id).where(
+    TASKS.c.id == sa.bindparam('task_id'))
 
 
 def _to_domain(row, info=None):
@@ -96,12 +98,20 @@ def get(context, task_id, owner=None, include_expired=False,
     ``owner`` scopes the lookup: another project's task is not found.
     """
     row = context.session.execute(_GET_TASK, {'task_id': task_id}).first()
-    if (row is None or (row.deleted and not include_deleted)
-            or (owner is not None and row.owner != owner)
-            or (not include_expired and row.expires_at is not None
-                and row.expires_at <= db_api.utcnow())):
+    if row is None or not _shown(row, owner, include_expired,
+                                 include_deleted):
         raise exception.TaskNotFound(task_id=task_id)
     return _to_domain(row, row)
+
+
+def _shown(row, owner, include_expired, include_deleted):
+    """The rules of :func:`_get_row`, on a row already read."""
+    if owner is not None and row.owner != owner:
+        return False
+    if row.deleted and not (include_deleted and include_expired):
+        return False
+    return include_expired or row.expires_at is None or \
+        row.expires_at > db_api.utcnow()
 
 
 @db_api.context_manager.reader
@@ -151,14 +161,18 @@ def advance(context, task, to_status, *, ttl_hours, result=None,
     """Move ``task``, as the caller last read it, by compare-and-swap.
 
     Returns the moved task without reading it back: the swap succeeds only
-    if the row still had ``task.status``, and no other column of a task
-    changes while it runs, so the domain's copy is the row.
+    if the row still had ``task.status``, and of the other columns only
+    ``image_id`` changes while a task runs (an import sets it), so that
+    one is read for the final moves, whose notifications carry it.
     """
     now = db_api.utcnow()
     changes = task_domain.status_changes(
         task.status, to_status, ttl_hours=ttl_hours, now=now,
         result=result, message=message)
     _swap(context, task.id, task.status, dict(changes), now)
+    if to_status in task_domain.TABLE.terminal:
+        changes['image_id'] = context.session.execute(
+            _GET_IMAGE_ID, {'task_id': task.id}).scalar()
     return dataclasses.replace(task, updated_at=now, **changes)
 
 

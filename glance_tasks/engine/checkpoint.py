@@ -33,12 +33,18 @@ from taskflow.persistence.backends import impl_memory
 from taskflow.persistence import models
 from taskflow import states
 
+from glance_tasks.db import api as db_api
+
 DURABLE_ATOM_STATES = frozenset({
     states.SUCCESS, states.FAILURE, states.REVERTED,
     states.REVERT_FAILURE, states.IGNORE})
 # Flow states written as they happen; the others live in memory only.
 DURABLE_FLOW_STATES = frozenset({
     states.RUNNING, states.FAILURE, states.REVERTED, states.SUSPENDED})
+# Lock stripes: one logbook's checkpoints are serialised and written one
+# at a time (a parallel engine ends atoms concurrently), so the last
+# write holds every outcome saved before it.
+STRIPES = 64
 
 _metadata = sa.MetaData()
 checkpoints = sa.Table(
@@ -89,12 +95,17 @@ def _deserialize_book(data):
 class CheckpointBackend(impl_memory.MemoryBackend):
     """Memory for running flows, a database row per logbook for resumes."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, keep_finished=False):
         # TaskFlow's storage clones what it saves and merges what it gets
         # back, so the memory need not deep-copy again (the largest CPU
         # cost of a run otherwise).
         super().__init__({'deep_copy': False})
         self.engine = engine
+        # Logbooks kept after their task ended ([task_executor]
+        # keep_logbooks) also record the flow's success, for debugging.
+        self.durable_flow_states = DURABLE_FLOW_STATES | (
+            {states.SUCCESS} if keep_finished else set())
+        self.write_locks = [threading.Lock() for _ in range(STRIPES)]
         self.book_of = {}  # flow or atom uuid -> logbook uuid
         # atom or flow uuid -> state last written, so metadata-only
         # updates (progress, intention) write nothing.
@@ -145,7 +156,7 @@ class CheckpointConnection(impl_memory.Connection):
     def update_flow_details(self, flow_detail, ignore_missing=False):
         saved = super().update_flow_details(flow_detail, ignore_missing)
         book_uuid = self._index_flow(flow_detail)
-        if (flow_detail.state in DURABLE_FLOW_STATES and
+        if (flow_detail.state in self.backend.durable_flow_states and
                 self.backend.saved_state.get(flow_detail.uuid)
                 != flow_detail.state):
             self._checkpoint(book_uuid)
@@ -232,13 +243,16 @@ class CheckpointConnection(impl_memory.Connection):
     def _checkpoint(self, book_uuid):
         if book_uuid is None or book_uuid in self.backend.fenced:
             return
-        self._write(super().get_logbook(book_uuid))
+        stripe = hash(book_uuid) % STRIPES
+        with self.backend.write_locks[stripe]:
+            self._write(super().get_logbook(book_uuid))
 
     @staticmethod
     def _row(book):
         return {'data': jsonutils.dumps(_serialize_book(book)),
                 'updated_at': timeutils.utcnow()}
 
+    @db_api.retry_on_deadlock
     def _write(self, book):
         book_uuid = book.uuid
         values = self._row(book)
@@ -251,6 +265,7 @@ class CheckpointConnection(impl_memory.Connection):
         if updated.rowcount:
             self.backend.stored.add(book_uuid)
 
+    @db_api.retry_on_deadlock
     def _insert(self, book_uuid, values):
         # A flow this process starts has no row yet: one INSERT instead of
         # an UPDATE that finds nothing and then an INSERT.

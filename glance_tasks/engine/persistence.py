@@ -29,7 +29,8 @@ def create_backend(conf):
         max_pool_size=conf.database.max_pool_size,
         max_overflow=conf.database.max_overflow,
         mysql_sql_mode=conf.database.mysql_sql_mode)))
-    backend = checkpoint.CheckpointBackend(engine)
+    backend = checkpoint.CheckpointBackend(
+        engine, keep_finished=conf.task_executor.keep_logbooks)
     backend.get_connection()  # creates the table if needed
     return backend
 

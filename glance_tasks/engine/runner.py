@@ -6,6 +6,7 @@ result, ``failure`` with a message when the flow reverts or fails, cannot
 be built, or something unexpected happens.
 """
 
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from oslo_utils import importutils
 from taskflow import engines
@@ -162,10 +163,16 @@ class FlowRunner:
     def _forget(self, task, ended):
         dropped = task.id in self._dropped
         self._dropped.discard(task.id)
-        if ended and not dropped and self._drops_checkpoints():
-            persistence.destroy_logbook(self._backend, task.id)
-        else:
+        if not (ended and not dropped and self._drops_checkpoints()):
             persistence.evict_logbook(self._backend, task.id)
+            return
+        try:
+            persistence.destroy_logbook(self._backend, task.id)
+        except Exception:
+            # The task has ended: a leftover checkpoint is only clutter,
+            # never resumed, and must not turn the run into an error.
+            LOG.warning('Task %s ended but its flow checkpoint could not '
+                        'be removed.', task.id, exc_info=True)
 
     def _drops_checkpoints(self):
         return not self._conf.task_executor.keep_logbooks
@@ -181,8 +188,18 @@ class FlowRunner:
                 persistence.shares_service_db(self._conf)):
             end(context, task, *args)
             return
-        end(context, task, *args, also=lambda context:
-            persistence.drop_checkpoint_in(context, task.id))
+        try:
+            end(context, task, *args, also=lambda context:
+                persistence.drop_checkpoint_in(context, task.id))
+        except db_exc.DBError:
+            # The outcome must not be lost to its clean-up: record it
+            # alone; the checkpoint is deleted after, by _forget.
+            LOG.warning('Task %s: its outcome and the removal of its '
+                        'checkpoint could not be committed together; '
+                        'recording the outcome alone.', task.id,
+                        exc_info=True)
+            end(context, task, *args)
+            return
         self._dropped.add(task.id)
 
     def _finish(self, context, task, engine, control):

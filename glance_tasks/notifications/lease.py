@@ -33,6 +33,7 @@ class RelayLease:
         self._duration = duration
         self._valid_until = 0.0
         self._renewed_at = 0.0
+        self._closed = False
 
     def held(self):
         """True while this process may still send, without asking the DB."""
@@ -44,9 +45,13 @@ class RelayLease:
         Renewing is a database write, so a holder renews only once a
         quarter of the lease has passed since its last renewal.
         """
+        if self._closed:
+            return False
         now = time.monotonic()
         if self.held() and now - self._renewed_at < self._duration / 4:
             return True
+        if not self.held() and self._taken_elsewhere():
+            return False
         if leases.acquire(self._context, NAME, self.holder,
                           self._duration):
             self._renewed_at = now
@@ -55,8 +60,19 @@ class RelayLease:
         self._valid_until = 0.0
         return False
 
+    def _taken_elsewhere(self):
+        # A read first: a process waiting for the lease must not take a
+        # write lock every poll (SQLite) or lock the row (MySQL).
+        current = leases.current(self._context, NAME)
+        return (current is not None and current[0] != self.holder
+                and current[1] > leases.utcnow())
+
+    def close(self):
+        """Stop sending and never take the lease again (this start)."""
+        self._closed = True
+        self._valid_until = 0.0
+
     def release(self):
-        """Hand the duty over at once (on a clean stop)."""
-        if self.held():
-            self._valid_until = 0.0
-            leases.release(self._context, NAME, self.holder)
+        """Close, and hand the duty over at once (on a clean stop)."""
+        self.close()
+        leases.release(self._context, NAME, self.holder)

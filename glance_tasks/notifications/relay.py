@@ -54,12 +54,24 @@ class OutboxRelay:
         """Send what can still be sent, then stop the thread."""
         self._stopping.set()
         self._wakeup.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        # After the last pass: the next holder starts behind our sends.
-        self._release()
+        if self._thread is None:
+            self._release()
+            return
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            # Still sending (a slow bus): stop it at its next row, but
+            # leave the lease to lapse, so that no other process sends
+            # beside a send of ours still in flight.
+            self.lease.close()
 
     def _run(self):
+        try:
+            self._loop()
+        finally:
+            # After the last pass: the next holder starts behind our sends.
+            self._release()
+
+    def _loop(self):
         backoff = 0.0
         while True:
             # Read before the pass: a pass that began before stop() may

@@ -108,9 +108,12 @@ class ImportTest(image_fixtures.ImageServiceTestCase):
         self.assertEqual(image.checksum, upload['checksum'])
         self.assertEqual(image.os_hash_value, upload['os_hash_value'])
         self.assertEqual({'os_distro': 'cirros'}, upload['properties'])
+        task_events = self.wait_for_events(task.id, 3)
         self.assertEqual(['task.create', 'task.processing', 'task.success'],
-                         [m['event_type']
-                          for m in self.wait_for_events(task.id, 3)])
+                         [m['event_type'] for m in task_events])
+        # The image was created while the task ran; its end carries it.
+        self.assertEqual([None, None, image.id],
+                         [m['payload']['image_id'] for m in task_events])
 
     def test_qcow2_import(self):
         source = image_fixtures.make_image(self.source_dir, 'disk.qcow2',

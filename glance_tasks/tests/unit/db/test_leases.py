@@ -57,12 +57,13 @@ class LeaseDbTests(helpers.DbHelpers):
 
     def test_release_hands_the_lease_over_at_once(self):
         self.assertTrue(self.acquire('a'))
-        leases.release(self.context, NAME, 'a', now=helpers.T0 + seconds(1))
-        self.assertTrue(self.acquire('b', at=1))
+        leases.release(self.context, NAME, 'a')
+        # Free at once even for a host whose clock is a minute behind.
+        self.assertTrue(self.acquire('b', at=-60))
 
     def test_only_the_holder_can_release(self):
         self.assertTrue(self.acquire('a'))
-        leases.release(self.context, NAME, 'b', now=helpers.T0)
+        leases.release(self.context, NAME, 'b')
         self.assertFalse(self.acquire('b', at=1))
 
     def test_leases_of_other_names_are_independent(self):

@@ -41,6 +41,12 @@ class PrebuiltTest(base.TestCase):
                                 THINGS, {'name': 'a'})
         self.assertIn('things.kind', str(exc))
 
+    def test_an_unknown_column_is_refused(self):
+        exc = self.assertRaises(ValueError, prebuilt.with_defaults,
+                                THINGS, {'name': 'a', 'kind': 'k',
+                                         'colour': 'red'})
+        self.assertIn('colour', str(exc))
+
     def test_update_matches_where_and_live_rows_only(self):
         with self.engine.begin() as conn:
             for name, deleted in (('a', False), ('b', True)):

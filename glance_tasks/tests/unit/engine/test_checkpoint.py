@@ -102,6 +102,18 @@ class CheckpointTest(base.TestCase):
         self.assertEqual([states.SUCCESS] * ATOMS,
                          [atom['atom']['state'] for atom in saved['atoms']])
 
+    def test_kept_logbooks_also_record_the_flow_success(self):
+        backend = checkpoint.CheckpointBackend(self.engine,
+                                               keep_finished=True)
+        backend.get_connection()
+        self.statements.clear()
+        self.run_flow(backend, [], 'book-kept')
+
+        self.assertEqual(['INSERT'] + ['UPDATE'] * (ATOMS + 1),
+                         self.statements)
+        self.assertEqual(states.SUCCESS,
+                         self.saved('book-kept')['flow']['state'])
+
     def test_a_succeeded_flow_resumes_without_running_anything(self):
         # The process died after the last atom, before recording the
         # task's success: another process loads the row and finishes.

@@ -347,3 +347,20 @@ class SharedDatabaseCheckpointTest(gt_fixtures.ServiceTestCase):
                          self.wait_until_finished(self.service,
                                                   task.id).status)
         self.assertDroppedWith('UPDATE tasks SET')
+
+    def test_an_outcome_is_not_lost_to_its_checkpoint_removal(self):
+        # The database refuses the removal (a trigger here; a lock wait
+        # timeout in life): the success is committed alone.
+        with self.db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                'CREATE TRIGGER keep_checkpoints BEFORE DELETE ON '
+                'glance_tasks_flow_checkpoints BEGIN '
+                "SELECT RAISE(ABORT, 'checkpoints are kept'); END")
+        task = self.service.create_task(self.context, 'noop', {'atoms': 2})
+
+        done = self.wait_until_finished(self.service, task.id)
+
+        self.assertEqual('success', done.status)
+        self.assertEqual({'atoms': 2}, done.result)
+        self.assertEqual([task.id], [row['book_uuid'] for row in self.db.rows(
+            checkpoint.checkpoints.name, order_by='book_uuid')])

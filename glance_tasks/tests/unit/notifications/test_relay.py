@@ -300,6 +300,45 @@ class LeaseTest(OutboxTestCase):
                              timeout=5, what='the second relay to send')
         self.assertEqual([], first.delivered)
 
+    def test_a_running_relay_that_stops_hands_over_at_once(self):
+        first, second = FlakySender(0), FlakySender(0)
+        holder = self.relay(first)
+        gt_fixtures.wait_for(holder.lease.held, what='the first to hold')
+        waiting = self.relay(second)
+        holder.stop()
+        # Released from its own thread once its last pass ended; never
+        # taken back.
+        self.assertFalse(holder.lease.hold())
+
+        self.walk(self.new_task())
+        gt_fixtures.wait_for(lambda: len(second.delivered) == 3,
+                             timeout=5, what='the second relay to send')
+        self.assertTrue(waiting.lease.held())
+
+    def test_a_relay_stuck_sending_at_stop_lets_its_lease_lapse(self):
+        # Its send may still be in flight: releasing would let another
+        # process send beside it, so it only stops taking the lease.
+        entered, unblock = threading.Event(), threading.Event()
+
+        class Stuck(FlakySender):
+            def send(self, row):
+                entered.set()
+                unblock.wait(10)
+                super().send(row)
+
+        self.walk(self.new_task())
+        stuck = self.relay(Stuck(0))
+        self.addCleanup(unblock.set)
+        self.assertTrue(entered.wait(10))
+        stuck.stop(timeout=0.2)
+
+        self.assertFalse(stuck.lease.held())
+        self.assertFalse(stuck.lease.hold())
+        other = self.relay(FlakySender(0), start=False)
+        self.assertTrue(other.relay_once())
+        self.assertFalse(other.lease.held())  # not released: still held
+        unblock.set()
+
     def test_a_dead_holder_is_taken_over_once_its_lease_ends(self):
         clock = self.useFixture(utils_fixture.TimeFixture())
         dead, alive = FlakySender(0), FlakySender(0)
