@@ -2,6 +2,8 @@
 
 import json
 import os
+import signal
+import time
 
 from oslo_utils import uuidutils
 from testtools import content
@@ -138,6 +140,39 @@ class JobboardTestCase(base.TestCase):
             found.setdefault(json.loads(payload)['id'], []).append(
                 (event, sent_at is not None))
         return found
+
+    def kill_engines_mid_flow(self, victims):
+        """90 tasks on 3 engines; SIGKILL ``victims`` of them, mid-flow.
+
+        Each killed engine is replaced at once. Returns the task ids, the
+        final ``statuses`` of every task and every engine started.
+        """
+        engines = self.engines.start(3)
+        service = self.poster()
+        # Atoms long enough that a killed engine surely holds running
+        # flows, whose jobs another engine must then resume.
+        ids = self.create(service, 90, sleep=0.3)
+
+        for victim in engines[:victims]:
+            # Kill it while it runs flows, and start a replacement.
+            jb_fixtures.wait_until(
+                lambda: 'finished by' in victim.log_text(), 30,
+                'engine %d to run a task' % victim.index)
+            time.sleep(0.3)
+            victim.signal(signal.SIGKILL)
+            self.assertEqual(-signal.SIGKILL, victim.wait())
+            engines += self.engines.start(1)
+
+        return ids, self.wait_all_ended(ids, 120), engines
+
+    def assertResumedAndCleared(self, engines):
+        """Some engine resumed a killed one's task; no job or row left."""
+        resumed = sum(engine.log_text().count('resuming task')
+                      for engine in engines)
+        self.assertGreater(resumed, 0)
+        jb_fixtures.wait_until(lambda: self.job_count() == 0, 10,
+                               'every job to be consumed')
+        self.assertNothingLeft()
 
     def deliveries(self):
         """``{process: [message]}``: what each process sent, in order."""

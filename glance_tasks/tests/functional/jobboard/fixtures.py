@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
+from glance_tasks.tests.unit.engine import fixtures as engine_fixtures
 
 HOST = '127.0.0.1'
 REDIS_PORT = 6379
@@ -65,15 +66,7 @@ def free_port():
 
 def wait_until(predicate, timeout, what, interval=0.05):
     """Poll ``predicate`` until true; return its value or fail."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('Timed out after %ss waiting for %s'
-                                 % (timeout, what))
-        time.sleep(interval)
+    return engine_fixtures.wait_for(predicate, timeout, interval, what)
 
 
 class SharedDatabase(fixtures.Fixture):

@@ -8,7 +8,6 @@ GLANCE_TASKS_REQUIRE_SERVICES is set, which makes that a failure.
 import os
 import shutil
 import signal
-import time
 
 from glance_tasks.engine import sweep
 from glance_tasks.tests import base
@@ -52,35 +51,15 @@ class ThreeEnginesTest(jb_base.JobboardTestCase):
 class CrashTest(jb_base.JobboardTestCase):
 
     def test_sigkill_engines_in_the_middle_of_flows(self):
-        engines = self.engines.start(3)
-        service = self.poster()
-        # Atoms long enough that a killed engine surely holds running
-        # flows, whose jobs another engine must then resume.
-        ids = self.create(service, 90, sleep=0.3)
+        ids, statuses, engines = self.kill_engines_mid_flow(3)
 
-        for victim in list(engines):
-            # Kill it while it runs flows, and start a replacement.
-            jb_fixtures.wait_until(
-                lambda: 'finished by' in victim.log_text(), 30,
-                'engine %d to run a task' % victim.index)
-            time.sleep(0.3)
-            victim.signal(signal.SIGKILL)
-            self.assertEqual(-signal.SIGKILL, victim.wait())
-            engines += self.engines.start(1)
-
-        statuses = self.wait_all_ended(ids, 120)
         # The killed engines' tasks were resumed by others and finished.
         self.assertEqual({'success'}, {statuses[i][0] for i in ids})
         self.assertNotifiedInOrder({i: statuses[i] for i in ids})
         # A killed relay may have sent rows it never marked sent: those
         # leave again, after, never before, what it sent.
         self.assertDelivered(exactly_once=False)
-        resumed = sum(engine.log_text().count('resuming task')
-                      for engine in engines)
-        self.assertGreater(resumed, 0)
-        jb_fixtures.wait_until(lambda: self.job_count() == 0, 10,
-                               'every job to be consumed')
-        self.assertNothingLeft()
+        self.assertResumedAndCleared(engines)
 
     def test_resume_runs_again_only_the_atom_that_was_running(self):
         first, = self.engines.start(1)
