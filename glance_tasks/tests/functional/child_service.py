@@ -1,0 +1,101 @@
+"""A task service in a child process, for the tests that kill one.
+
+``python -m <child module> CONFIG create INPUT`` syncs the database,
+starts the service, creates a task with the JSON ``INPUT``, prints
+``{"id": ...}`` and waits for the task to end (the test kills it first).
+``... CONFIG resume TASK_ID`` starts the service on the same databases
+(its start resumes the tasks left ``processing``), waits for the task to
+end, stops the service and prints the task as JSON. Both give up after
+``--timeout`` seconds (exit code 2).
+
+Each child module says which task types it offers, which one it creates
+and what it adds to the printed task (:func:`main`).
+"""
+
+import argparse
+import json
+import time
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from glance_tasks import conf as gt_conf
+from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
+from glance_tasks.db import migration
+from glance_tasks.db import outbox as outbox_db
+from glance_tasks.domain import task as task_domain
+from glance_tasks import service as service_mod
+from glance_tasks.task_types import registry as registry_mod
+
+TIMED_OUT = 2
+
+
+def _wait(predicate, deadline):
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _ended(service, context, task_id):
+    task = service.get_task(context, task_id)
+    return task.status in task_domain.TABLE.terminal
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument('config')
+    parser.add_argument('mode', choices=['create', 'resume'])
+    parser.add_argument('argument', help='task input, or task id')
+    parser.add_argument('--timeout', type=float, default=60)
+    return parser.parse_args(argv)
+
+
+def _service(args, name, task_types):
+    conf = cfg.ConfigOpts()
+    logging.register_options(conf)
+    gt_conf.load(args=['--config-file', args.config], conf=conf)
+    logging.setup(conf, name)
+    db_api.configure(conf)
+    migration.db_sync()
+    registry = registry_mod.TaskTypeRegistry(task_types,
+                                             conf.task.enabled_task_types)
+    service = service_mod.TaskService(conf, registry=registry)
+    service.start()
+    return service
+
+
+def main(argv, name, task_types, task_type, report=None,
+         drain_on_resume=False):
+    """Run the child; its exit status.
+
+    ``report(task)``: more fields for the printed task. With
+    ``drain_on_resume`` a resuming child also waits for the outbox to be
+    sent (the dead child held the relay lease, so that waits for the
+    lease to end).
+    """
+    args = _parse(argv)
+    service = _service(args, name, task_types)
+    context = gt_context.RequestContext(project_id='project-a',
+                                        user_id='user-a')
+    if args.mode == 'create':
+        task_id = service.create_task(context, task_type,
+                                      json.loads(args.argument)).id
+        print(json.dumps({'id': task_id}), flush=True)
+    else:
+        task_id = args.argument
+
+    deadline = time.monotonic() + args.timeout
+    finished = _wait(lambda: _ended(service, context, task_id), deadline)
+    if finished and drain_on_resume and args.mode == 'resume':
+        finished = _wait(lambda: not outbox_db.unsent_count(context),
+                         deadline)
+    service.stop()
+    task = service.get_task(context, task_id)
+    printed = {'id': task.id, 'status': task.status, 'result': task.result,
+               'message': task.message}
+    printed.update(report(task) if report else {})
+    print(json.dumps(printed), flush=True)
+    return 0 if finished else TIMED_OUT
