@@ -36,7 +36,6 @@ import concurrent.futures
 import datetime
 import http.client
 import json
-import os
 import sys
 import tempfile
 import threading
@@ -46,17 +45,17 @@ import warnings
 
 warnings.simplefilter('ignore')
 
-from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from glance_tasks.api import app as app_mod  # noqa: E402
 from glance_tasks.cmd import api as api_cmd  # noqa: E402
-from glance_tasks import conf as gt_conf  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.db.sqlalchemy import models  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
+
+import benchlib  # noqa: E402
 
 HOST = '127.0.0.1'
 PROJECT = 'bench-project'
@@ -71,16 +70,8 @@ FAILURE_EVERY = 10
 
 
 def make_conf(state_path, database_url):
-    conf = cfg.ConfigOpts()
-    logging.register_options(conf)
-    gt_conf.load([], conf=conf)
-    conf.set_override('state_path', state_path)
-    if database_url:
-        conf.set_override('connection', database_url, group='database')
-    conf.set_override('enabled_task_types', ['noop'], group='task')
-    conf.set_override('purge_interval', 0, group='task')
+    conf = benchlib.make_conf(state_path, database_url)
     conf.set_override('bind_host', HOST)
-    conf.set_override('log_file', os.path.join(state_path, 'bench.log'))
     return conf
 
 
@@ -158,10 +149,7 @@ class Result:
             self.errors += status != expected
 
     def percentile(self, fraction):
-        values = sorted(self.latencies)
-        if not values:
-            return float('nan')
-        return values[min(len(values) - 1, int(fraction * len(values)))]
+        return benchlib.percentile(self.latencies, fraction)
 
     @property
     def rate(self):

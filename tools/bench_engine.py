@@ -13,7 +13,6 @@ their ratio, and p50/p99 create→success latency of the service path.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -22,17 +21,17 @@ import warnings
 
 warnings.simplefilter('ignore')
 
-from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 from taskflow import engines  # noqa: E402
 
-from glance_tasks import conf as gt_conf  # noqa: E402
 from glance_tasks import context as gt_context  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.db import tasks as task_db  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
 from glance_tasks.task_types import noop  # noqa: E402
+
+import benchlib  # noqa: E402
 
 ATOMS = 3
 
@@ -46,16 +45,9 @@ def bare_taskflow(count):
 
 
 def make_conf(state_path, database_url, workers, mode):
-    conf = cfg.ConfigOpts()
-    logging.register_options(conf)
-    gt_conf.load([], conf=conf)
-    conf.set_override('state_path', state_path)
-    if database_url:
-        conf.set_override('connection', database_url, group='database')
-    conf.set_override('enabled_task_types', ['noop'], group='task')
+    conf = benchlib.make_conf(state_path, database_url)
     conf.set_override('max_workers', workers, group='task_executor')
     conf.set_override('engine_mode', mode, group='task_executor')
-    conf.set_override('log_file', os.path.join(state_path, 'bench.log'))
     return conf
 
 
@@ -89,12 +81,6 @@ def service_path(conf, count, timeout):
     return finished, len(rows), count / elapsed, latencies
 
 
-def percentile(values, fraction):
-    if not values:
-        return float('nan')
-    return values[min(len(values) - 1, int(fraction * len(values)))]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--tasks', type=int, default=300)
@@ -119,8 +105,8 @@ def main():
           % (rate, succeeded, '' if finished else ', TIMED OUT'))
     print('ratio              : %8.2f x bare' % (rate / bare))
     print('create->success    : p50 %.1f ms, p99 %.1f ms, mean %.1f ms'
-          % (percentile(latencies, 0.5) * 1e3,
-             percentile(latencies, 0.99) * 1e3,
+          % (benchlib.percentile(latencies, 0.5) * 1e3,
+             benchlib.percentile(latencies, 0.99) * 1e3,
              statistics.mean(latencies) * 1e3 if latencies else 0))
     return 0 if finished and succeeded == args.tasks else 1
 

@@ -36,17 +36,17 @@ import warnings
 
 warnings.simplefilter('ignore')
 
-from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 import psutil  # noqa: E402
 
-from glance_tasks import conf as gt_conf  # noqa: E402
 from glance_tasks import context as gt_context  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.domain import task as task_domain  # noqa: E402
 from glance_tasks.images import runtime  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
+
+import benchlib  # noqa: E402
 
 MiB = 1024 * 1024
 PROPS = {'name': 'bench', 'disk_format': 'raw', 'container_format': 'bare'}
@@ -85,15 +85,8 @@ def start_server(directory):
 
 
 def make_conf(state_path, database_url, workers):
-    conf = cfg.ConfigOpts()
-    logging.register_options(conf)
-    gt_conf.load([], conf=conf)
-    conf.set_override('state_path', state_path)
-    if database_url:
-        conf.set_override('connection', database_url, group='database')
-    conf.set_override('enabled_task_types', ['import'], group='task')
+    conf = benchlib.make_conf(state_path, database_url, ['import'])
     conf.set_override('max_workers', workers, group='task_executor')
-    conf.set_override('log_file', os.path.join(state_path, 'bench.log'))
     conf.set_override('allowed_hosts', ['127.0.0.1'],
                       group='import_filtering_opts')
     conf.set_override('allowed_ports', [], group='import_filtering_opts')
@@ -139,13 +132,6 @@ class Finishes:
                     break
                 self._cond.wait(left)
             return {t: self._done[t] for t in task_ids if t in self._done}
-
-
-def percentile(values, fraction):
-    values = sorted(values)
-    if not values:
-        return float('nan')
-    return values[min(len(values) - 1, int(fraction * len(values)))]
 
 
 def one_at_a_time(service, finishes, context, url, count, timeout):
@@ -298,8 +284,8 @@ def main():
         ok &= not failed
         print('1 MiB import, one at a time (%d): p50 %.1f ms, p90 %.1f ms, '
               'mean %.1f ms, %d failed; %.1f ms of CPU each'
-              % (args.small, percentile(latencies, 0.5) * 1e3,
-                 percentile(latencies, 0.9) * 1e3,
+              % (args.small, benchlib.percentile(latencies, 0.5) * 1e3,
+                 benchlib.percentile(latencies, 0.9) * 1e3,
                  statistics.mean(latencies) * 1e3, failed, cpu * 1e3))
         if args.burst:
             rate, succeeded, stuck, elapsed = burst(

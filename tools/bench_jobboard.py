@@ -31,17 +31,17 @@ import warnings
 
 warnings.simplefilter('ignore')
 
-from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 from oslo_utils import uuidutils  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from glance_tasks import conf as gt_conf  # noqa: E402
 from glance_tasks import context as gt_context  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.engine import jobboard  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
+
+import benchlib  # noqa: E402
 
 ATOMS = 3
 TABLES = ('task_info', 'tasks', 'notification_outbox',
@@ -78,14 +78,7 @@ driver = noop
 
 
 def make_conf(args, state, namespace, backend):
-    conf = cfg.ConfigOpts()
-    logging.register_options(conf)
-    gt_conf.load([], conf=conf)
-    conf.set_override('state_path', state)
-    conf.set_override('log_file', os.path.join(state, 'bench.log'))
-    conf.set_override('connection', args.database_url, group='database')
-    conf.set_override('enabled_task_types', ['noop'], group='task')
-    conf.set_override('purge_interval', 0, group='task')
+    conf = benchlib.make_conf(state, args.database_url)
     conf.set_override('backend', backend, group='task_executor')
     conf.set_override('max_workers', args.jobs, group='task_executor')
     conf.set_override('backend', args.board, group='jobboard')
@@ -219,15 +212,11 @@ def clean_board(conf):
         board.close()
 
 
-def percentile(values, fraction):
-    return values[min(len(values) - 1, int(fraction * len(values)))]
-
-
 def report(label, rate, post_rate, latencies, failures):
     print('%-22s %8.1f tasks/s  (posting %6.1f/s)  p50 %7.1f ms  '
           'p99 %7.1f ms  mean %7.1f ms%s'
-          % (label, rate, post_rate, percentile(latencies, 0.5) * 1e3,
-             percentile(latencies, 0.99) * 1e3,
+          % (label, rate, post_rate, benchlib.percentile(latencies, 0.5) * 1e3,
+             benchlib.percentile(latencies, 0.99) * 1e3,
              statistics.mean(latencies) * 1e3,
              '  FAILED: %d' % failures if failures else ''), flush=True)
 
