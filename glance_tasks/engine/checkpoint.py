@@ -95,12 +95,15 @@ def _deserialize_book(data):
 class CheckpointBackend(impl_memory.MemoryBackend):
     """Memory for running flows, a database row per logbook for resumes."""
 
-    def __init__(self, engine, keep_finished=False):
+    def __init__(self, engine, keep_finished=False, in_service_db=False):
         # TaskFlow's storage clones what it saves and merges what it gets
         # back, so the memory need not deep-copy again (the largest CPU
         # cost of a run otherwise).
         super().__init__({'deep_copy': False})
         self.engine = engine
+        # The engine is the service database's: checkpoint rows may be
+        # deleted in the service's own transactions.
+        self.in_service_db = in_service_db
         # Logbooks kept after their task ended ([task_executor]
         # keep_logbooks) also record the flow's success, for debugging.
         self.durable_flow_states = DURABLE_FLOW_STATES | (

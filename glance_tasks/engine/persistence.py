@@ -22,26 +22,28 @@ def connection_url(conf):
 
 
 def create_backend(conf):
-    """The checkpointing backend on our own, tuned engine; table created."""
-    url = connection_url(conf)
-    engine = db_api.ping_when_idle(sqlite.tune(engines.create_engine(
-        url, sqlite_fk=False, thread_checkin=False,
-        max_pool_size=conf.database.max_pool_size,
-        max_overflow=conf.database.max_overflow,
-        mysql_sql_mode=conf.database.mysql_sql_mode)))
+    """The checkpointing backend; its table created.
+
+    Checkpoints kept in the service's own database (the default) go
+    through the service's writer engine: one pool per process, and a
+    task's outcome can remove its checkpoint in the same transaction. A
+    separate ``persistence_connection`` gets an engine of its own.
+    """
+    in_service_db = connection_url(conf) == conf.database.connection
+    engine = db_api.get_engine() if in_service_db else _own_engine(conf)
     backend = checkpoint.CheckpointBackend(
-        engine, keep_finished=conf.task_executor.keep_logbooks)
+        engine, keep_finished=conf.task_executor.keep_logbooks,
+        in_service_db=in_service_db)
     backend.get_connection()  # creates the table if needed
     return backend
 
 
-def shares_service_db(conf):
-    """True when flow checkpoints live in the service's own database.
-
-    Then a task's outcome and the removal of its checkpoint can be one
-    transaction.
-    """
-    return connection_url(conf) == conf.database.connection
+def _own_engine(conf):
+    return db_api.ping_when_idle(sqlite.tune(engines.create_engine(
+        conf.task_executor.persistence_connection, sqlite_fk=False,
+        thread_checkin=False, max_pool_size=conf.database.max_pool_size,
+        max_overflow=conf.database.max_overflow,
+        mysql_sql_mode=conf.database.mysql_sql_mode)))
 
 
 def drop_checkpoint_in(context, task_id):

@@ -184,8 +184,7 @@ class FlowRunner:
         in the outcome's own transaction, saving one; else
         :meth:`_forget` deletes it once the outcome is committed.
         """
-        if not (self._drops_checkpoints() and
-                persistence.shares_service_db(self._conf)):
+        if not (self._drops_checkpoints() and self._backend.in_service_db):
             end(context, task, *args)
             return
         try:
