@@ -74,18 +74,12 @@ def create(context, values):
     return task_domain.Task(input=task_input, **row)
 
 
-def _get_row(context, task_id, owner=None, include_expired=True,
-             include_deleted=False):
-    query = context.session.query(models.Task).filter(
-        models.Task.id == task_id)
-    if not include_deleted:
-        query = query.filter(models.Task.deleted.is_(False))
-    if not include_expired:
-        query = _visible(query, db_api.utcnow())
-    if owner is not None:
-        query = query.filter(models.Task.owner == owner)
-    row = query.one_or_none()
-    if row is None:
+def _read(context, task_id, owner=None, include_expired=True,
+          include_deleted=False):
+    """The task's row with its info, if the lookup may see it."""
+    row = context.session.execute(_GET_TASK, {'task_id': task_id}).first()
+    if row is None or not _shown(row, owner, include_expired,
+                                 include_deleted):
         raise exception.TaskNotFound(task_id=task_id)
     return row
 
@@ -97,15 +91,17 @@ def get(context, task_id, owner=None, include_expired=False,
 
     ``owner`` scopes the lookup: another project's task is not found.
     """
-    row = context.session.execute(_GET_TASK, {'task_id': task_id}).first()
-    if row is None or not _shown(row, owner, include_expired,
-                                 include_deleted):
-        raise exception.TaskNotFound(task_id=task_id)
+    row = _read(context, task_id, owner, include_expired, include_deleted)
     return _to_domain(row, row)
 
 
 def _shown(row, owner, include_expired, include_deleted):
-    """The rules of :func:`_get_row`, on a row already read."""
+    """Whether a lookup with these arguments may see the task in ``row``.
+
+    Its owner only, when scoped; deleted and expired tasks only when
+    asked for (a deleted one only with the expired ones too).
+    :func:`_visible` is the same rule for lists, in SQL.
+    """
     if owner is not None and row.owner != owner:
         return False
     if row.deleted and not (include_deleted and include_expired):
@@ -184,7 +180,7 @@ def _swap(context, task_id, from_status, changes, now):
         context.session, TASKS, {'id': task_id, 'status': from_status},
         dict(changes, updated_at=now), live=True)
     if updated != 1:
-        _get_row(context, task_id)  # NotFound beats Conflict
+        _read(context, task_id)  # NotFound beats Conflict
         raise exception.TaskStatusConflict(task_id=task_id,
                                            from_status=from_status)
     if info_changes:
@@ -206,9 +202,10 @@ def set_image(context, task_id, image_id):
 @db_api.context_manager.writer
 def delete(context, task_id):
     """Soft-delete a task; it disappears from get and list."""
-    row = _get_row(context, task_id)
-    row.deleted = True
-    row.deleted_at = db_api.utcnow()
+    if not prebuilt.update(context.session, TASKS, {'id': task_id},
+                           {'deleted': True, 'deleted_at': db_api.utcnow()},
+                           live=True):
+        raise exception.TaskNotFound(task_id=task_id)
 
 
 @db_api.retry_on_deadlock
