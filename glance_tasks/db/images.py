@@ -47,12 +47,6 @@ def _visible(row, image_id, owner, include_deleted):
     return row
 
 
-def _get_row(context, image_id, owner=None, include_deleted=False):
-    """The image as an ORM object, for the changes made through it."""
-    return _visible(context.session.get(models.Image, image_id), image_id,
-                    owner, include_deleted)
-
-
 def _read(context, image_id, owner=None, include_deleted=False):
     """The image's row, read by a prebuilt statement (no ORM object)."""
     row = context.session.execute(_GET_IMAGE,
@@ -160,7 +154,7 @@ def _soft_delete_children(context, image_id, now):
 @db_api.context_manager.writer
 def delete(context, image_id):
     """Soft-delete an image through the status machine, with its children."""
-    row = _get_row(context, image_id)
+    row = _read(context, image_id)
     image = update_status(context, image_id, row.status,
                           image_domain.DELETED)
     _soft_delete_children(context, image_id, image.deleted_at)
@@ -179,7 +173,7 @@ def get_properties(context, image_id):
 @db_api.context_manager.writer
 def set_property(context, image_id, name, value):
     """Create or replace one extra property."""
-    _get_row(context, image_id)
+    _read(context, image_id)
     row = context.session.query(models.ImageProperty).filter_by(
         image_id=image_id, name=name).one_or_none()
     if row is None:
