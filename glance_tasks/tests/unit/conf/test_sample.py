@@ -66,6 +66,17 @@ class TestSample(base.TestCase):
         with open(output) as sample:
             return sample.read()
 
+    def test_sample_shows_glance_store_with_our_defaults(self):
+        lines = self.generate_sample().splitlines()
+        for line in ('[glance_store]', '[image_import]',
+                     '[import_filtering_opts]',
+                     '#filesystem_store_datadir = $state_path/images',
+                     '#default_store = file', '#stores = file',
+                     '#hashing_algorithm = sha512',
+                     '#work_dir = $state_path/staging',
+                     '#allowed_schemes = http,https'):
+            self.assertIn(line, lines)
+
     def test_every_registered_option_is_in_the_sample(self):
         # The services register oslo.log's CLI options before parsing.
         conf = cfg.ConfigOpts()

@@ -1,17 +1,15 @@
-"""The image options: defaults, glance_store's options, the runtime."""
+"""The image options: defaults and the runtime.
+
+That the sample shows glance_store's options with our defaults is in
+``tests/unit/conf/test_sample.py``.
+"""
 
 import os
 
 from oslo_config import cfg
-from oslo_config import generator
 
-import glance_tasks
 from glance_tasks.images import runtime
 from glance_tasks.tests import base
-
-GENERATOR_CONF = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(glance_tasks.__file__))),
-    'etc', 'glance-tasks', 'glance-tasks-config-generator.conf')
 
 
 class TestDefaults(base.TestCase):
@@ -38,24 +36,6 @@ class TestDefaults(base.TestCase):
         self.assertEqual([], opts.allowed_hosts)
         self.assertEqual([], opts.allowed_networks)
         self.assertEqual([], opts.allowed_file_directories)
-
-    def test_sample_shows_glance_store_with_our_defaults(self):
-        generator_conf = cfg.ConfigOpts()
-        generator.register_cli_opts(generator_conf)
-        output = os.path.join(self.state_path, 'sample')
-        generator_conf(['--config-file', GENERATOR_CONF,
-                        '--output-file', output])
-        generator.generate(generator_conf)
-        with open(output) as f:
-            lines = f.read().splitlines()
-        for line in ('[glance_store]', '[image_import]',
-                     '[import_filtering_opts]',
-                     '#filesystem_store_datadir = $state_path/images',
-                     '#default_store = file', '#stores = file',
-                     '#hashing_algorithm = sha512',
-                     '#work_dir = $state_path/staging',
-                     '#allowed_schemes = http,https'):
-            self.assertIn(line, lines)
 
 
 class TestRuntime(base.TestCase):
