@@ -14,6 +14,10 @@ and what it adds to the printed task (:func:`main`).
 
 import argparse
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 
 from oslo_config import cfg
@@ -29,6 +33,8 @@ from glance_tasks import service as service_mod
 from glance_tasks.task_types import registry as registry_mod
 
 TIMED_OUT = 2
+# Seconds a test waits for a child; each child bounds its own wait to less.
+CHILD_TIMEOUT = 120
 
 
 def _wait(predicate, deadline):
@@ -99,3 +105,41 @@ def main(argv, name, task_types, task_type, report=None,
     printed.update(report(task) if report else {})
     print(json.dumps(printed), flush=True)
     return 0 if finished else TIMED_OUT
+
+
+class ChildProcessMixin:
+    """The test's side: the children's configuration, start and kill.
+
+    ``CHILD`` names the child module; ``self.state_path`` holds its
+    configuration, databases and log.
+    """
+
+    CHILD = None
+
+    def write_child_config(self, template):
+        self.dir = self.state_path
+        self.config = os.path.join(self.dir, 'glance-tasks.conf')
+        with open(self.config, 'w') as f:
+            f.write(template.format(dir=self.dir))
+
+    def _child_args(self, *args):
+        return [sys.executable, '-m', self.CHILD, self.config, *args,
+                '--timeout', str(CHILD_TIMEOUT - 30)]
+
+    def spawn_create(self, task_input):
+        """A child creating a task from JSON ``task_input``: (proc, id)."""
+        proc = subprocess.Popen(self._child_args('create', task_input),
+                                cwd=self.dir, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(_reap, proc)
+        return proc, json.loads(proc.stdout.readline())['id']
+
+    def kill_child(self, proc):
+        os.kill(proc.pid, signal.SIGKILL)
+        self.assertEqual(-signal.SIGKILL, proc.wait(CHILD_TIMEOUT))
+
+
+def _reap(proc):
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()

@@ -10,20 +10,18 @@ saying the engine stopped. Never left in ``processing``.
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
-import sys
 import time
 
 from testtools import content
 
 from glance_tasks.engine import checkpoint
 from glance_tasks.tests import base
+from glance_tasks.tests.functional import child_service
 from glance_tasks.tests.functional.engine import crash_types
 
-CHILD = 'glance_tasks.tests.functional.engine.crash_child'
-CHILD_TIMEOUT = 120  # seconds; each child bounds its own wait to less
+CHILD_TIMEOUT = child_service.CHILD_TIMEOUT
 ATOMS = 5
 STOPPED = ('The engine running this task stopped before it finished, and '
            'the task could not be resumed: its progress was never saved.')
@@ -52,14 +50,13 @@ transport_url = fake:/
 """
 
 
-class CrashTest(base.TestCase):
+class CrashTest(child_service.ChildProcessMixin, base.TestCase):
+
+    CHILD = 'glance_tasks.tests.functional.engine.crash_child'
 
     def setUp(self):
         super().setUp()
-        self.dir = self.state_path
-        self.config = os.path.join(self.dir, 'glance-tasks.conf')
-        with open(self.config, 'w') as f:
-            f.write(CONFIG.format(dir=self.dir))
+        self.write_child_config(CONFIG)
         self.trace = os.path.join(self.dir, 'trace.log')
         self.input = json.dumps({'atoms': ATOMS, 'sleep': 0.3,
                                  'trace': self.trace})
@@ -70,10 +67,6 @@ class CrashTest(base.TestCase):
             path = os.path.join(self.dir, name)
             if os.path.exists(path):
                 self.addDetail(name, content.text_content(open(path).read()))
-
-    def _child_args(self, *args):
-        return [sys.executable, '-m', CHILD, self.config, *args,
-                '--timeout', str(CHILD_TIMEOUT - 30)]
 
     def run_child(self, *args, crash_at=None):
         env = dict(os.environ)
@@ -97,25 +90,14 @@ class CrashTest(base.TestCase):
 
     def create_and_kill(self):
         """Create the task in a child, SIGKILL it while atom 2 runs."""
-        proc = subprocess.Popen(self._child_args('create', self.input),
-                                cwd=self.dir, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
-        self.addCleanup(self._reap, proc)
-        task_id = json.loads(proc.stdout.readline())['id']
+        proc, task_id = self.spawn_create(self.input)
         deadline = time.monotonic() + CHILD_TIMEOUT
         while 'start trace-2' not in self.read_trace_text():
             self.assertIsNone(proc.poll(), 'the child ended on its own')
             self.assertLess(time.monotonic(), deadline, 'atom 2 never ran')
             time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        self.assertEqual(-signal.SIGKILL, proc.wait(CHILD_TIMEOUT))
+        self.kill_child(proc)
         return task_id, proc.pid
-
-    @staticmethod
-    def _reap(proc):
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
     def resume(self, task_id):
         proc = self.run_child('resume', task_id)

@@ -13,19 +13,16 @@ left behind.
 import hashlib
 import json
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 
 import testtools
 from testtools import content
 
+from glance_tasks.tests.functional import child_service
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
-CHILD = 'glance_tasks.tests.functional.images.import_child'
-CHILD_TIMEOUT = 120  # seconds; each child bounds its own wait to less
+CHILD_TIMEOUT = child_service.CHILD_TIMEOUT
 SIZE = 8 * 1024 * 1024
 RATE = 8 * 1024 * 1024  # bytes per second: about 1 s per download
 
@@ -59,15 +56,15 @@ transport_url = fake:/
 
 
 @testtools.skipUnless(image_fixtures.QEMU_IMG, 'qemu-img is not installed')
-class ImportCrashTest(image_fixtures.ImageServiceTestCase):
+class ImportCrashTest(child_service.ChildProcessMixin,
+                      image_fixtures.ImageServiceTestCase):
     """The child and this test share the database files of state_path."""
+
+    CHILD = 'glance_tasks.tests.functional.images.import_child'
 
     def setUp(self):
         super().setUp()
-        self.dir = self.state_path
-        self.config = os.path.join(self.dir, 'glance-tasks.conf')
-        with open(self.config, 'w') as f:
-            f.write(CONFIG.format(dir=self.dir))
+        self.write_child_config(CONFIG)
         self.source = image_fixtures.make_image(self.source_dir, 'big.raw',
                                                 size=SIZE)
         self.addOnException(self._attach_log)
@@ -78,16 +75,6 @@ class ImportCrashTest(image_fixtures.ImageServiceTestCase):
             with open(path) as f:
                 self.addDetail('child.log',
                                content.text_content(f.read()[-50000:]))
-
-    def _child_args(self, *args):
-        return [sys.executable, '-m', CHILD, self.config, *args,
-                '--timeout', str(CHILD_TIMEOUT - 30)]
-
-    @staticmethod
-    def _reap(proc):
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
     def query(self, sql, *params):
         with sqlite3.connect(os.path.join(self.dir, 'gt.sqlite')) as conn:
@@ -100,12 +87,7 @@ class ImportCrashTest(image_fixtures.ImageServiceTestCase):
                    for name in os.listdir(self.work_dir))
 
     def create_and_kill(self, task_input):
-        proc = subprocess.Popen(
-            self._child_args('create', json.dumps(task_input)),
-            cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True)
-        self.addCleanup(self._reap, proc)
-        task_id = json.loads(proc.stdout.readline())['id']
+        proc, task_id = self.spawn_create(json.dumps(task_input))
         deadline = time.monotonic() + CHILD_TIMEOUT
         while True:
             self.assertIsNone(proc.poll(), 'the child ended on its own')
@@ -118,8 +100,7 @@ class ImportCrashTest(image_fixtures.ImageServiceTestCase):
                     self.staged_bytes() > 1024 * 1024:
                 break
             time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        self.assertEqual(-signal.SIGKILL, proc.wait(CHILD_TIMEOUT))
+        self.kill_child(proc)
         [(status, image_id)] = self.query(
             'SELECT status, image_id FROM tasks WHERE id = ?', task_id)
         self.assertEqual('processing', status)
