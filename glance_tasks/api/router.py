@@ -88,6 +88,10 @@ class Router:
             return errors.from_domain(req, exc, conf)
         except webob.exc.HTTPException as exc:
             return errors.from_http(req, exc, conf)
+        except Exception as exc:
+            if errors.database_unavailable(exc):
+                return errors.from_database(req, exc, conf)
+            raise  # FaultWrapper logs it and answers a generic 500.
 
     def _dispatch(self, req):
         method = req.method

@@ -1,6 +1,8 @@
 """The one place exceptions become HTTP errors, and the outer guard."""
 
 import fixtures
+from oslo_db import exception as db_exc
+import sqlalchemy.exc as sa_exc
 import webob
 import webob.dec
 
@@ -72,6 +74,58 @@ class TestErrorBody(base.TestCase):
         response = errors.from_domain(_request(), exc, self.conf)
         self.assertEqual(500, response.status_code)
         self.assertIn('broken', logger.output)
+
+
+def _operational(message):
+    """SQLAlchemy's wrapper of a driver error, as a failed query raises."""
+    return sa_exc.OperationalError(
+        'SELECT tasks.input FROM tasks WHERE tasks.id = %(id)s',
+        {'id': 'secret-param'}, Exception(message + '\nDETAIL: more'))
+
+
+class TestDatabaseUnavailable(base.TestCase):
+
+    def test_outages_are_recognised(self):
+        for exc in (db_exc.DBConnectionError(_operational('gone')),
+                    db_exc.DBDeadlock(_operational('deadlock')),
+                    db_exc.DBNonExistentDatabase(
+                        None, _operational('unable to open database file')),
+                    _operational('connection refused'),
+                    db_exc.DBError(_operational('database is locked')),
+                    sa_exc.TimeoutError('QueuePool limit reached')):
+            with self.subTest(exc=type(exc).__name__):
+                self.assertTrue(errors.database_unavailable(exc))
+
+    def test_other_errors_are_not(self):
+        for exc in (db_exc.DBDuplicateEntry(['id']),
+                    db_exc.DBDataError(_operational('too long')),
+                    db_exc.DBError(ValueError('bug')),
+                    sa_exc.IntegrityError('INSERT', {}, Exception('fk')),
+                    RuntimeError('bug')):
+            with self.subTest(exc=type(exc).__name__):
+                self.assertFalse(errors.database_unavailable(exc))
+
+    def test_503_with_retry_after_and_no_internals(self):
+        logger = self.useFixture(fixtures.FakeLogger())
+        exc = db_exc.DBConnectionError(_operational(
+            'connection to server at "127.0.0.1", port 1 failed'))
+        response = errors.from_database(_request(), exc, self.conf)
+        self.assertEqual(503, response.status_code)
+        self.assertEqual(str(errors.DATABASE_RETRY_AFTER),
+                         response.headers['Retry-After'])
+        error = response.json_body['errors'][0]
+        self.assertEqual('image.database_unavailable', error['code'])
+        self.assertEqual('Service Unavailable', error['title'])
+        self.assertEqual('req-1', error['request_id'])
+        self.assertEqual('The database is unavailable; retry after %d '
+                         'seconds.' % errors.DATABASE_RETRY_AFTER,
+                         error['detail'])
+        for leak in ('SELECT', 'secret-param', '127.0.0.1'):
+            self.assertNotIn(leak, response.text)
+        # The log names the driver's failure, never the SQL or its values.
+        self.assertIn('port 1 failed', logger.output)
+        for leak in ('SELECT', 'secret-param', 'DETAIL'):
+            self.assertNotIn(leak, logger.output)
 
 
 def _subclasses(cls):
