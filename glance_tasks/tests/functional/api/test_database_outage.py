@@ -9,7 +9,11 @@ neither the body nor the log may show the SQL, the URL or its password.
 """
 
 import os
+import pwd
+import shutil
 import socket
+import subprocess
+import tempfile
 import time
 
 import fixtures
@@ -20,6 +24,7 @@ import webob
 
 from glance_tasks.api import errors
 from glance_tasks.db import api as db_api
+from glance_tasks.db import migration
 from glance_tasks.tests.functional.api import fixtures as api_fixtures
 
 PASSWORD = 'sekrit-db-pw'
@@ -177,3 +182,120 @@ class TestSQLiteMissingFile(OutageTests, testtools.TestCase):
         # A file in a directory that is gone (an unmounted volume).
         return 'sqlite:///%s' % os.path.join(
             self.env.tempdir, 'gone', 'glance.sqlite')
+
+
+PG_BIN = '/usr/lib/postgresql/15/bin'
+
+
+class PrivatePostgreSQL(fixtures.Fixture):
+    """A PostgreSQL of our own (Debian's binaries, a temp data directory).
+
+    Stopping it disturbs no other test; the shared server on :5432 is
+    never touched. PostgreSQL refuses to run as root, so the server runs
+    as the ``postgres`` user when the tests run as root.
+    """
+
+    def _setUp(self):
+        if not os.path.exists(os.path.join(PG_BIN, 'pg_ctl')):
+            self.skip_reason = 'PostgreSQL binaries not installed'
+            raise testtools.TestCase.skipException(self.skip_reason)
+        self.datadir = tempfile.mkdtemp(prefix='gt-pg-')
+        self.addCleanup(shutil.rmtree, self.datadir, ignore_errors=True)
+        sock = closed_port()
+        self.port = sock.getsockname()[1]
+        sock.close()
+        if os.geteuid() == 0:
+            os.chown(self.datadir, pwd.getpwnam('postgres').pw_uid, -1)
+        self._run('initdb', '-D', self.datadir + '/data', '-A', 'trust',
+                  '-U', 'gt', '--no-sync')
+        self.start()
+        self.addCleanup(self.stop)
+        self._run('createdb', '-h', '127.0.0.1', '-p', str(self.port),
+                  '-U', 'gt', 'gt')
+        self.url = ('postgresql+psycopg2://gt:%s@127.0.0.1:%d/gt' %
+                    (PASSWORD, self.port))
+
+    def _run(self, tool, *args):
+        command = [os.path.join(PG_BIN, tool)] + list(args)
+        if os.geteuid() == 0:
+            command = ['runuser', '-u', 'postgres', '--'] + command
+        subprocess.run(command, check=True, capture_output=True,
+                       timeout=120)
+
+    def start(self):
+        self._run('pg_ctl', '-D', self.datadir + '/data', '-w', '-l',
+                  self.datadir + '/log', '-o',
+                  '-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off' %
+                  (self.port, self.datadir), 'start')
+
+    def stop(self):
+        try:
+            self._run('pg_ctl', '-D', self.datadir + '/data', '-w', '-m',
+                      'fast', 'stop')
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+
+
+class PostgreSQLEnvironment(api_fixtures.APIEnvironment):
+    """The API environment on a private PostgreSQL instead of SQLite."""
+
+    def __init__(self, url):
+        self.url = url
+        super().__init__()
+
+    def _database(self):
+        self.conf.set_override('connection', self.url, group='database')
+        facade = enginefacade.transaction_context()
+        engine = db_api.setup_facade(facade, {'connection': self.url,
+                                              'max_retries': 0})
+        migration.db_sync(engine)
+        return test_fixtures.ReplaceEngineFacadeFixture(
+            db_api.context_manager, facade)
+
+
+class TestPostgreSQLStopped(testtools.TestCase):
+    """A real server stopped under the app, then started again."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(PrivatePostgreSQL())
+        self.env = PostgreSQLEnvironment(self.server.url)
+        self.addCleanup(self.env.stop)
+        self.logger = self.useFixture(fixtures.FakeLogger(
+            name='glance_tasks.api', level='DEBUG'))
+
+    def _call(self, path, method='GET', body=None, headers=MEMBER):
+        return request(path, method, body, headers).get_response(
+            self.env.app)
+
+    def test_outage_is_503_then_service_resumes(self):
+        created = self._call('/v2/tasks', 'POST', TASK)
+        self.assertEqual(201, created.status_code, created.text)
+        before = self._call('/v2/tasks', headers=ADMIN).json['tasks']
+        self.server.stop()
+        try:
+            for path, method, body in (('/v2/tasks', 'GET', None),
+                                       ('/v2/tasks', 'POST', TASK),
+                                       ('/v2/images', 'GET', None)):
+                with self.subTest(path=path, method=method):
+                    response = self._call(path, method, body)
+                    self.assertEqual(503, response.status_code,
+                                     response.text)
+                    self.assertEqual(str(errors.DATABASE_RETRY_AFTER),
+                                     response.headers['Retry-After'])
+                    self.assertEqual(
+                        'image.database_unavailable',
+                        response.json['errors'][0]['code'])
+                    self.assertNotIn(PASSWORD, response.text)
+        finally:
+            self.server.start()
+        # No restart of the app: the pool reconnects, and the POST
+        # answered 503 created nothing.
+        after = self._call('/v2/tasks', headers=ADMIN)
+        self.assertEqual(200, after.status_code, after.text)
+        self.assertEqual(sorted(task['id'] for task in before),
+                         sorted(task['id'] for task in after.json['tasks']))
+        self.assertEqual(201, self._call('/v2/tasks', 'POST',
+                                         TASK).status_code)
+        self.assertNotIn(PASSWORD, self.logger.output)
+        self.assertNotIn('SELECT', self.logger.output)
