@@ -101,11 +101,22 @@ def error_response(environ, conf, status, code, detail, headers=None):
                               status=status, headers=headers)
 
 
+def safe_path(environ):
+    """The request path for a log line, whatever bytes it holds.
+
+    ``webob.Request.path`` decodes the path as UTF-8 and raises on other
+    bytes; a log line about such a request must not fail with it.
+    """
+    raw = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
+    return raw.encode('latin-1', 'replace').decode('utf-8',
+                                                   'backslashreplace')
+
+
 def _log(req, status, code):
     # No detail: it may quote part of a task's input.
     LOG.debug('%(method)s %(path)s answered %(status)d (%(code)s)',
-              {'method': req.method, 'path': req.path, 'status': status,
-               'code': code})
+              {'method': req.method, 'path': safe_path(req.environ),
+               'status': status, 'code': code})
 
 
 def from_domain(req, exc, conf):
@@ -113,7 +124,8 @@ def from_domain(req, exc, conf):
     status = exc.code if 400 <= exc.code < 600 else 500
     if status >= 500:
         LOG.error('%(method)s %(path)s failed: %(error)s',
-                  {'method': req.method, 'path': req.path, 'error': exc})
+                  {'method': req.method, 'path': safe_path(req.environ),
+                   'error': exc})
     code = error_code(type(exc).__name__)
     _log(req, status, code)
     return error_response(req.environ, conf, status, code, exc.message)
@@ -152,7 +164,7 @@ def from_database(req, exc, conf):
     code = error_code('DatabaseUnavailable')
     LOG.warning('%(method)s %(path)s answered 503: the database is '
                 'unavailable (%(error)s).',
-                {'method': req.method, 'path': req.path,
+                {'method': req.method, 'path': safe_path(req.environ),
                  'error': _database_reason(exc)})
     detail = ('The database is unavailable; retry after %d seconds.' %
               DATABASE_RETRY_AFTER)
@@ -191,7 +203,8 @@ class FaultWrapper:
             response = req.get_response(self.application)
         except Exception:
             LOG.exception('Unexpected error serving %(method)s %(path)s',
-                          {'method': req.method, 'path': req.path})
+                          {'method': req.method,
+                           'path': safe_path(environ)})
             response = self._internal_error(environ)
         if response.status_code >= 400 and not environ.get(FORMATTED_KEY):
             response = self._reformat(environ, response)
