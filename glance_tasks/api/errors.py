@@ -60,6 +60,11 @@ _UNAVAILABLE = (db_exc.DBConnectionError, db_exc.DBDeadlock,
 # The same errors once oslo.db wrapped them in a plain DBError.
 _UNAVAILABLE_INNER = (sa_exc.OperationalError, sa_exc.InterfaceError,
                       sa_exc.DisconnectionError)
+# SQLAlchemy's code for "Can't reconnect until invalid transaction is
+# rolled back": the connection was lost inside a transaction and code of
+# the same transaction went on (a retry inside an enclosing transaction).
+# Its other PendingRollbackError (after a failed flush) is a bug, a 500.
+_LOST_IN_TRANSACTION = '8s2b'
 
 
 def _snake(name):
@@ -135,6 +140,8 @@ def database_unavailable(exc):
     """True if ``exc`` says the database cannot serve us right now."""
     if isinstance(exc, _UNAVAILABLE):
         return True
+    if isinstance(exc, sa_exc.PendingRollbackError):
+        return exc.code == _LOST_IN_TRANSACTION
     # Only the plain DBError: its subclasses (DBDataError wraps MySQL's
     # "Incorrect value" OperationalError) say what was wrong with the data.
     return (type(exc) is db_exc.DBError and
@@ -160,7 +167,12 @@ def _database_reason(exc):
 
 
 def from_database(req, exc, conf):
-    """Answer a database outage: 503, ``Retry-After``, no internals."""
+    """Answer a database outage: 503, ``Retry-After``, no internals.
+
+    Call it outside the ``except`` block: oslo.log appends the exception
+    being handled to every line logged meanwhile, and SQLAlchemy's
+    message quotes the statement and its parameters.
+    """
     code = error_code('DatabaseUnavailable')
     LOG.warning('%(method)s %(path)s answered 503: the database is '
                 'unavailable (%(error)s).',

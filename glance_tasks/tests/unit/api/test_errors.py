@@ -1,12 +1,20 @@
 """The one place exceptions become HTTP errors, and the outer guard."""
 
+import io
+import logging
+import types
+
 import fixtures
+from oslo_config import cfg
 from oslo_db import exception as db_exc
+from oslo_log import formatters
+from oslo_log import log as oslo_log
 import sqlalchemy.exc as sa_exc
 import webob
 import webob.dec
 
 from glance_tasks.api import errors
+from glance_tasks.api import router
 from glance_tasks.api import util
 from glance_tasks import exception
 from glance_tasks.tests import base
@@ -126,6 +134,50 @@ class TestDatabaseUnavailable(base.TestCase):
         self.assertIn('port 1 failed', logger.output)
         for leak in ('SELECT', 'secret-param', 'DETAIL'):
             self.assertNotIn(leak, logger.output)
+
+
+class TestRouterOutage(base.TestCase):
+    """The router's 503, logged through oslo.log's own formatter."""
+
+    def _serve(self, exc):
+        def handler(req):
+            raise exc
+
+        state = types.SimpleNamespace(conf=self.conf)
+        app = router.Router(state, {'/v2/tasks': {'GET': handler}})
+        stream = io.StringIO()
+        log_handler = logging.StreamHandler(stream)
+        log_conf = cfg.ConfigOpts()
+        oslo_log.register_options(log_conf)
+        log_conf(args=[])
+        log_handler.setFormatter(formatters.ContextFormatter(
+            config=log_conf, project='glance-tasks'))
+        logger = logging.getLogger('glance_tasks.api.errors')
+        logger.addHandler(log_handler)
+        self.addCleanup(logger.removeHandler, log_handler)
+        response = _request().get_response(app)
+        return response, stream.getvalue()
+
+    def test_log_line_carries_no_exception(self):
+        # oslo.log appends the exception being handled to a warning
+        # logged inside an except block: SQLAlchemy's class and message.
+        response, output = self._serve(db_exc.DBConnectionError(
+            _operational('server closed the connection unexpectedly')))
+        self.assertEqual(503, response.status_code)
+        self.assertIn('the database is unavailable (Exception: server '
+                      'closed the connection unexpectedly)', output)
+        for leak in ('sqlalchemy', 'oslo_db', 'SELECT', 'secret-param'):
+            self.assertNotIn(leak, output)
+
+    def test_connection_lost_inside_a_transaction(self):
+        lost = sa_exc.PendingRollbackError(
+            "Can't reconnect until invalid transaction is rolled back.",
+            code='8s2b')
+        self.assertEqual(503, self._serve(lost)[0].status_code)
+        flush = sa_exc.PendingRollbackError(
+            "This Session's transaction has been rolled back due to a "
+            "previous exception during flush.", code='7s2a')
+        self.assertRaises(sa_exc.PendingRollbackError, self._serve, flush)
 
 
 def _subclasses(cls):
