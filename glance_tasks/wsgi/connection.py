@@ -217,4 +217,3 @@ class Connection(cheroot_server.HTTPConnection):
         if self.rfile.has_data():
             return True
         return bool(getattr(self.socket, 'pending', lambda: 0)())
-

@@ -152,9 +152,10 @@ def start(server):
 
 
 def stop(server, timeout):
-    """Stop serving: at once for idle clients, within ``timeout`` seconds
-    for running requests (0: however long they take). True if every
-    request finished.
+    """Stop serving; True if every running request finished.
+
+    Idle connections are closed at once; running requests get ``timeout``
+    seconds (0: however long they take).
     """
     stopper = threading.Thread(target=server.stop, name='http-stop',
                                daemon=True)
