@@ -100,6 +100,12 @@ class HeadReader(cheroot_server.SizeCheckWrapper):
         return line
 
 
+def _text(value):
+    if isinstance(value, bytes):
+        return value.decode('latin-1')
+    return str(value or '')
+
+
 class Request(cheroot_server.HTTPRequest):
     """cheroot's request, with deadlines, line limits and JSON errors."""
 
@@ -137,7 +143,8 @@ class Request(cheroot_server.HTTPRequest):
 
     def respond(self):
         clock = self.conn.clock
-        clock.deadline = time.monotonic() + self.server.body_timeout
+        started = time.monotonic()
+        clock.deadline = started + self.server.body_timeout
         clock.in_body = True
         try:
             super().respond()
@@ -152,6 +159,17 @@ class Request(cheroot_server.HTTPRequest):
         finally:
             clock.deadline = None
             clock.in_body = False
+            self._log_access(time.monotonic() - started)
+
+    def _log_access(self, seconds):
+        # The access log wsgiref's handler used to write.
+        LOG.info('%(client)s "%(method)s %(uri)s %(protocol)s" %(status)s '
+                 '%(seconds).3f s',
+                 {'client': self.conn.remote_addr,
+                  'method': _text(self.method), 'uri': _text(self.uri),
+                  'protocol': _text(self.request_protocol),
+                  'status': _text(self.status)[:3] or '-',
+                  'seconds': seconds})
 
     def send_headers(self):
         # cheroot drains an unread fixed-length body before the next

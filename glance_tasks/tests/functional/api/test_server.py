@@ -249,6 +249,14 @@ class TestProtocol(ServerTestCase):
         self.assertEqual(201, second.status)
         self.assertIs(sock, conn.sock, 'the connection was reopened')
 
+    def test_keep_alive_off_closes_after_each_response(self):
+        self.start(extra='http_keepalive = false')
+        sock = self.connect()
+        sock.sendall(b'GET /versions HTTP/1.1\r\nHost: x\r\n\r\n')
+        status, headers, _ = _read_response(sock)
+        self.assertEqual((200, 'close'), (status, headers['Connection']))
+        self.assertEqual(b'', sock.recv(1))
+
     def test_slow_request_head_is_408(self):
         self.start()
         sock = self.connect()
