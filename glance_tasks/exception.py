@@ -175,3 +175,9 @@ class ImageActionNotAllowed(Forbidden):
 
 class MalformedRequestBody(Invalid):
     msg_fmt = _('Malformed request body: %(reason)s')
+
+
+class InvalidServerConfig(GlanceTasksException):
+    """glance-tasks-api cannot serve with the options it was given."""
+
+    msg_fmt = _('Cannot start the HTTP server: %(reason)s')
