@@ -29,6 +29,7 @@ PRIVATE_NAMES = {
     'taskflow ZookeeperJobBoard': ('_client', '_fetch_jobs'),
     'sqlalchemy Pool': ('_pre_ping', '_creator', '_dispatch'),
     'oslo.messaging notifier': ('_notifier_opts',),
+    'oslo.messaging Transport': ('_send_notification',),
     'glance_store backend': ('_list_opts',),
 }
 
@@ -136,7 +137,17 @@ def replacement_pool(old, pool_class, **kwargs):
     return pool_class(old._creator, _dispatch=old.dispatch, **kwargs)
 
 
-# -- Option lists of oslo.messaging and glance_store ----------------------
+# -- oslo.messaging and glance_store --------------------------------------
+
+def send_notification(transport, target, context, message, version, retry):
+    """Hand ``message`` to the bus through ``transport``; raise on failure.
+
+    oslo.messaging's Notifier logs and swallows delivery errors; the
+    outbox must know whether a message left.
+    """
+    transport._send_notification(target, context, message, version=version,
+                                 retry=retry)
+
 
 def notifier_opts():
     """The very list of ``[oslo_messaging_notifications]`` options.

@@ -207,6 +207,19 @@ class OptionListsTest(base.TestCase):
         self.assertEqual(['canary'],
                          conf.oslo_messaging_notifications.driver)
 
+    def test_the_transport_takes_a_notification(self):
+        conf = cfg.ConfigOpts()
+        conf([])
+        transport = oslo_messaging.get_notification_transport(
+            conf, url='fake://')
+        self.addCleanup(transport.cleanup)
+        self.assertTrue(hasattr(transport, '_send_notification'))
+        target = oslo_messaging.Target(topic='notifications.info')
+        inspect.signature(transport._send_notification).bind(
+            target, {}, {}, version='2.0', retry=1)
+        internals.send_notification(transport, target, {}, {'a': 1},
+                                    version='2.0', retry=1)
+
     def test_glance_store_lists_its_option_objects(self):
         groups = dict(internals.glance_store_opts())
         self.assertIn('glance_store', groups)
