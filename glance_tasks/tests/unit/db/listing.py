@@ -7,6 +7,16 @@ ids its list function returns for those arguments.
 """
 
 from glance_tasks import exception
+from glance_tasks.tests.unit.db import helpers
+
+
+def a_minute_apart(case, create, count):
+    """Ids of ``count`` items made by ``create()``, one a minute from T0."""
+    ids = []
+    for minute in range(count):
+        case.set_clock(helpers.T0 + helpers.minutes(minute))
+        ids.append(create().id)
+    return ids
 
 
 def walk_pages(list_ids, limit, most=None, **kwargs):

@@ -151,11 +151,7 @@ class ImageDbTests(ImageDbMixin, listing.ListInputTests):
             self.context, filters={'status': 'deleted'}))
 
     def test_paging_over_seven_images(self):
-        created = []
-        for minute in range(7):
-            self.set_clock(T0 + _minutes(minute))
-            created.append(self.create_image().id)
-        expected = created[::-1]
+        expected = listing.a_minute_apart(self, self.create_image, 7)[::-1]
         self.assertEqual([expected[0:3], expected[3:6], expected[6:]],
                          listing.walk_pages(self.list_ids, 3))
         self.assertEqual([], image_db.list_images(self.context, limit=0))

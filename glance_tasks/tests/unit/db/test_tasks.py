@@ -174,19 +174,12 @@ class TaskDbTests(TaskDbMixin, listing.ListInputTests):
                          [t.id for t in task_db.list_tasks(self.context)])
 
     def test_list_default_order_is_newest_first(self):
-        ids = []
-        for minute in range(3):
-            self.set_clock(T0 + _minutes(minute))
-            ids.append(self.create_task().id)
+        ids = listing.a_minute_apart(self, self.create_task, 3)
         self.assertEqual(ids[::-1],
                          [t.id for t in task_db.list_tasks(self.context)])
 
     def test_paging_over_seven_tasks(self):
-        created = []
-        for minute in range(7):
-            self.set_clock(T0 + _minutes(minute))
-            created.append(self.create_task().id)
-        expected = created[::-1]
+        expected = listing.a_minute_apart(self, self.create_task, 7)[::-1]
         self.assertEqual([expected[0:3], expected[3:6], expected[6:]],
                          listing.walk_pages(self.list_ids, 3))
         # The same pages again: paging is stable.
