@@ -35,14 +35,13 @@ from oslo_log import log as logging  # noqa: E402
 from oslo_utils import uuidutils  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+import benchlib  # noqa: E402
 from glance_tasks.common import internals  # noqa: E402
 from glance_tasks import context as gt_context  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.engine import jobboard  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
-
-import benchlib  # noqa: E402
 
 ATOMS = 3
 TABLES = ('task_info', 'tasks', 'notification_outbox',

@@ -15,6 +15,8 @@ import time
 from oslo_config import cfg
 from oslo_log import log as logging
 
+# tools/demo_import.py: Python puts this file's directory on the path.
+import demo_import
 from glance_tasks import conf as gt_conf
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
@@ -22,9 +24,6 @@ from glance_tasks.db import migration
 from glance_tasks.domain import image as image_domain
 from glance_tasks.domain import task as task_domain
 from glance_tasks import service as service_mod
-
-# tools/demo_import.py: Python puts this file's directory on the path.
-import demo_import  # noqa: I100
 
 DEMO_TASKS = (
     ('succeeds', {'atoms': 3, 'sleep': 0.2}),
