@@ -48,14 +48,13 @@ warnings.simplefilter('ignore')
 from oslo_log import log as logging  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+import benchlib  # noqa: E402
 from glance_tasks.api import app as app_mod  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.db.sqlalchemy import models  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
 from glance_tasks.wsgi import server as server_mod  # noqa: E402
-
-import benchlib  # noqa: E402
 
 HOST = '127.0.0.1'
 PROJECT = 'bench-project'
