@@ -308,7 +308,7 @@ main() {
         start_keystone
     fi
     register
-    log "Keystone: up on $KS_URL; accounts in $TEST_DIR/clouds.yaml"
+    log "Keystone: up on $KS_URL after ${SECONDS} s; accounts in $TEST_DIR/clouds.yaml"
 }
 
 main "$@"
