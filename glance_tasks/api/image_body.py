@@ -14,6 +14,7 @@ limited to ``add``, ``remove`` and ``replace`` of top-level members.
 import copy
 
 import jsonschema
+from oslo_serialization import jsonutils
 
 from glance_tasks.api import schemas
 from glance_tasks import exception
@@ -28,6 +29,10 @@ _VALIDATOR = jsonschema.Draft7Validator(schemas.image_create())
 _COLUMNS = schemas.BASE_FIELDS - {'tags'}
 # Base fields always exist: they may be replaced, never removed.
 _NOT_REMOVABLE = schemas.BASE_FIELDS - {'tags'}
+# Every notification of the image carries its properties and tags, and
+# waits in the outbox, a TEXT column: 64 KiB on MySQL. Measured as the
+# outbox encodes them (JSON, non-ASCII escaped), with room for the rest.
+PROPERTIES_MAX_BYTES = 48 * 1024
 
 
 def _refuse(names, on_create):
@@ -54,6 +59,12 @@ def validate(document):
         # for one either.
         raise exception.Invalid(reason='image fields cannot contain a NUL '
                                        'character')
+    extra = {name: value for name, value in document.items()
+             if name not in schemas.BASE_FIELDS or name == 'tags'}
+    if len(jsonutils.dumps(extra)) > PROPERTIES_MAX_BYTES:
+        raise exception.Invalid(
+            reason='the extra properties and tags of an image take more '
+                   'than %d bytes as JSON' % PROPERTIES_MAX_BYTES)
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(
         document))
     if error is not None:

@@ -21,9 +21,12 @@ PATCH = 'application/openstack-images-v2.1-json-patch'
 
 class TestImageWrites(testtools.TestCase):
 
+    BACKEND = 'sqlite'
+
     def setUp(self):
         super().setUp()
-        self.env = fixtures.APIEnvironment()
+        self.env = fixtures.APIEnvironment(backend=self.BACKEND, overrides={
+            ('max_request_body_size', 'api'): 1 << 20})
         self.addCleanup(self.env.stop)
 
     def call(self, method, path, body=None, content_type='application/json',
@@ -112,3 +115,29 @@ class TestImageWrites(testtools.TestCase):
         # Project A's member does not see project B's image.
         self.assertEqual(404, self.call(
             'GET', '/v2/images/%s' % created.json['id']).status_code)
+
+    def test_properties_fit_the_notification_outbox(self):
+        # Non-ASCII text takes six bytes a character in the outbox's JSON.
+        refused = self.call('POST', '/v2/images', {'big': '\u00e9' * 8200})
+        self.assertEqual(400, refused.status_code)
+        self.assertIn('take more than 49152 bytes as JSON', refused.text)
+        created = self.call('POST', '/v2/images', {'big': '\u00e9' * 8000})
+        self.assertEqual(201, created.status_code)
+        grown = self.call('PATCH', '/v2/images/%s' % created.json['id'], [
+            {'op': 'add', 'path': '/more', 'value': 'x' * 4000}],
+            content_type=PATCH)
+        self.assertEqual(400, grown.status_code)
+        [(event, payload)] = self.outbox()
+        self.assertEqual('\u00e9' * 8000, payload['properties']['big'])
+
+
+class TestImageWritesMySQL(TestImageWrites):
+    """MySQL: TEXT and VARCHAR limits, strict mode."""
+
+    BACKEND = 'mysql'
+
+
+class TestImageWritesPostgreSQL(TestImageWrites):
+    """PostgreSQL: no NUL in text."""
+
+    BACKEND = 'postgresql'
