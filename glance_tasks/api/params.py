@@ -224,7 +224,12 @@ def _image_filters(req, query):
 
 def image_list_params(req, conf, sort_keys):
     """``(ImageQuery, limit, marker)`` of a ``GET /v2/images``, checked."""
-    query = image_list.ImageQuery(tags=tuple(req.GET.getall('tag')))
+    # Paging first, then filters: the order of the task list's checks.
+    sort = image_sort(req, sort_keys)
+    limit = parse_limit(_single(req, 'limit'), conf)
+    marker = paging.check_marker(_single(req, 'marker'))
+    query = image_list.ImageQuery(tags=tuple(req.GET.getall('tag')),
+                                  sort=sort)
     for tag in query.tags:
         if not tag or len(tag) > schemas.TAG_MAX_LENGTH:
             raise exception.Invalid(
@@ -234,6 +239,4 @@ def image_list_params(req, conf, sort_keys):
     known = set(IMAGE_NAMED + IMAGE_REPEATABLE + PAGING)
     for name in sorted(set(req.GET) - known):
         query.properties[name] = _values(name, _single(req, name))
-    query.sort = image_sort(req, sort_keys)
-    limit = parse_limit(_single(req, 'limit'), conf)
-    return query, limit, paging.check_marker(_single(req, 'marker'))
+    return query, limit, marker
