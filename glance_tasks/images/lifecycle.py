@@ -69,12 +69,13 @@ def image_payload(image, properties, tags=()):
 
 
 def _announce(conf, context, event_type, image, notify_context,
-              properties=None):
+              properties=None, tags=None):
     if properties is None:
         properties = image_db.get_properties(context, image.id)
+    if tags is None:
+        tags = image_db.get_tags(context, image.id)
     events.enqueue(conf, context, event_type,
-                   image_payload(image, properties,
-                                 image_db.get_tags(context, image.id)),
+                   image_payload(image, properties, tags),
                    notify_context=notify_context)
 
 
@@ -193,9 +194,11 @@ def delete(conf, context, image, notify_context=None):
     """Delete ``image`` (soft, with its properties and locations)."""
     with db_api.context_manager.writer.using(context):
         properties = image_db.get_properties(context, image.id)
+        tags = image_db.get_tags(context, image.id)
         deleted = image_db.delete(context, image.id)
+        # Read before the delete, which removes them with the image.
         _announce(conf, context, IMAGE_DELETE, deleted, notify_context,
-                  properties)
+                  properties, tags)
     return deleted
 
 

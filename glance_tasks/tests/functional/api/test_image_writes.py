@@ -93,6 +93,16 @@ class TestImageWrites(testtools.TestCase):
         self.assertEqual(['gold'], events[2][1]['tags'])
         self.assertEqual([], events[3][1]['tags'])
 
+    def test_image_delete_shows_what_was_deleted(self):
+        image_id = self.call('POST', '/v2/images', {
+            'tags': ['gold'], 'colour': 'red'}).json['id']
+        self.assertEqual(204, self.call(
+            'DELETE', '/v2/images/%s' % image_id).status_code)
+        event, payload = self.outbox()[-1]
+        self.assertEqual('image.delete', event)
+        self.assertEqual(['gold'], payload['tags'])
+        self.assertEqual({'colour': 'red'}, payload['properties'])
+
     def test_refused_patch_changes_nothing(self):
         image_id = self.call('POST', '/v2/images', {'name': 'n'}).json['id']
         # The first operation is fine, the second is not: neither applies.
