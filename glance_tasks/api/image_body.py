@@ -77,6 +77,10 @@ def validate(document):
 def split(document):
     """``(row values, extra properties, tags)`` of an image document."""
     values = {name: document[name] for name in _COLUMNS if name in document}
+    for name in ('min_disk', 'min_ram'):
+        if name in values:
+            # JSON schema takes 1.0 for an integer; the row wants 1.
+            values[name] = int(values[name])
     properties = {name: value for name, value in document.items()
                   if name not in schemas.BASE_FIELDS}
     tags = tuple(sorted(set(document.get('tags', ()))))

@@ -26,6 +26,11 @@ class TestCreateBody(base.TestCase):
         self.assertEqual({'colour': 'red'}, properties)
         self.assertEqual(('a', 'b'), tags)
 
+    def test_integral_float_is_an_integer(self):
+        values, _, _ = image_body.create_body({'min_ram': 2.0})
+        self.assertEqual(2, values['min_ram'])
+        self.assertIsInstance(values['min_ram'], int)
+
     def test_refused_before_the_schema(self):
         # Read-only wins over a bad value, as in Glance.
         for body, words in (({'size': 'big'}, 'read-only'),
