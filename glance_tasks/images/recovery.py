@@ -7,15 +7,23 @@ finds such images -- every task that worked on them has ended -- and does
 what the reverts would have done: staged files and stored data removed,
 ``saving → killed``, ``importing → queued``. It is safe to run at any
 time (the service should run it at start and with its periodic purge).
+
+An image read as ``saving`` may be activated by its (live) import a
+moment later, and its task then end. So the decision is taken where it
+cannot go stale: the status move comes first, in one transaction with
+the check of the image's tasks and the rows it changes. A task still
+running, or the image moved by someone else, rolls it all back. Data is
+removed from the store only once that transaction has committed.
 """
 
 from oslo_log import log as logging
 
 from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
-from glance_tasks.domain import task as task_domain
+from glance_tasks import exception
 from glance_tasks.images import lifecycle
 from glance_tasks.images import runtime
 from glance_tasks.images import staging
@@ -26,12 +34,6 @@ RELEASE = {image_domain.SAVING: image_domain.KILLED,
            image_domain.IMPORTING: image_domain.QUEUED}
 
 
-def _stranded(context, image):
-    tasks = task_db.list_tasks(context, filters={'image_id': image.id})
-    return bool(tasks) and all(task.status in task_domain.TABLE.terminal
-                               for task in tasks)
-
-
 def release_stranded(conf=None, context=None):
     """Release images stranded by ended tasks; return their ids."""
     conf = conf or runtime.get_conf()
@@ -40,18 +42,50 @@ def release_stranded(conf=None, context=None):
     for status, target in RELEASE.items():
         for image in image_db.list_images(context,
                                           filters={'status': status}):
-            if not _stranded(context, image):
+            try:
+                dropped = _release(conf, context, image, target)
+            except (exception.ImageInUse, exception.ImageStatusConflict,
+                    exception.ImageNotFound) as exc:
+                LOG.debug('Image %(id)s is not stranded: %(why)s',
+                          {'id': image.id, 'why': exc})
                 continue
-            staging.remove(conf, image.id)
-            if status == image_domain.SAVING:
-                store = runtime.get_store()
-                for uri in lifecycle.forget_upload(context, image.id):
-                    store.delete(uri)
-                store.discard(image.id)
-            lifecycle.move(conf, context, image, target)
+            _remove_data(conf, image, dropped)
             LOG.warning('Image %(id)s was left %(status)s by a task that '
                         'ended; it is now %(target)s.',
                         {'id': image.id, 'status': status,
                          'target': target})
             released.append(image.id)
     return released
+
+
+@db_api.retry_on_deadlock
+def _release(conf, context, image, target):
+    """Move ``image`` to ``target`` if its tasks have all ended.
+
+    One transaction: the compare-and-swap (which locks the row), the
+    check of the tasks, and the locations of a ``saving`` image dropped
+    with its size and hashes. Returns the URIs dropped.
+    """
+    dropped = []
+    saving = image.status == image_domain.SAVING
+
+    def only_if_stranded(context):
+        if not task_db.image_tasks_ended(context, image.id):
+            raise exception.ImageInUse(image_id=image.id)
+        if saving:
+            dropped.extend(lifecycle.drop_locations(context, image.id))
+
+    lifecycle.move(conf, context, image, target,
+                   values=dict(lifecycle.NO_UPLOAD) if saving else None,
+                   also=only_if_stranded)
+    return dropped
+
+
+def _remove_data(conf, image, dropped):
+    """Staged files and stored data of a released image (after commit)."""
+    staging.remove(conf, image.id)
+    if image.status == image_domain.SAVING:
+        store = runtime.get_store()
+        for uri in dropped:
+            store.delete(uri)
+        store.discard(image.id)
