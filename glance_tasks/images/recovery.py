@@ -18,14 +18,12 @@ removed from the store only once that transaction has committed.
 
 from oslo_log import log as logging
 
-from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import lifecycle
-from glance_tasks.images import runtime
 from glance_tasks.images import staging
 
 LOG = logging.getLogger(__name__)
@@ -34,10 +32,14 @@ RELEASE = {image_domain.SAVING: image_domain.KILLED,
            image_domain.IMPORTING: image_domain.QUEUED}
 
 
-def release_stranded(conf=None, context=None):
-    """Release images stranded by ended tasks; return their ids."""
-    conf = conf or runtime.get_conf()
-    context = context or gt_context.get_admin_context()
+def release_stranded(services, context=None):
+    """Release images stranded by ended tasks; return their ids.
+
+    ``services``: the :class:`~glance_tasks.task_types.base.Services` of
+    the process (its configuration and image store).
+    """
+    conf = services.conf
+    context = context or services.admin_context
     released = []
     for status, target in RELEASE.items():
         for image in image_db.list_images(context,
@@ -49,7 +51,7 @@ def release_stranded(conf=None, context=None):
                 LOG.debug('Image %(id)s is not stranded: %(why)s',
                           {'id': image.id, 'why': exc})
                 continue
-            _remove_data(conf, image, dropped)
+            _remove_data(services, image, dropped)
             LOG.warning('Image %(id)s was left %(status)s by a task that '
                         'ended; it is now %(target)s.',
                         {'id': image.id, 'status': status,
@@ -81,11 +83,11 @@ def _release(conf, context, image, target):
     return dropped
 
 
-def _remove_data(conf, image, dropped):
+def _remove_data(services, image, dropped):
     """Staged files and stored data of a released image (after commit)."""
-    staging.remove(conf, image.id)
+    staging.remove(services.conf, image.id)
     if image.status == image_domain.SAVING:
-        store = runtime.get_store()
+        store = services.image_store
         for uri in dropped:
             store.delete(uri)
         store.discard(image.id)

@@ -34,8 +34,8 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import lifecycle as task_lifecycle
 from glance_tasks.images import lifecycle
 from glance_tasks.images import recovery
-from glance_tasks.images import runtime
 from glance_tasks.images import staging
+from glance_tasks.task_types import base as type_base
 from glance_tasks.task_types import image_import
 from glance_tasks.tests import base
 from glance_tasks.tests.unit.engine import fixtures as engine_fixtures
@@ -59,9 +59,8 @@ class ReleaseRaceTests:
     def setUp(self):
         super().setUp()
         self.tasks = task_lifecycle.Lifecycle(self.conf)
-        runtime.configure(self.conf)
-        self.addCleanup(runtime.reset)
-        self.store = runtime.get_store()
+        self.services = type_base.Services(self.conf)
+        self.store = self.services.image_store
 
     def _stored_import(self, stranded):
         """An import whose data is stored; its task ended if stranded."""
@@ -90,7 +89,8 @@ class ReleaseRaceTests:
         """What the runner does last: the ``activate`` atom, then success."""
         context = _admin()
         atom = image_import.ActivateImage({})
-        result = atom.execute(imp.image_id, {}, {})
+        result = atom.execute(self.services.for_task(imp.task),
+                              imp.image_id, {}, {})
         self.tasks.succeed(context, imp.task, result)
 
     def _finishers(self, work, errors):
@@ -114,7 +114,7 @@ class ReleaseRaceTests:
                 done = not any(thread.is_alive() for thread in finishers)
                 try:
                     released.extend(recovery.release_stranded(
-                        self.conf, context))
+                        self.services, context))
                 except Exception as exc:  # reported by the assertion
                     errors.append(('release', None, repr(exc)))
                 if done:

@@ -8,8 +8,8 @@ from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.images import lifecycle
 from glance_tasks.images import recovery
-from glance_tasks.images import runtime
 from glance_tasks.images import staging
+from glance_tasks.task_types import base as type_base
 from glance_tasks.tests import base
 
 
@@ -17,8 +17,7 @@ class TestReleaseStranded(base.DbTestCase):
 
     def setUp(self):
         super().setUp()
-        runtime.configure(self.conf)
-        self.addCleanup(runtime.reset)
+        self.services = type_base.Services(self.conf)
 
     def image_of_task(self, task_status, image_status):
         task = task_db.create(self.context, {
@@ -47,7 +46,7 @@ class TestReleaseStranded(base.DbTestCase):
         running = self.image_of_task('processing', 'saving')
         queued = self.image_of_task('failure', 'queued')
 
-        released = recovery.release_stranded(self.conf, self.context)
+        released = recovery.release_stranded(self.services, self.context)
 
         self.assertEqual(sorted([saving.id, importing.id]), sorted(released))
         status = {image.id: image.status
@@ -56,5 +55,5 @@ class TestReleaseStranded(base.DbTestCase):
                           running.id: 'saving', queued.id: 'queued'},
                          status)
         self.assertEqual([], os.listdir(self.conf.image_import.work_dir))
-        self.assertEqual([], recovery.release_stranded(self.conf,
+        self.assertEqual([], recovery.release_stranded(self.services,
                                                        self.context))
