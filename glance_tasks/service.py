@@ -17,7 +17,6 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import core
 from glance_tasks.engine import jobboard
 from glance_tasks.engine import local
-from glance_tasks.images import recovery
 
 LOG = logging.getLogger(__name__)
 
@@ -98,7 +97,7 @@ class TaskService:
                                     now - outbox_db.SENT_RETENTION)
         # Images whose task was failed without its reverts (its progress
         # was lost in a crash) are killed or requeued here.
-        recovery.release_stranded(self.services, context)
+        self.registry.release_stranded(self.services)
         return tasks, sent
 
     def _purge_loop(self):

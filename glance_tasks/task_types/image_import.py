@@ -42,47 +42,17 @@ from glance_tasks.images import errors
 from glance_tasks.images import fetch
 from glance_tasks.images import inspect
 from glance_tasks.images import lifecycle
+from glance_tasks.images import properties as image_props
+from glance_tasks.images import recovery
 from glance_tasks.images import staging
 from glance_tasks.images import url_filter
 from glance_tasks.task_types import base
 
 LOG = logging.getLogger(__name__)
 
-DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2',
-                'vdi', 'iso', 'ploop']
 # Formats whose data the inspection can check.
 IMPORT_FORMATS = ['raw', 'qcow2', 'vhd', 'vhdx', 'vmdk', 'vdi', 'iso',
                   'ami', 'ari', 'aki']
-CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker',
-                     'compressed']
-VISIBILITIES = ['public', 'private', 'shared', 'community']
-# Image columns a user sets through image_properties.
-BASE_PROPERTIES = ('name', 'disk_format', 'container_format', 'visibility',
-                   'min_disk', 'min_ram', 'protected', 'os_hidden')
-# Names the service sets itself; refused in image_properties.
-RESERVED_PROPERTIES = ['id', 'status', 'owner', 'size', 'virtual_size',
-                       'checksum', 'os_hash_algo', 'os_hash_value',
-                       'created_at', 'updated_at', 'deleted', 'deleted_at',
-                       'locations', 'location', 'direct_url', 'self',
-                       'file', 'schema', 'tags']
-_INT32 = {'type': 'integer', 'minimum': 0, 'maximum': 2 ** 31 - 1}
-
-IMAGE_PROPERTIES_SCHEMA = {
-    'type': 'object',
-    'properties': {
-        'name': {'type': ['string', 'null'], 'maxLength': 255},
-        'disk_format': {'enum': DISK_FORMATS},
-        'container_format': {'enum': CONTAINER_FORMATS},
-        'visibility': {'enum': VISIBILITIES},
-        'min_disk': _INT32,
-        'min_ram': _INT32,
-        'protected': {'type': 'boolean'},
-        'os_hidden': {'type': 'boolean'},
-    },
-    'propertyNames': {'maxLength': 255,
-                      'not': {'enum': RESERVED_PROPERTIES}},
-    'additionalProperties': {'type': 'string', 'maxLength': 65535},
-}
 
 
 def _current(context, image_id, *statuses):
@@ -114,12 +84,6 @@ def _advance(conf, context, image_id, from_status, to_status,
         return _current(context, image_id, *done)
     except exception.ImageNotFound:
         raise errors.ImageGone(image_id=image_id, status='deleted')
-
-
-def extra_properties(image_properties):
-    """The image_properties that are not image columns."""
-    return {name: value for name, value in image_properties.items()
-            if name not in BASE_PROPERTIES}
 
 
 def _same_data_format(a, b):
@@ -159,11 +123,12 @@ class CreateImage(base.Atom):
         self._properties = dict(image_properties)
 
     def _values(self):
-        values = {name: self._properties[name] for name in BASE_PROPERTIES
+        values = {name: self._properties[name]
+                  for name in image_props.BASE_PROPERTIES
                   if name in self._properties}
         values.setdefault('disk_format', self._source_format)
         values.setdefault('container_format', 'bare')
-        return values, extra_properties(self._properties)
+        return values, image_props.extra(self._properties)
 
     def execute(self, services, task_id):
         conf = services.conf
@@ -361,9 +326,14 @@ class StoreData(base.Atom):
             uris.append(result['location'])
         if lifecycle.get(context, image_id) is not None:
             uris.extend(lifecycle.forget_upload(context, image_id))
-        for uri in dict.fromkeys(uris):
-            store.delete(uri)
-        store.discard(image_id)
+        remove_stored(store, image_id, uris)
+
+
+def remove_stored(store, image_id, uris):
+    """Delete the data at ``uris`` and any partial write of the image."""
+    for uri in dict.fromkeys(uris):
+        store.delete(uri)
+    store.discard(image_id)
 
 
 class ActivateImage(base.Atom):
@@ -390,13 +360,13 @@ class ActivateImage(base.Atom):
 def build_flow(task_id, task_input):
     """The flow factory named by :class:`Import`."""
     source_format = task_input['import_from_format']
-    properties = task_input['image_properties']
+    requested = task_input['image_properties']
     # Extra properties do not change during the import: the atoms know
     # them for the notifications without reading them back.
-    extra = extra_properties(properties)
+    extra = image_props.extra(requested)
     flow = linear_flow.Flow('import-%s' % task_id)
     flow.add(CreateImage(task_input['import_from'], source_format,
-                         properties),
+                         requested),
              FetchData(task_input['import_from'], extra),
              InspectData(source_format),
              ConvertData(),
@@ -416,9 +386,24 @@ class Import(base.TaskType):
             'import_from': {'type': 'string', 'minLength': 1,
                             'maxLength': 4096},
             'import_from_format': {'enum': IMPORT_FORMATS},
-            'image_properties': IMAGE_PROPERTIES_SCHEMA,
+            'image_properties': image_props.IMAGE_PROPERTIES_SCHEMA,
         },
         'required': ['import_from', 'import_from_format',
                      'image_properties'],
         'additionalProperties': False,
     }
+
+    @classmethod
+    def release_stranded(cls, services):
+        """A ``saving`` image of an ended task: what the reverts do.
+
+        The fetch's and the store's reverts: ``saving → killed``, the
+        location, size and hashes dropped, then the staged files and the
+        stored data removed.
+        """
+        def remove_data(image_id, dropped):
+            staging.remove(services.conf, image_id)
+            remove_stored(services.image_store, image_id, dropped)
+        return recovery.release(services, image_domain.SAVING,
+                                image_domain.KILLED, drop_upload=True,
+                                after=remove_data)

@@ -32,6 +32,7 @@ from glance_tasks.images import errors
 from glance_tasks.images import fetch
 from glance_tasks.images import inspect
 from glance_tasks.images import lifecycle
+from glance_tasks.images import recovery
 from glance_tasks.images import url_filter
 from glance_tasks.task_types import base
 
@@ -297,3 +298,13 @@ class LocationImport(base.TaskType):
         'required': ['image_id', 'url'],
         'additionalProperties': False,
     }
+
+    @classmethod
+    def release_stranded(cls, services):
+        """An ``importing`` image of an ended task: back to ``queued``.
+
+        What the revert of ``begin-location-import`` does; nothing was
+        written anywhere else before the location is recorded.
+        """
+        return recovery.release(services, image_domain.IMPORTING,
+                                image_domain.QUEUED)

@@ -1,7 +1,8 @@
 """The release of stranded images, raced against imports that are finishing.
 
 The periodic purge releases images left ``saving`` by a task that ended
-without its reverts (:mod:`glance_tasks.images.recovery`). It must never
+without its reverts (the ``import`` type's ``release_stranded`` hook,
+made of :func:`glance_tasks.images.recovery.release`). It must never
 touch the image of a live task: an import that is activating its image
 while the release runs must end ``active`` with its data, size and
 checksum, and an image really stranded must end ``killed`` with nothing
@@ -33,7 +34,6 @@ from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import lifecycle as task_lifecycle
 from glance_tasks.images import lifecycle
-from glance_tasks.images import recovery
 from glance_tasks.images import staging
 from glance_tasks.task_types import base as type_base
 from glance_tasks.task_types import image_import
@@ -109,12 +109,11 @@ class ReleaseRaceTests:
 
     def _releaser(self, finishers, released, errors):
         def release():
-            context = _admin()
             while True:
                 done = not any(thread.is_alive() for thread in finishers)
                 try:
-                    released.extend(recovery.release_stranded(
-                        self.services, context))
+                    released.extend(image_import.Import.release_stranded(
+                        self.services))
                 except Exception as exc:  # reported by the assertion
                     errors.append(('release', None, repr(exc)))
                 if done:
