@@ -20,7 +20,6 @@ import urllib.parse
 
 from glance_store import exceptions as store_exc
 from oslo_log import log as logging
-from oslo_utils.imageutils import format_inspector
 from taskflow.patterns import linear_flow
 
 from glance_tasks.db import api as db_api
@@ -155,11 +154,10 @@ class VerifyData(base.Atom):
         cap = conf.image_import.max_image_size
         chunks, announced, close = _chunks_of(conf, services.image_store,
                                               self._url)
-        wrapper = format_inspector.InspectWrapper(
-            _Chunks(chunks), expected_format=None)
+        inspection = inspect.Inspection(chunks, image.disk_format)
         size = 0
         try:
-            for chunk in wrapper:
+            for chunk in inspection:
                 size += len(chunk)
                 if size > cap:
                     raise errors.ImageTooLarge(
@@ -167,20 +165,17 @@ class VerifyData(base.Atom):
                         'location')
                 md5.update(chunk)
                 multihash.update(chunk)
-        except format_inspector.ImageFormatError as exc:
-            raise errors.InvalidImageData(format=image.disk_format,
-                                          reason=exc)
         finally:
             close()
-            wrapper.close()
+            inspection.close()
         if announced is not None and size != announced:
             raise errors.SourceIncomplete(url=errors.safe_url(self._url),
                                           received=size, announced=announced)
-        found = self._check_format(wrapper, image, size)
+        found = inspection.result(size)
         verified = {'size': size, 'checksum': md5.hexdigest(),
                     'os_hash_algo': algo,
                     'os_hash_value': multihash.hexdigest(),
-                    'virtual_size': found}
+                    'virtual_size': found['virtual_size']}
         for field in ('checksum', 'os_hash_value'):
             expected = self._validation.get(field)
             if expected and expected.lower() != verified[field]:
@@ -189,44 +184,8 @@ class VerifyData(base.Atom):
                     actual=verified[field], expected=expected)
         return verified
 
-    @staticmethod
-    def _check_format(wrapper, image, size):
-        try:
-            detected = wrapper.format
-        except format_inspector.ImageFormatError as exc:
-            raise errors.InvalidImageData(format=image.disk_format,
-                                          reason=exc)
-        actual = str(detected)
-        if not inspect.matches(image.disk_format, actual):
-            raise errors.FormatMismatch(actual=actual,
-                                        expected=image.disk_format)
-        try:
-            detected.safety_check()
-        except format_inspector.SafetyCheckFailed as exc:
-            raise errors.UnsafeImage(
-                reason='; '.join(inspect.SAFETY_WORDS.get(name, name)
-                                 for name in sorted(exc.failures)),
-                format=image.disk_format)
-        except format_inspector.ImageFormatError as exc:
-            raise errors.InvalidImageData(format=image.disk_format,
-                                          reason=exc)
-        return size if actual in inspect.RAW_LIKE else detected.virtual_size
-
     def revert(self, *args, **kwargs):
         """Nothing to undo: verification only reads."""
-
-
-class _Chunks:
-    """An iterator of chunks as the inspector wrapper wants its source."""
-
-    def __init__(self, chunks):
-        self._chunks = chunks
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return bytes(next(self._chunks))
 
 
 class AddLocation(base.Atom):
