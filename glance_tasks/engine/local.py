@@ -22,14 +22,15 @@ LOG = logging.getLogger(__name__)
 class LocalExecutor:
     """Runs each submitted task on one of ``max_workers`` threads."""
 
-    def __init__(self, conf, registry, lifecycle, backend):
+    def __init__(self, conf, registry, lifecycle, backend, services=None):
         workers = conf.task_executor.max_workers
         self._pool = futures.ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix='task-worker')
         # Atoms of parallel flows run here, shared by every flow.
         self._atom_pool = futurist.ThreadPoolExecutor(max_workers=workers)
         self._runner = runner_mod.FlowRunner(
-            conf, registry, lifecycle, backend, executor=self._atom_pool)
+            conf, registry, lifecycle, backend, executor=self._atom_pool,
+            services=services)
         self._context = gt_context.get_admin_context()
 
     def submit(self, task):
