@@ -29,6 +29,7 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.domain import task as task_domain
+from glance_tasks.engine import persistence
 from glance_tasks import service as service_mod
 from glance_tasks.task_types import registry as registry_mod
 
@@ -66,6 +67,7 @@ def _service(args, name, task_types):
     logging.setup(conf, name)
     db_api.configure(conf)
     migration.db_sync()
+    persistence.sync_own_database(conf)
     registry = registry_mod.TaskTypeRegistry(task_types,
                                              conf.task.enabled_task_types)
     service = service_mod.TaskService(conf, registry=registry)
