@@ -56,6 +56,8 @@ class Task(Timestamps, Base):
         sa.Index('ix_tasks_created_at_id', 'created_at', 'id'),
         sa.Index('ix_tasks_status_created_at_id', 'status', 'created_at',
                  'id'),
+        # The executors' sweep: live tasks and who runs them.
+        sa.Index('ix_tasks_status_executor', 'status', 'executor'),
     )
 
     id = sa.Column(sa.String(36), primary_key=True)
@@ -66,6 +68,9 @@ class Task(Timestamps, Base):
     image_id = sa.Column(sa.String(36), nullable=True)
     user_id = sa.Column(sa.String(64), nullable=True)
     request_id = sa.Column(sa.String(64), nullable=True)
+    # The local executor that runs the task: the name of its lease in
+    # ``leases`` (``engine/ownership.py``). NULL for jobboard tasks.
+    executor = sa.Column(sa.String(64), nullable=True)
 
     info = orm.relationship('TaskInfo', uselist=False, lazy='raise',
                             cascade='all, delete-orphan')
