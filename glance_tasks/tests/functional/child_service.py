@@ -51,7 +51,7 @@ def _ended(service, context, task_id):
     return task.status in task_domain.TABLE.terminal
 
 
-def _parse(argv):
+def parse(argv):
     parser = argparse.ArgumentParser()
     parser.add_argument('config')
     parser.add_argument('mode', choices=['create', 'resume'])
@@ -60,7 +60,8 @@ def _parse(argv):
     return parser.parse_args(argv)
 
 
-def _service(args, name, task_types):
+def start_service(args, name, task_types):
+    """Sync the databases of ``args.config``, start a service on them."""
     conf = cfg.ConfigOpts()
     logging.register_options(conf)
     gt_conf.load(args=['--config-file', args.config], conf=conf)
@@ -84,8 +85,8 @@ def main(argv, name, task_types, task_type, report=None,
     sent (the dead child held the relay lease, so that waits for the
     lease to end).
     """
-    args = _parse(argv)
-    service = _service(args, name, task_types)
+    args = parse(argv)
+    service = start_service(args, name, task_types)
     context = gt_context.RequestContext(project_id='project-a',
                                         user_id='user-a')
     if args.mode == 'create':
