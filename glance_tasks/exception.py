@@ -141,6 +141,11 @@ class FlowBuildFailed(GlanceTasksException):
                 "%(reason)s")
 
 
+class SchemaNotSynced(GlanceTasksException):
+    msg_fmt = _("The database has no table %(table)s: run "
+                "'glance-tasks-manage db sync' first.")
+
+
 class Forbidden(GlanceTasksException):
     msg_fmt = _('Forbidden: %(reason)s')
     code = 403
