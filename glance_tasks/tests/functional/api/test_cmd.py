@@ -38,9 +38,16 @@ class TestConsoleScript(testtools.TestCase):
             [_script('glance-tasks-api'), '--config-file', self.config],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.addCleanup(process.kill)
-        line = process.stdout.readline()
-        self.assertIn('listening on http://127.0.0.1:', line)
-        return process, line.split()[-1].rstrip('/')
+        # Log lines (oslo.log writes to stdout without a log file) may
+        # come before the address line.
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if 'listening on http://' in line:
+                break
+        last = lines[-1] if lines else ''
+        self.assertIn('listening on http://127.0.0.1:', last, ''.join(lines))
+        return process, last.split()[-1].rstrip('/')
 
     def _request(self, url, body=None):
         request = urllib.request.Request(url, data=body, headers={

@@ -27,8 +27,11 @@ import fixtures
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import provision
 from oslo_utils import uuidutils
+import sqlalchemy as sa
 from testtools import content
 
+from glance_tasks.db import leases
+from glance_tasks.engine import ownership
 from glance_tasks.tests import base
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
@@ -92,12 +95,12 @@ class TestUWSGISample(base.TestCase):
         self.workdir = self.useFixture(fixtures.TempDir()).path
         self.source = self.useFixture(image_fixtures.ImageServer(
             os.path.join(self.workdir, 'source')))
-        connection = _mariadb_url(self) or 'sqlite:///%s' % os.path.join(
-            self.workdir, 'glance_tasks.sqlite')
+        self.connection = _mariadb_url(self) or 'sqlite:///%s' % \
+            os.path.join(self.workdir, 'glance_tasks.sqlite')
         self.config = os.path.join(self.workdir, 'glance-tasks.conf')
         with open(self.config, 'w') as config:
             config.write(CONFIG.format(state=self.workdir,
-                                       connection=connection))
+                                       connection=self.connection))
         self._attach_on_failure('glance-tasks-api.log')
         self._attach_on_failure('uwsgi.log')
         # The guide's steps before starting the API.
@@ -244,7 +247,18 @@ class TestUWSGISample(base.TestCase):
             REQUEST_LOG.match, log.splitlines()) if match}
         self.assertEqual(2, len(answered), answered)
 
-        # systemd's stop: SIGTERM, a graceful shutdown, exit status 0.
+        # systemd's stop: SIGTERM, a graceful shutdown, exit status 0;
+        # each worker's exit stopped its task service, which released its
+        # executor lease (no takeover wait after a restart).
         process.send_signal(signal.SIGTERM)
         self.assertEqual(0, process.wait(TIMEOUT))
         self.assertIn('goodbye to uWSGI', self._uwsgi_log())
+        self.assertEqual([leases.RELEASED] * 2, self._executor_leases())
+
+    def _executor_leases(self):
+        engine = sa.create_engine(self.connection)
+        self.addCleanup(engine.dispose)
+        with engine.connect() as conn:
+            return [row.expires_at for row in conn.execute(
+                sa.select(leases.LEASES.c.expires_at).where(
+                    leases.LEASES.c.name.startswith(ownership.PREFIX)))]
