@@ -122,6 +122,19 @@ class InvalidFilter(Invalid):
     msg_fmt = _("Unknown filter '%(name)s'; valid filters are: %(valid)s.")
 
 
+class RequestNotUtf8(Invalid):
+    """Bytes of a path, query or header that do not decode as UTF-8."""
+
+    msg_fmt = _("The %(part)s is not valid UTF-8: byte 0x%(byte)02x at "
+                "position %(position)d cannot be decoded. Send text as "
+                "UTF-8 (percent-encoded in a path or query).")
+
+
+class NulInRequest(Invalid):
+    msg_fmt = _("The %(part)s contains a NUL character (%%00), which no "
+                "name, id or value may hold.")
+
+
 class UnknownTaskType(Invalid):
     msg_fmt = _("Task type '%(type)s' is not known; available types: "
                 "%(valid)s.")
@@ -167,3 +180,9 @@ class ImageActionNotAllowed(Forbidden):
 
 class MalformedRequestBody(Invalid):
     msg_fmt = _('Malformed request body: %(reason)s')
+
+
+class InvalidServerConfig(GlanceTasksException):
+    """glance-tasks-api cannot serve with the options it was given."""
+
+    msg_fmt = _('Cannot start the HTTP server: %(reason)s')

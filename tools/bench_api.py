@@ -5,12 +5,12 @@ Seeds ``--tasks`` tasks (90% ``success``, 10% ``failure``, all of one
 project, created one second apart, expiring in ten years) straight into
 ``tasks`` and ``task_info`` with SQLAlchemy Core bulk inserts, then serves
 the real application (``make_app`` over a running ``TaskService``) with
-``glance-tasks-api``'s own threaded wsgiref server on 127.0.0.1, on a free
+``glance-tasks-api``'s own cheroot server on 127.0.0.1, on a free
 port, in a background thread. No ``pending`` task is seeded: the service
 would run it at start and so change the table during the measurement.
 
 Measured over HTTP with ``http.client`` (one connection per request, as
-the HTTP/1.0 server closes it), noauth identity headers:
+clients without keep-alive make them), noauth identity headers:
 
 * ``GET /v2/tasks?status=success&limit=25``, one client, ``--requests``
   times: p50/p99 latency;
@@ -48,14 +48,13 @@ warnings.simplefilter('ignore')
 from oslo_log import log as logging  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+import benchlib  # noqa: E402
 from glance_tasks.api import app as app_mod  # noqa: E402
-from glance_tasks.cmd import api as api_cmd  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.db.sqlalchemy import models  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
-
-import benchlib  # noqa: E402
+from glance_tasks.wsgi import server as server_mod  # noqa: E402
 
 HOST = '127.0.0.1'
 PROJECT = 'bench-project'
@@ -254,14 +253,14 @@ def measure(port, args):
 
 
 def serve(conf):
-    """Start the service and server; return ``(server, service, thread)``."""
+    """Start the service and server; return ``(server, service, port)``."""
     service = service_mod.TaskService(conf)
     service.start()
-    server = api_cmd.make_server(app_mod.make_app(conf, service), HOST, 0)
-    thread = threading.Thread(target=server.serve_forever,
-                              name='bench-wsgi', daemon=True)
-    thread.start()
-    return server, service, thread
+    conf.set_override('bind_host', HOST)
+    conf.set_override('bind_port', 0)
+    server = server_mod.make_server(conf, app_mod.make_app(conf, service))
+    _, port = server_mod.start(server)
+    return server, service, port
 
 
 def parse_args():
@@ -289,13 +288,11 @@ def main():
         print('The database already holds tasks: use a fresh one.')
         return 2
     seconds = seed(engine, args.tasks)
-    server, service, thread = serve(conf)
+    server, service, port = serve(conf)
     try:
-        cases, pages = measure(server.server_address[1], args)
+        cases, pages = measure(port, args)
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=60)
+        server_mod.stop(server, conf.graceful_shutdown_timeout)
         service.stop()
     report('backend=%s tasks=%d (seeded in %.1f s) requests=%d clients=%d'
            % (engine.dialect.name, args.tasks, seconds, args.requests,

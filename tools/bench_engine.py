@@ -24,14 +24,13 @@ warnings.simplefilter('ignore')
 from oslo_log import log as logging  # noqa: E402
 from taskflow import engines  # noqa: E402
 
+import benchlib  # noqa: E402
 from glance_tasks import context as gt_context  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.db import tasks as task_db  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
 from glance_tasks.task_types import noop  # noqa: E402
-
-import benchlib  # noqa: E402
 
 ATOMS = 3
 

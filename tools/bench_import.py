@@ -39,14 +39,13 @@ warnings.simplefilter('ignore')
 from oslo_log import log as logging  # noqa: E402
 import psutil  # noqa: E402
 
+import benchlib  # noqa: E402
 from glance_tasks import context as gt_context  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.domain import task as task_domain  # noqa: E402
 from glance_tasks.images import runtime  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
-
-import benchlib  # noqa: E402
 
 MiB = 1024 * 1024
 PROPS = {'name': 'bench', 'disk_format': 'raw', 'container_format': 'bare'}

@@ -35,13 +35,13 @@ from oslo_log import log as logging  # noqa: E402
 from oslo_utils import uuidutils  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+import benchlib  # noqa: E402
+from glance_tasks.common import internals  # noqa: E402
 from glance_tasks import context as gt_context  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.engine import jobboard  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
-
-import benchlib  # noqa: E402
 
 ATOMS = 3
 TABLES = ('task_info', 'tasks', 'notification_outbox',
@@ -200,14 +200,13 @@ def clean_board(conf):
     board = jobboard.make_board(conf, None)
     board.connect()
     try:
+        client = internals.board_client(board)
         if conf.jobboard.backend == 'redis':
-            client = board._client
             for key in client.scan_iter(
                     match=conf.jobboard.namespace.encode() + b':*'):
                 client.delete(key)
         else:
-            board._client.delete('/' + conf.jobboard.namespace,
-                                 recursive=True)
+            client.delete('/' + conf.jobboard.namespace, recursive=True)
     finally:
         board.close()
 

@@ -1,6 +1,7 @@
 """Build the WSGI application: router, auth, then oslo.middleware.
 
-Request order, outermost first: HTTP proxy headers, request id,
+Request order, outermost first: HTTP proxy headers, request id, the
+check that path, query and headers are text (400 otherwise),
 healthcheck, the fault wrapper (JSON errors from every layer below it),
 the version document (no token needed), the body size limit,
 authentication and the request context, then the router.
@@ -16,6 +17,7 @@ from oslo_middleware import sizelimit
 
 from glance_tasks.api import auth
 from glance_tasks.api import errors
+from glance_tasks.api import request_text
 from glance_tasks.api import router
 from glance_tasks import policies
 
@@ -71,5 +73,6 @@ def make_app(conf, service, enforcer=None):
     application = errors.FaultWrapper(application, conf)
     application = Mount(application, {
         HEALTHCHECK_PATH: healthcheck.Healthcheck(None, conf)})
+    application = request_text.RequestText(application, conf)
     application = request_id.RequestId(application)
     return http_proxy_to_wsgi.HTTPProxyToWSGI(application, conf)

@@ -4,7 +4,12 @@ Both strategies end in :class:`ContextMiddleware`, which builds the
 :class:`~glance_tasks.context.RequestContext` from the identity headers
 (``X-Project-Id`` or Glance's ``X-Tenant-Id``, ``X-User-Id``, ``X-Roles``)
 that auth_token sets after validating a token, or that the caller sent
-itself under ``noauth``.
+itself under ``noauth``. An empty header counts as absent.
+
+Role names are matched by oslo.policy as everywhere in OpenStack: the
+``X-Roles`` list is split on commas with the spaces around each name
+dropped (oslo.context), and ``role:admin`` compares without regard to
+case (oslo.policy's RoleCheck), under both strategies alike.
 """
 
 from keystonemiddleware import auth_token
@@ -16,9 +21,10 @@ from glance_tasks import context as gt_context
 
 LOG = logging.getLogger(__name__)
 
-# noauth without any identity header: the local operator, as Glance's
-# unauthenticated context is an admin. With a project but no roles: a
-# plain project member.
+# noauth without any identity header at all: the local operator, as
+# Glance's unauthenticated context is an admin. With a project but no
+# roles: a plain project member. Any other caller without roles (a user
+# without a project, say) gets none: it owns nothing and sees nothing.
 NOAUTH_ANONYMOUS_ROLES = ('admin', 'member', 'reader')
 NOAUTH_PROJECT_ROLES = ('member', 'reader')
 
@@ -34,10 +40,18 @@ class ContextMiddleware:
     def __call__(self, req):
         context = gt_context.RequestContext.from_environ(req.environ)
         if self.noauth and not context.roles:
-            context.roles = list(NOAUTH_PROJECT_ROLES if context.project_id
-                                 else NOAUTH_ANONYMOUS_ROLES)
+            context.roles = list(_noauth_roles(req.environ, context))
         req.environ[util.CONTEXT_KEY] = context
         return req.get_response(self.application)
+
+
+def _noauth_roles(environ, context):
+    """Roles of a noauth caller who sent no ``X-Roles``."""
+    if not gt_context.has_identity(environ):
+        return NOAUTH_ANONYMOUS_ROLES
+    if context.project_id:
+        return NOAUTH_PROJECT_ROLES
+    return ()
 
 
 def wrap(application, conf):

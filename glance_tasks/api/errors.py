@@ -16,12 +16,18 @@ named in ``[api] legacy_error_user_agents`` get the older
 
 Details never include a task's input (it may hold credentials), and 4xx
 responses are logged without their detail for the same reason.
+
+A database that cannot be reached (stopped, restarting, unreachable, its
+pool exhausted) is answered 503 with ``Retry-After``, not 500: the
+request was valid and may succeed later. See :func:`database_unavailable`.
 """
 
 import http.client
 import re
 
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
+import sqlalchemy.exc as sa_exc
 import webob
 import webob.exc
 
@@ -34,6 +40,31 @@ REQUEST_ID_KEY = 'openstack.request_id'
 # Set on the environ once a response body is in our format, so the outer
 # wrapper leaves it alone.
 FORMATTED_KEY = 'glance_tasks.error_formatted'
+
+# Seconds a client is asked to wait after a 503 for the database: long
+# enough for a server restart or a failover, short enough for a retry loop.
+DATABASE_RETRY_AFTER = 10
+
+# What oslo.db and SQLAlchemy raise when the database, not the request, is
+# at fault. oslo.db wraps a lost connection as DBConnectionError, but lets
+# most other OperationalErrors through unwrapped: PostgreSQL's "connection
+# refused" (libpq's wording no longer matches oslo.db's filter), "the
+# database system is shutting down", SQLite's "database is locked" or
+# "disk I/O error". A deadlock still there after the writers' retries is
+# contention the client can wait out. TimeoutError: no pooled connection
+# came free within [database] pool_timeout.
+_UNAVAILABLE = (db_exc.DBConnectionError, db_exc.DBDeadlock,
+                db_exc.DBNonExistentDatabase, sa_exc.OperationalError,
+                sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                sa_exc.TimeoutError)
+# The same errors once oslo.db wrapped them in a plain DBError.
+_UNAVAILABLE_INNER = (sa_exc.OperationalError, sa_exc.InterfaceError,
+                      sa_exc.DisconnectionError)
+# SQLAlchemy's code for "Can't reconnect until invalid transaction is
+# rolled back": the connection was lost inside a transaction and code of
+# the same transaction went on (a retry inside an enclosing transaction).
+# Its other PendingRollbackError (after a failed flush) is a bug, a 500.
+_LOST_IN_TRANSACTION = '8s2b'
 
 
 def _snake(name):
@@ -75,11 +106,22 @@ def error_response(environ, conf, status, code, detail, headers=None):
                               status=status, headers=headers)
 
 
+def safe_path(environ):
+    """The request path for a log line, whatever bytes it holds.
+
+    ``webob.Request.path`` decodes the path as UTF-8 and raises on other
+    bytes; a log line about such a request must not fail with it.
+    """
+    raw = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
+    return raw.encode('latin-1', 'replace').decode('utf-8',
+                                                   'backslashreplace')
+
+
 def _log(req, status, code):
     # No detail: it may quote part of a task's input.
     LOG.debug('%(method)s %(path)s answered %(status)d (%(code)s)',
-              {'method': req.method, 'path': req.path, 'status': status,
-               'code': code})
+              {'method': req.method, 'path': safe_path(req.environ),
+               'status': status, 'code': code})
 
 
 def from_domain(req, exc, conf):
@@ -87,10 +129,59 @@ def from_domain(req, exc, conf):
     status = exc.code if 400 <= exc.code < 600 else 500
     if status >= 500:
         LOG.error('%(method)s %(path)s failed: %(error)s',
-                  {'method': req.method, 'path': req.path, 'error': exc})
+                  {'method': req.method, 'path': safe_path(req.environ),
+                   'error': exc})
     code = error_code(type(exc).__name__)
     _log(req, status, code)
     return error_response(req.environ, conf, status, code, exc.message)
+
+
+def database_unavailable(exc):
+    """True if ``exc`` says the database cannot serve us right now."""
+    if isinstance(exc, _UNAVAILABLE):
+        return True
+    if isinstance(exc, sa_exc.PendingRollbackError):
+        return exc.code == _LOST_IN_TRANSACTION
+    # Only the plain DBError: its subclasses (DBDataError wraps MySQL's
+    # "Incorrect value" OperationalError) say what was wrong with the data.
+    return (type(exc) is db_exc.DBError and
+            isinstance(exc.inner_exception, _UNAVAILABLE_INNER))
+
+
+def _database_reason(exc):
+    """The driver's first line, for the log: never the SQL or parameters.
+
+    SQLAlchemy's message quotes the statement and its parameters (a
+    task's input among them); the driver's own message names the host and
+    the failure, never a password.
+    """
+    original = exc
+    while True:
+        inner = (getattr(original, 'inner_exception', None) or
+                 getattr(original, 'orig', None))
+        if inner is None or inner is original:
+            break
+        original = inner
+    first_line = str(original).strip().split('\n', 1)[0][:200]
+    return '%s: %s' % (type(original).__name__, first_line)
+
+
+def from_database(req, exc, conf):
+    """Answer a database outage: 503, ``Retry-After``, no internals.
+
+    Call it outside the ``except`` block: oslo.log appends the exception
+    being handled to every line logged meanwhile, and SQLAlchemy's
+    message quotes the statement and its parameters.
+    """
+    code = error_code('DatabaseUnavailable')
+    LOG.warning('%(method)s %(path)s answered 503: the database is '
+                'unavailable (%(error)s).',
+                {'method': req.method, 'path': safe_path(req.environ),
+                 'error': _database_reason(exc)})
+    detail = ('The database is unavailable; retry after %d seconds.' %
+              DATABASE_RETRY_AFTER)
+    return error_response(req.environ, conf, 503, code, detail,
+                          headers={'Retry-After': str(DATABASE_RETRY_AFTER)})
 
 
 def from_http(req, exc, conf):
@@ -124,7 +215,8 @@ class FaultWrapper:
             response = req.get_response(self.application)
         except Exception:
             LOG.exception('Unexpected error serving %(method)s %(path)s',
-                          {'method': req.method, 'path': req.path})
+                          {'method': req.method,
+                           'path': safe_path(environ)})
             response = self._internal_error(environ)
         if response.status_code >= 400 and not environ.get(FORMATTED_KEY):
             response = self._reformat(environ, response)

@@ -4,6 +4,7 @@ It is built from the same JSON schemas the API serves, so it cannot drift
 from them, and it drives the property-based test that looks for a 500.
 """
 
+from glance_tasks.api import schemas
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
@@ -84,8 +85,10 @@ def _image_paths():
     image = {'type': 'object'}
     no_content = {'204': {'description': 'Done'}}
     filters = [_query(name, {'type': 'string'}, 'Filter on %s.' % name)
-               for name in ('name', 'visibility', 'owner', 'disk_format',
+               for name in ('name', 'owner', 'disk_format',
                             'container_format')]
+    filters.append(_query('visibility', {'type': 'string', 'enum': list(
+        schemas.VISIBILITIES)}, 'Only images of this visibility.'))
     filters.append(_query('status', {'type': 'string', 'enum': list(
         image_domain.TABLE.statuses)}, 'Only images in this status.'))
     with_id = [_path_id('image_id')]

@@ -88,6 +88,13 @@ class Router:
             return errors.from_domain(req, exc, conf)
         except webob.exc.HTTPException as exc:
             return errors.from_http(req, exc, conf)
+        except Exception as exc:
+            if not errors.database_unavailable(exc):
+                raise  # FaultWrapper logs it and answers a generic 500.
+            outage = exc
+        # Answered outside the except block, so that no log line carries
+        # the exception (and the SQL in its message).
+        return errors.from_database(req, outage, conf)
 
     def _dispatch(self, req):
         method = req.method

@@ -77,13 +77,13 @@ _DISK_FORMATS = [None, 'ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw',
                  'qcow2', 'vdi', 'iso', 'ploop']
 _CONTAINER_FORMATS = [None, 'ami', 'ari', 'aki', 'bare', 'ovf', 'ova',
                       'docker', 'compressed']
+VISIBILITIES = ('community', 'public', 'private', 'shared')
 _IMAGE_PROPERTIES = {
     'id': {'pattern': UUID_PATTERN, 'type': 'string'},
     'name': {'maxLength': 255, 'type': _NULL_STRING},
     'status': {'enum': list(image_domain.TABLE.statuses), 'readOnly': True,
                'type': 'string'},
-    'visibility': {'enum': ['community', 'public', 'private', 'shared'],
-                   'type': 'string'},
+    'visibility': {'enum': list(VISIBILITIES), 'type': 'string'},
     'protected': {'type': 'boolean'},
     'os_hidden': {'type': 'boolean'},
     'checksum': {'maxLength': 32, 'readOnly': True, 'type': _NULL_STRING},

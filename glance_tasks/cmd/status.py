@@ -20,7 +20,7 @@ from glance_tasks import conf as gt_conf
 from glance_tasks.conf import opts
 from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
-from glance_tasks.db.sqlalchemy import models
+from glance_tasks.db import outbox
 from glance_tasks.engine import jobboard
 from glance_tasks.i18n import _
 from glance_tasks.notifications import lease as relay_lease
@@ -144,19 +144,11 @@ def _db_version(url):
 def _relay_state(url):
     """``(unsent notifications, (lease holder, expires at) or None)``."""
     engine = engines.create_engine(url, max_retries=0)
-    outbox = models.OutboxNotification.__table__
-    lease = models.Lease.__table__
     try:
         with engine.connect() as conn:
-            waiting = conn.scalar(
-                sa.select(sa.func.count()).select_from(outbox)
-                .where(outbox.c.sent_at.is_(None)))
-            row = conn.execute(
-                sa.select(lease.c.holder, lease.c.expires_at)
-                .where(lease.c.name == relay_lease.NAME)).first()
+            return outbox.relay_backlog(conn, relay_lease.NAME)
     finally:
         engine.dispose()
-    return waiting, None if row is None else (row.holder, row.expires_at)
 
 
 def _known_revisions():

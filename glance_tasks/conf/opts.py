@@ -6,8 +6,8 @@ import pkgutil
 from oslo_config import cfg
 from oslo_db import options as db_options
 import oslo_messaging
-from oslo_messaging.notify import notifier
 
+from glance_tasks.common import internals
 import glance_tasks.conf
 
 # Modules in this package that hold no options of their own.
@@ -47,10 +47,8 @@ def set_lib_defaults(conf=None):
     # Embedded default: notifications go to the log until an operator
     # points them at a message bus.
     oslo_messaging.set_transport_defaults(control_exchange='glance')
-    # oslo.messaging registers its own list of these options when a
-    # transport is made (and lists copies for the sample), so the default
-    # has to be set on that very list to reach both.
-    notification_opts = notifier._notifier_opts
+    # The default has to be set on oslo.messaging's own list (see there).
+    notification_opts = internals.notifier_opts()
     cfg.set_defaults(notification_opts, driver=['log'])
     conf.register_opts(notification_opts,
                        group='oslo_messaging_notifications')

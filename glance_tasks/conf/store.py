@@ -9,8 +9,9 @@ under ``$state_path/images``), and owns Glance's ``hashing_algorithm``.
 
 import logging
 
-from glance_store import backend
 from oslo_config import cfg
+
+from glance_tasks.common import internals
 
 LOG = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def _glance_store_opts():
         loader = logging.getLogger('stevedore.extension')
         loader.addFilter(quiet)
         try:
-            listed = backend._list_opts()
+            listed = internals.glance_store_opts()
         finally:
             loader.removeFilter(quiet)
         for message in quiet.dropped:

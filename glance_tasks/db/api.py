@@ -7,6 +7,7 @@ from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
+from glance_tasks.common import internals
 from glance_tasks.db import sqlite
 
 context_manager = enginefacade.transaction_context()
@@ -86,8 +87,7 @@ def ping_when_idle(engine, idle=IDLE_PING_AFTER):
     """
     if engine.dialect.name == 'sqlite':
         return engine
-    # SQLAlchemy offers no public switch once the pool exists.
-    engine.pool._pre_ping = False
+    internals.disable_pre_ping(engine.pool)
 
     def checked_in(dbapi_connection, record):
         if record is not None:

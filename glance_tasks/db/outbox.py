@@ -5,6 +5,7 @@ import datetime
 import sqlalchemy as sa
 
 from glance_tasks.db import api as db_api
+from glance_tasks.db import leases
 from glance_tasks.db.sqlalchemy import models
 
 OUTBOX = models.OutboxNotification.__table__
@@ -83,3 +84,19 @@ def unsent_count(context):
     return context.session.scalar(
         sa.select(sa.func.count()).select_from(models.OutboxNotification)
         .where(models.OutboxNotification.sent_at.is_(None)))
+
+
+def relay_backlog(connection, lease_name):
+    """``(unsent notifications, (lease holder, expires at) or None)``.
+
+    Read on a plain ``connection``: ``glance-tasks-status`` checks a
+    database without configuring the service's engine facade on it.
+    """
+    waiting = connection.scalar(
+        sa.select(sa.func.count()).select_from(OUTBOX)
+        .where(OUTBOX.c.sent_at.is_(None)))
+    lease = leases.LEASES
+    row = connection.execute(
+        sa.select(lease.c.holder, lease.c.expires_at)
+        .where(lease.c.name == lease_name)).first()
+    return waiting, None if row is None else (row.holder, row.expires_at)

@@ -24,6 +24,8 @@ import threading
 
 import sqlalchemy as sa
 
+from glance_tasks.common import internals
+
 # Longest wait for the in-process write lock; far beyond any transaction,
 # so hitting it means a transaction was left open.
 LOCK_TIMEOUT = 120
@@ -89,9 +91,9 @@ def _persistent_pool(engine):
     the connect listeners of oslo.db and of this module still apply.
     """
     old = engine.pool
-    engine.pool = sa.pool.QueuePool(
-        old._creator, pool_size=5, max_overflow=20, timeout=LOCK_TIMEOUT,
-        dialect=engine.dialect, _dispatch=old.dispatch)
+    engine.pool = internals.replacement_pool(
+        old, sa.pool.QueuePool, pool_size=5, max_overflow=20,
+        timeout=LOCK_TIMEOUT, dialect=engine.dialect)
     old.dispose()
 
 

@@ -14,7 +14,8 @@ import time
 
 from oslo_log import log as logging
 from taskflow import exceptions as tf_exc
-from taskflow.listeners import base as listeners
+
+from glance_tasks.common import internals
 
 LOG = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ class ClaimKeeper:
                 LOG.exception('Renewing claims failed; retrying.')
 
 
-class ClaimListener(listeners.Listener):
+class ClaimListener(internals.TransitionListener):
     """Renews the claim on the flow's and atoms' state transitions.
 
     A renewal costs a round trip to the board, so one is made only when
@@ -176,8 +177,6 @@ class ClaimListener(listeners.Listener):
         super().__init__(engine)
         self._claim = claim
 
-    def _touch(self, state, details):
+    def on_transition(self, state, details):
         if self._claim.due(0.125):
             self._claim.renew()
-
-    _flow_receiver = _task_receiver = _retry_receiver = _touch

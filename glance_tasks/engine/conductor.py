@@ -1,7 +1,8 @@
 """TaskFlow conductors that run tasks' jobs and record their outcome.
 
-TaskFlow's executor conductors claim jobs and hand each to
-``_dispatch_job``. Ours replaces that dispatch: the task's status moves
+TaskFlow's executor conductors claim jobs and dispatch each to an
+engine. Ours replace the claiming loop and the dispatch (through the
+hooks of :mod:`glance_tasks.common.internals`): the task's status moves
 (``pending → processing`` by compare-and-swap, then ``success`` or
 ``failure``) are written by :class:`~glance_tasks.engine.runner.FlowRunner`
 around the engine's run, in our code rather than in a TaskFlow notifier
@@ -21,6 +22,7 @@ from taskflow.conductors.backends import impl_nonblocking
 from taskflow import exceptions as tf_exc
 from taskflow.types import timing
 
+from glance_tasks.common import internals
 from glance_tasks import context as gt_context
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import task as task_domain
@@ -158,7 +160,7 @@ class WakeableTimeout(timing.Timeout):
         self._wakeup.clear()
 
 
-class _TaskConductorMixin:
+class _TaskConductorMixin(internals.ExecutorConductorHooks):
     """Dispatch that runs tasks, for TaskFlow's executor conductors."""
 
     def __init__(self, name, board, jobs, keeper, wait_timeout,
@@ -168,42 +170,39 @@ class _TaskConductorMixin:
         self._jobs = jobs
         self._keeper = keeper
 
-    @property
-    def name(self):
-        return self._name
-
-    def _run_until_dead(self, executor, max_dispatches=None):
+    def run_until_stopped(self, executor):
         # TaskFlow's loop offers every job, claimed or not, newest first
         # on Redis, and idles a full wait after a burst of claims. This
         # one asks for unclaimed jobs, oldest first, and is woken as soon
         # as one of its jobs ends.
-        stopped = self._wait_timeout.is_stopped
+        stopped = self.wait_timeout.is_stopped
         while not stopped():
             dispatched = False
             try:
-                for job in self._jobboard.iterjobs(only_unclaimed=True):
-                    if not self._can_claim_more_jobs(job):
+                for job in self.board.iterjobs(only_unclaimed=True):
+                    if not self.can_claim_more_jobs(job):
                         break
                     dispatched |= self._claim_and_submit(executor, job)
             except tf_exc.JobFailure as exc:
                 LOG.warning('Jobboard unreachable (%s); retrying.', exc)
             if not dispatched and not stopped():
-                self._wait_timeout.wait()
+                self.wait_timeout.wait()
 
     def _claim_and_submit(self, executor, job):
         try:
-            self._jobboard.claim(job, self._name)
+            self.board.claim(job, self.name)
         except (tf_exc.UnclaimableJob, tf_exc.NotFound):
             return False  # another engine was quicker
-        future = executor.submit(self._dispatch_job, job)
+        future = executor.submit(self.dispatch, job)
         future.job = job
-        self._dispatched.add(future)
-        future.add_done_callback(functools.partial(self._on_job_done, job))
+        self.track_dispatch(future)
+        future.add_done_callback(functools.partial(self.job_done, job))
         return True
 
-    def _dispatch_job(self, job):
-        stopping = self._wait_timeout.is_stopped
-        with self._keeper.holding(job, self._name) as claim:
+    def dispatch(self, job):
+        """Run ``job``'s task; what to do with the job after."""
+        stopping = self.wait_timeout.is_stopped
+        with self._keeper.holding(job, self.name) as claim:
             try:
                 decision = self._jobs.run(job, JobControl(claim, stopping))
             except Exception:
@@ -218,10 +217,11 @@ class _TaskConductorMixin:
                  {'job': job.uuid, 'task': jobboard.task_id_of(job),
                   'decision': {CONSUME: 'finished', ABANDON: 'abandoned',
                                LEAVE: 'left'}[decision],
-                  'conductor': self._name})
+                  'conductor': self.name})
         return decision
 
-    def _on_job_done(self, job, fut):
+    def job_done(self, job, fut):
+        """Consume or abandon a dispatched job; wake the loop."""
         try:
             decision = fut.result()
         except Exception:
@@ -229,10 +229,10 @@ class _TaskConductorMixin:
             decision = ABANDON
         try:
             if decision != LEAVE:
-                self._try_finish_job(job, decision == CONSUME)
+                self.finish_job(job, decision == CONSUME)
         finally:
-            self._dispatched.discard(fut)
-            self._wait_timeout.wake()
+            self.untrack_dispatch(fut)
+            self.wait_timeout.wake()
 
 
 class BlockingTaskConductor(_TaskConductorMixin,

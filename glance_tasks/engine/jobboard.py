@@ -27,6 +27,7 @@ from taskflow.jobs import base as jobs_base
 from taskflow.persistence import models
 from taskflow.utils import kazoo_utils
 
+from glance_tasks.common import internals
 from glance_tasks.conf import jobboard as jobboard_conf
 from glance_tasks.engine import persistence
 
@@ -83,8 +84,9 @@ class RedisBoard(impl_redis.RedisJobBoard):
     def _unclaimed(self, jobs):
         for start in range(0, len(jobs), self.CLAIM_CHECK_BATCH):
             batch = jobs[start:start + self.CLAIM_CHECK_BATCH]
-            with impl_redis._translate_failures():
-                pipe = self._client.pipeline(transaction=False)
+            with internals.redis_failures():
+                pipe = internals.board_client(self).pipeline(
+                    transaction=False)
                 for job in batch:
                     pipe.exists(job.owner_key)
                 owned = pipe.execute()
@@ -92,12 +94,13 @@ class RedisBoard(impl_redis.RedisJobBoard):
                         if not owner)
 
     def _listed_jobs(self):
-        with self._known_lock, impl_redis._translate_failures():
-            keys = set(self._client.hkeys(self.listings_key))
+        client = internals.board_client(self)
+        with self._known_lock, internals.redis_failures():
+            keys = set(client.hkeys(self.listings_key))
             for key in set(self._known) - keys:
                 del self._known[key]
             new = sorted(keys - set(self._known))
-            postings = self._client.hmget(self.listings_key, new) \
+            postings = client.hmget(self.listings_key, new) \
                 if new else []
             for key, posting in zip(new, postings):
                 job = self._job_from(key, posting) if posting else None
@@ -107,7 +110,7 @@ class RedisBoard(impl_redis.RedisJobBoard):
 
     def _job_from(self, key, raw_posting):
         try:
-            posting = self._loads(raw_posting)
+            posting = internals.decode_redis_posting(self, raw_posting)
         except tf_exc.JobFailure:
             LOG.warning('Jobboard entry %s cannot be read; skipped.', key)
             return None
@@ -115,7 +118,8 @@ class RedisBoard(impl_redis.RedisJobBoard):
             self, posting['name'], posting['sequence'], key,
             uuid=posting['uuid'], details=posting.get('details', {}),
             created_on=posting['created_on'],
-            book_data=posting.get('book'), backend=self._persistence,
+            book_data=posting.get('book'),
+            backend=internals.board_persistence(self),
             priority=jobs_base.JobPriority.convert(
                 posting.get('priority', jobs_base.JobPriority.NORMAL)))
 
@@ -137,7 +141,7 @@ class ZooKeeperBoard(impl_zookeeper.ZookeeperJobBoard):
         spends on asking each one's state; unclaimed ones are found by
         asking for a batch of lock nodes at once.
         """
-        jobs = self._fetch_jobs(ensure_fresh=ensure_fresh)
+        jobs = internals.zookeeper_jobs(self, ensure_fresh=ensure_fresh)
         if not only_unclaimed:
             return iter(jobs)
         return self._unclaimed(jobs)
@@ -145,15 +149,16 @@ class ZooKeeperBoard(impl_zookeeper.ZookeeperJobBoard):
     def _unclaimed(self, jobs):
         # A batch of existence checks of the lock nodes, sent together.
         batch_size = RedisBoard.CLAIM_CHECK_BATCH
+        client = internals.board_client(self)
         for start in range(0, len(jobs), batch_size):
             batch = jobs[start:start + batch_size]
             try:
-                checks = [self._client.exists_async(job.lock_path)
+                checks = [client.exists_async(job.lock_path)
                           for job in batch]
                 locks = [check.get(timeout=self.ANSWER_TIMEOUT)
                          for check in checks]
             except (k_exceptions.KazooException,
-                    self._client.handler.timeout_exception) as exc:
+                    client.handler.timeout_exception) as exc:
                 raise tf_exc.JobFailure('Listing unclaimed jobs failed: %s'
                                         % exc) from exc
             yield from (job for job, lock in zip(batch, locks)
@@ -162,7 +167,7 @@ class ZooKeeperBoard(impl_zookeeper.ZookeeperJobBoard):
     def close(self):
         super().close()
         # The client is ours (TaskFlow's helper cannot authenticate).
-        kazoo_utils.finalize_client(self._client)
+        kazoo_utils.finalize_client(internals.board_client(self))
 
 
 def _host_ports(conf, default_port):

@@ -12,6 +12,8 @@ import oslo_messaging
 from oslo_utils import timeutils
 from stevedore import named
 
+from glance_tasks.common import internals
+
 # Driver name -> message envelope version, as oslo.messaging sends them.
 _BUS_DRIVERS = {'messaging': '1.0', 'messagingv2': '2.0'}
 
@@ -61,9 +63,9 @@ class Sender:
         for topic in self._topics:
             target = oslo_messaging.Target(topic='%s.%s' % (topic, priority))
             try:
-                self._transport._send_notification(
-                    target, context, message, version=version,
-                    retry=self._retry)
+                internals.send_notification(
+                    self._transport, target, context, message,
+                    version=version, retry=self._retry)
             except Exception as exc:
                 raise DeliveryFailed('%s: %s' % (type(exc).__name__,
                                                  exc)) from exc

@@ -10,6 +10,7 @@ from oslo_utils import uuidutils
 from glance_tasks.api import links
 from glance_tasks.api import params
 from glance_tasks.api import policy
+from glance_tasks.api import schemas
 from glance_tasks.api import util
 from glance_tasks.api import views
 from glance_tasks.db import images as image_db
@@ -23,8 +24,11 @@ from glance_tasks.policies import tasks as task_rules
 
 LOG = logging.getLogger(__name__)
 
-FILTERS = ('name', 'status', 'visibility', 'owner', 'disk_format',
-           'container_format')
+LISTING = params.Listing(
+    filters=('name', 'status', 'visibility', 'owner', 'disk_format',
+             'container_format'),
+    sort_keys=image_db.SORT_KEYS, status_table=image_domain.TABLE,
+    choices={'visibility': schemas.VISIBILITIES})
 
 
 def _view(req, image):
@@ -47,7 +51,7 @@ def list_images(req):
     """``GET /v2/images``: one page of the images the caller may see."""
     policy.authorize(req, rules.GET_IMAGES,
                      {'project_id': req.context.project_id})
-    filters, kwargs = params.list_params(req, FILTERS, req.state.conf)
+    filters, kwargs = params.list_params(req, LISTING, req.state.conf)
     owner = policy.owner_scope(req)
     if owner is not None and filters.setdefault('owner', owner) != owner:
         found = []  # another project's images: none visible

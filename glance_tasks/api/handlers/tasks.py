@@ -8,10 +8,14 @@ from glance_tasks.api import params
 from glance_tasks.api import policy
 from glance_tasks.api import util
 from glance_tasks.api import views
+from glance_tasks.db import tasks as task_db
+from glance_tasks.domain import task as task_domain
 from glance_tasks import exception
 from glance_tasks.policies import tasks as rules
 
-FILTERS = ('type', 'status')
+LISTING = params.Listing(filters=('type', 'status'),
+                         sort_keys=task_db.SORT_KEYS,
+                         status_table=task_domain.TABLE)
 BODY_FIELDS = ('type', 'input')
 
 
@@ -51,7 +55,7 @@ def list_tasks(req):
     """``GET /v2/tasks``: one page, newest first unless sorted otherwise."""
     policy.authorize(req, rules.GET_TASKS,
                      {'project_id': req.context.project_id})
-    filters, kwargs = params.list_params(req, FILTERS, req.state.conf)
+    filters, kwargs = params.list_params(req, LISTING, req.state.conf)
     owner = policy.owner_scope(req)
     if owner is not None:
         filters['owner'] = owner

@@ -14,7 +14,9 @@ import tempfile
 from gabbi import fixture as gabbi_fixture
 from oslo_config import cfg
 from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import provision
 from oslo_db.sqlalchemy import test_fixtures
+from oslo_utils import uuidutils
 
 from glance_tasks.api import app as app_mod
 from glance_tasks import conf as gt_conf
@@ -51,7 +53,9 @@ IMAGES = {
 class APIEnvironment:
     """Config, database, task service and app; ``stop`` undoes them all."""
 
-    def __init__(self, overrides=None, before_app=None):
+    def __init__(self, overrides=None, before_app=None, backend='sqlite'):
+        self.backend = backend
+        self._provisioned = None
         self.tempdir = tempfile.mkdtemp(prefix='glance-tasks-api-')
         self.conf = cfg.ConfigOpts()
         gt_conf.load(args=[], conf=self.conf)
@@ -79,10 +83,23 @@ class APIEnvironment:
         for (name, group), value in settings.items():
             self.conf.set_override(name, value, group=group)
 
+    def _database_url(self):
+        if self.backend == 'sqlite':
+            return 'sqlite:///%s' % os.path.join(self.tempdir,
+                                                 'glance.sqlite')
+        # A fresh database on the shared server (oslo.db's opportunistic
+        # credentials), dropped again by stop().
+        backend = provision.Backend.backend_for_database_type(self.backend)
+        name = 'gt_api_%s' % uuidutils.generate_uuid(dashed=False)[:12]
+        backend.create_named_database(name)
+        self._provisioned = (backend, name)
+        return backend.provisioned_database_url(name).render_as_string(
+            hide_password=False)
+
     def _database(self):
-        url = 'sqlite:///%s' % os.path.join(self.tempdir, 'glance.sqlite')
+        url = self._database_url()
         self.conf.set_override('connection', url, group='database')
-        facade = enginefacade.transaction_context()
+        self._facade = facade = enginefacade.transaction_context()
         engine = db_api.setup_facade(facade, {'connection': url,
                                               'sqlite_fk': True})
         migration.db_sync(engine)
@@ -115,6 +132,11 @@ class APIEnvironment:
         # ConfigOpts objects: drop them so no later test inherits them.
         self.conf.reset()
         self._facade_fixture.cleanUp()
+        if self._provisioned is not None:
+            # A server refuses to drop a database with open connections.
+            self._facade.dispose_pool()
+            backend, name = self._provisioned
+            backend.drop_named_database(name, conditional=True)
         shutil.rmtree(self.tempdir, ignore_errors=True)
 
 

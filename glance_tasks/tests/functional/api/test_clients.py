@@ -15,8 +15,8 @@ import threading
 import fixtures as test_fixtures
 import testtools
 
-from glance_tasks.cmd import api as api_cmd
 from glance_tasks.tests.functional.api import fixtures
+from glance_tasks.wsgi import server as server_mod
 
 TIMEOUT = 60
 
@@ -28,14 +28,11 @@ class ServerFixture(test_fixtures.Fixture):
         self.env = fixtures.APIEnvironment()
         self.addCleanup(self.env.stop)
         self.images = self.env.seed_images()
-        self.server = api_cmd.make_server(self.env.app, '127.0.0.1', 0)
-        self.stop = threading.Event()
-        thread = threading.Thread(target=api_cmd.serve,
-                                  args=(self.server, self.stop), daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, TIMEOUT)
-        self.addCleanup(self.stop.set)
-        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        self.env.conf.set_override('bind_port', 0)
+        self.server = server_mod.make_server(self.env.conf, self.env.app)
+        _, port = server_mod.start(self.server)
+        self.addCleanup(server_mod.stop, self.server, TIMEOUT)
+        self.url = 'http://127.0.0.1:%d' % port
 
 
 class TestGlanceClientCLI(testtools.TestCase):

@@ -26,8 +26,8 @@ from glance_tasks.tests import base
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
 TASKS = 3  # per process
-SIZE = 2 * 1024 * 1024
-RATE = 1024 * 1024  # bytes per second: about 2 s per fetch
+SIZE = 4 * 1024 * 1024
+RATE = 1024 * 1024  # bytes per second: about 4 s per fetch
 LEASE = 3
 SWEEP = 1
 TIMEOUT = 90

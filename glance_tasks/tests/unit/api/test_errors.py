@@ -1,10 +1,20 @@
 """The one place exceptions become HTTP errors, and the outer guard."""
 
+import io
+import logging
+import types
+
 import fixtures
+from oslo_config import cfg
+from oslo_db import exception as db_exc
+from oslo_log import formatters
+from oslo_log import log as oslo_log
+import sqlalchemy.exc as sa_exc
 import webob
 import webob.dec
 
 from glance_tasks.api import errors
+from glance_tasks.api import router
 from glance_tasks.api import util
 from glance_tasks import exception
 from glance_tasks.tests import base
@@ -72,6 +82,102 @@ class TestErrorBody(base.TestCase):
         response = errors.from_domain(_request(), exc, self.conf)
         self.assertEqual(500, response.status_code)
         self.assertIn('broken', logger.output)
+
+
+def _operational(message):
+    """SQLAlchemy's wrapper of a driver error, as a failed query raises."""
+    return sa_exc.OperationalError(
+        'SELECT tasks.input FROM tasks WHERE tasks.id = %(id)s',
+        {'id': 'secret-param'}, Exception(message + '\nDETAIL: more'))
+
+
+class TestDatabaseUnavailable(base.TestCase):
+
+    def test_outages_are_recognised(self):
+        for exc in (db_exc.DBConnectionError(_operational('gone')),
+                    db_exc.DBDeadlock(_operational('deadlock')),
+                    db_exc.DBNonExistentDatabase(
+                        None, _operational('unable to open database file')),
+                    _operational('connection refused'),
+                    db_exc.DBError(_operational('database is locked')),
+                    sa_exc.TimeoutError('QueuePool limit reached')):
+            with self.subTest(exc=type(exc).__name__):
+                self.assertTrue(errors.database_unavailable(exc))
+
+    def test_other_errors_are_not(self):
+        for exc in (db_exc.DBDuplicateEntry(['id']),
+                    db_exc.DBDataError(_operational('too long')),
+                    db_exc.DBError(ValueError('bug')),
+                    sa_exc.IntegrityError('INSERT', {}, Exception('fk')),
+                    RuntimeError('bug')):
+            with self.subTest(exc=type(exc).__name__):
+                self.assertFalse(errors.database_unavailable(exc))
+
+    def test_503_with_retry_after_and_no_internals(self):
+        logger = self.useFixture(fixtures.FakeLogger())
+        exc = db_exc.DBConnectionError(_operational(
+            'connection to server at "127.0.0.1", port 1 failed'))
+        response = errors.from_database(_request(), exc, self.conf)
+        self.assertEqual(503, response.status_code)
+        self.assertEqual(str(errors.DATABASE_RETRY_AFTER),
+                         response.headers['Retry-After'])
+        error = response.json_body['errors'][0]
+        self.assertEqual('image.database_unavailable', error['code'])
+        self.assertEqual('Service Unavailable', error['title'])
+        self.assertEqual('req-1', error['request_id'])
+        self.assertEqual('The database is unavailable; retry after %d '
+                         'seconds.' % errors.DATABASE_RETRY_AFTER,
+                         error['detail'])
+        for leak in ('SELECT', 'secret-param', '127.0.0.1'):
+            self.assertNotIn(leak, response.text)
+        # The log names the driver's failure, never the SQL or its values.
+        self.assertIn('port 1 failed', logger.output)
+        for leak in ('SELECT', 'secret-param', 'DETAIL'):
+            self.assertNotIn(leak, logger.output)
+
+
+class TestRouterOutage(base.TestCase):
+    """The router's 503, logged through oslo.log's own formatter."""
+
+    def _serve(self, exc):
+        def handler(req):
+            raise exc
+
+        state = types.SimpleNamespace(conf=self.conf)
+        app = router.Router(state, {'/v2/tasks': {'GET': handler}})
+        stream = io.StringIO()
+        log_handler = logging.StreamHandler(stream)
+        log_conf = cfg.ConfigOpts()
+        oslo_log.register_options(log_conf)
+        log_conf(args=[])
+        log_handler.setFormatter(formatters.ContextFormatter(
+            config=log_conf, project='glance-tasks'))
+        logger = logging.getLogger('glance_tasks.api.errors')
+        logger.addHandler(log_handler)
+        self.addCleanup(logger.removeHandler, log_handler)
+        response = _request().get_response(app)
+        return response, stream.getvalue()
+
+    def test_log_line_carries_no_exception(self):
+        # oslo.log appends the exception being handled to a warning
+        # logged inside an except block: SQLAlchemy's class and message.
+        response, output = self._serve(db_exc.DBConnectionError(
+            _operational('server closed the connection unexpectedly')))
+        self.assertEqual(503, response.status_code)
+        self.assertIn('the database is unavailable (Exception: server '
+                      'closed the connection unexpectedly)', output)
+        for leak in ('sqlalchemy', 'oslo_db', 'SELECT', 'secret-param'):
+            self.assertNotIn(leak, output)
+
+    def test_connection_lost_inside_a_transaction(self):
+        lost = sa_exc.PendingRollbackError(
+            "Can't reconnect until invalid transaction is rolled back.",
+            code='8s2b')
+        self.assertEqual(503, self._serve(lost)[0].status_code)
+        flush = sa_exc.PendingRollbackError(
+            "This Session's transaction has been rolled back due to a "
+            "previous exception during flush.", code='7s2a')
+        self.assertRaises(sa_exc.PendingRollbackError, self._serve, flush)
 
 
 def _subclasses(cls):

@@ -1,5 +1,7 @@
 """Query parameters and page links of the list calls."""
 
+from glance_tasks.api.handlers import images
+from glance_tasks.api.handlers import tasks
 from glance_tasks.api import links
 from glance_tasks.api import params
 from glance_tasks.api import util
@@ -28,9 +30,9 @@ class TestLimit(base.TestCase):
 
 class TestListParams(base.TestCase):
 
-    def _parse(self, query):
+    def _parse(self, query, listing=tasks.LISTING):
         req = util.Request.blank('/v2/tasks?' + query)
-        return params.list_params(req, ('type', 'status'), self.conf)
+        return params.list_params(req, listing, self.conf)
 
     def test_defaults(self):
         self.assertEqual(({}, {'limit': 25, 'marker': None,
@@ -51,6 +53,24 @@ class TestListParams(base.TestCase):
 
     def test_repeated_parameter(self):
         self.assertRaises(exception.Invalid, self._parse, 'type=a&type=b')
+
+    def test_sort_status_and_marker_checked_here(self):
+        for query, error in (
+                ('sort_key=bogus', exception.InvalidSortKey),
+                ('sort_dir=up', exception.InvalidSortDir),
+                ('status=bogus', exception.UnknownStatus),
+                ('marker=not-a-uuid', exception.InvalidMarker)):
+            for listing in (tasks.LISTING, images.LISTING):
+                with self.subTest(query=query, listing=listing):
+                    self.assertRaises(error, self._parse, query, listing)
+
+    def test_image_sort_keys_and_visibility(self):
+        self._parse('sort_key=size&visibility=public', images.LISTING)
+        self.assertRaises(exception.InvalidSortKey, self._parse,
+                          'sort_key=size', tasks.LISTING)
+        error = self.assertRaises(exception.Invalid, self._parse,
+                                  'visibility=everyone', images.LISTING)
+        self.assertIn('community, public, private, shared', str(error))
 
 
 class TestLinks(base.TestCase):

@@ -5,13 +5,13 @@ image status table), not read from :mod:`glance_tasks.domain.image`.
 """
 
 import datetime
-import itertools
 
 import testscenarios
 
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.tests import base
+from glance_tasks.tests.unit.domain import status_tables
 
 load_tests = testscenarios.load_tests_apply_scenarios
 
@@ -43,50 +43,29 @@ def _image(status, **extra):
     return image_domain.Image(**values)
 
 
-class TestEveryImageStatusPair(base.TestCase):
+class TestEveryImageStatusPair(status_tables.StatusPairTests,
+                               base.TestCase):
     """One test per ordered (from, to) pair: 9 x 9 = 81 tests."""
 
-    scenarios = [
-        ('%s_to_%s' % (from_status, to_status),
-         {'from_status': from_status, 'to_status': to_status,
-          'allowed': to_status in ALLOWED[from_status]})
-        for from_status, to_status in itertools.product(STATUSES, STATUSES)
-    ]
+    scenarios = status_tables.pair_scenarios(STATUSES, ALLOWED)
+    TABLE = image_domain.TABLE
+    REFUSED = exception.InvalidImageStatusTransition
+    NOW = NOW
 
-    def test_transition(self):
-        before = _image(self.from_status)
-        if self.allowed:
-            after = image_domain.transition(before, self.to_status, now=NOW)
-            self.assertEqual(self.to_status, after.status)
-            self.assertEqual(NOW, after.updated_at)
-        else:
-            exc = self.assertRaises(
-                exception.InvalidImageStatusTransition,
-                image_domain.transition, before, self.to_status, now=NOW)
-            self.assertIn(self.from_status, str(exc))
-        self.assertEqual(_image(self.from_status), before)
+    def make(self, status):
+        return _image(status)
 
-    def test_table_agrees(self):
-        self.assertEqual(
-            self.allowed,
-            image_domain.TABLE.is_allowed(self.from_status, self.to_status))
+    def move(self, before, to_status):
+        return image_domain.transition(before, to_status, now=NOW)
 
 
-class TestImageTableShape(base.TestCase):
-
-    def test_exactly_these_statuses(self):
-        self.assertEqual(set(STATUSES), set(image_domain.TABLE.statuses))
-
-    def test_terminal_statuses(self):
-        self.assertEqual({'deleted'}, image_domain.TABLE.terminal)
-
-    def test_initial_status(self):
-        self.assertEqual('queued', image_domain.TABLE.initial)
-
-    def test_edges_are_the_allowed_pairs(self):
-        expected = {(f, t) for f, targets in ALLOWED.items()
-                    for t in targets}
-        self.assertEqual(expected, set(image_domain.TABLE.edges()))
+class TestImageTableShape(status_tables.StatusTableShapeTests,
+                          base.TestCase):
+    TABLE = image_domain.TABLE
+    STATUSES = STATUSES
+    ALLOWED = ALLOWED
+    TERMINAL = ('deleted',)
+    INITIAL = 'queued'
 
 
 class TestImageFormatRule(base.TestCase):

@@ -6,13 +6,13 @@ table that the design does not make fails one named test per pair.
 """
 
 import datetime
-import itertools
 
 import testscenarios
 
 from glance_tasks.domain import task as task_domain
 from glance_tasks import exception
 from glance_tasks.tests import base
+from glance_tasks.tests.unit.domain import status_tables
 
 load_tests = testscenarios.load_tests_apply_scenarios
 
@@ -38,51 +38,29 @@ def _task(status, **extra):
     return task_domain.Task(**values)
 
 
-class TestEveryTaskStatusPair(base.TestCase):
+class TestEveryTaskStatusPair(status_tables.StatusPairTests, base.TestCase):
     """One test per ordered (from, to) pair: 4 x 4 = 16 tests."""
 
-    scenarios = [
-        ('%s_to_%s' % (from_status, to_status),
-         {'from_status': from_status, 'to_status': to_status,
-          'allowed': to_status in ALLOWED[from_status]})
-        for from_status, to_status in itertools.product(STATUSES, STATUSES)
-    ]
+    scenarios = status_tables.pair_scenarios(STATUSES, ALLOWED)
+    TABLE = task_domain.TABLE
+    REFUSED = exception.InvalidTaskStatusTransition
+    NOW = NOW
 
-    def test_transition(self):
-        before = _task(self.from_status)
-        if self.allowed:
-            after = task_domain.transition(
-                before, self.to_status, ttl_hours=TTL_HOURS, now=NOW,
-                result={'image_id': 'abc'}, message='disk full')
-            self.assertEqual(self.to_status, after.status)
-            self.assertEqual(NOW, after.updated_at)
-        else:
-            exc = self.assertRaises(
-                exception.InvalidTaskStatusTransition,
-                task_domain.transition, before, self.to_status,
-                ttl_hours=TTL_HOURS, now=NOW,
-                result={'image_id': 'abc'}, message='disk full')
-            self.assertIn(self.from_status, str(exc))
-            self.assertIn(self.to_status, str(exc))
-        # The object handed in never changes, allowed move or not.
-        self.assertEqual(_task(self.from_status), before)
+    def make(self, status):
+        return _task(status)
 
-    def test_table_agrees(self):
-        self.assertEqual(
-            self.allowed,
-            task_domain.TABLE.is_allowed(self.from_status, self.to_status))
+    def move(self, before, to_status):
+        return task_domain.transition(
+            before, to_status, ttl_hours=TTL_HOURS, now=NOW,
+            result={'image_id': 'abc'}, message='disk full')
 
 
-class TestTaskTableShape(base.TestCase):
-
-    def test_exactly_these_statuses(self):
-        self.assertEqual(set(STATUSES), set(task_domain.TABLE.statuses))
-
-    def test_terminal_statuses(self):
-        self.assertEqual({'success', 'failure'}, task_domain.TABLE.terminal)
-
-    def test_initial_status(self):
-        self.assertEqual('pending', task_domain.TABLE.initial)
+class TestTaskTableShape(status_tables.StatusTableShapeTests, base.TestCase):
+    TABLE = task_domain.TABLE
+    STATUSES = STATUSES
+    ALLOWED = ALLOWED
+    TERMINAL = ('success', 'failure')
+    INITIAL = 'pending'
 
 
 class TestTaskTransitionEffects(base.TestCase):

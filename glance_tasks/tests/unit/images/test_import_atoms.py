@@ -47,11 +47,12 @@ class TestSchemas(base.TestCase):
                          self.registry.enabled_names)
 
     def test_glance_input_accepted(self):
-        self.registry.validate_input('import', GLANCE_EXAMPLE)
-        self.registry.validate_input('import', dict(
-            GLANCE_EXAMPLE, image_properties={
-                'name': None, 'visibility': 'public', 'min_disk': 1,
-                'protected': False, 'hw_disk_bus': 'scsi'}))
+        for task_input in (GLANCE_EXAMPLE, dict(
+                GLANCE_EXAMPLE, image_properties={
+                    'name': None, 'visibility': 'public', 'min_disk': 1,
+                    'protected': False, 'hw_disk_bus': 'scsi'})):
+            task_type = self.registry.validate_input('import', task_input)
+            self.assertEqual('import', task_type.name)
 
     def test_missing_keys(self):
         for key in GLANCE_EXAMPLE:

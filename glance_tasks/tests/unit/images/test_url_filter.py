@@ -32,8 +32,10 @@ class FilterTestCase(base.TestCase):
 class TestGlanceLists(FilterTestCase):
 
     def test_defaults_allow_http_and_https_on_their_ports(self):
-        url_filter.check_url(self.conf, 'http://images.example.com/a.img')
-        url_filter.check_url(self.conf, 'https://images.example.com:443/a')
+        for url in ('http://images.example.com/a.img',
+                    'https://images.example.com:443/a'):
+            parts = url_filter.check_url(self.conf, url)
+            self.assertEqual(url, parts.geturl())
 
     def test_default_refuses_other_schemes(self):
         for url in ('ftp://example.com/a', 'gopher://example.com/',
@@ -106,12 +108,17 @@ class TestAddresses(FilterTestCase):
 
     def test_allowed_host_may_be_private(self):
         self.set(allowed_hosts=['10.1.2.3'])
-        self.allowed('http://10.1.2.3/x')
+        self.assertEqual([(2, '10.1.2.3')], [
+            (family.value, address) for family, address in
+            self.allowed('http://10.1.2.3/x')])
 
     def test_allowed_networks(self):
         self.set(allowed_networks=['10.0.0.0/8', 'not-a-network'])
-        self.allowed('http://10.1.2.3/x')
-        self.refused('http://192.168.1.1/x', resolve=True)
+        self.assertEqual([(2, '10.1.2.3')], [
+            (family.value, address) for family, address in
+            self.allowed('http://10.1.2.3/x')])
+        self.assertIn('192.168.1.1',
+                      self.refused('http://192.168.1.1/x', resolve=True))
 
     def test_unresolvable_name(self):
         parts = url_filter.check_url(self.conf,
@@ -140,7 +147,7 @@ class TestFileURLs(FilterTestCase):
     def test_allowed_inside_a_named_directory(self):
         self.set(allowed_schemes=['file'],
                  allowed_file_directories=[self.allowed_dir])
-        self.allowed('file://' + self.path)
+        self.assertEqual(self.path, self.allowed('file://' + self.path).path)
 
     def test_outside_and_through_links(self):
         self.set(allowed_schemes=['file'],

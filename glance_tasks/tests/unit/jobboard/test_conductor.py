@@ -6,7 +6,6 @@ jobboard (a server, so a process edge) is the in-memory one of
 """
 
 import contextlib
-import inspect
 import threading
 import time
 
@@ -243,29 +242,6 @@ class ConductorTest(JobTestCase):
 
         self.assertEqual('pending', self.task(task.id).status)
         self.assertEqual([], self.board.consumed)
-
-    def test_taskflow_internals_our_conductors_build_on(self):
-        # conductor.py replaces two methods of TaskFlow's executor
-        # conductors and uses their state. Should a TaskFlow release
-        # rename one, this names it, where the functional tests would
-        # only hang or fail obscurely.
-        for kind in conductor.CONDUCTORS.values():
-            base_class = kind.__mro__[2]
-            for method in ('_run_until_dead', '_dispatch_job',
-                           '_can_claim_more_jobs', '_try_finish_job'):
-                self.assertTrue(callable(getattr(base_class, method, None)),
-                                '%s.%s' % (base_class.__name__, method))
-            self.assertEqual(
-                ['self', 'executor', 'max_dispatches'],
-                list(inspect.signature(
-                    base_class._run_until_dead).parameters))
-        self.conf.set_override('conductor', 'nonblocking', group='jobboard')
-        cond = conductor.make_conductor(
-            self.conf, ME, self.board, self.jobs,
-            claims.ClaimKeeper(self.board, 30))
-        for attribute in ('_jobboard', '_wait_timeout', '_dispatched',
-                          '_name'):
-            self.assertTrue(hasattr(cond, attribute), attribute)
 
 
 class WakeableTimeoutTest(gt_fixtures.ServiceTestCase):

@@ -1,10 +1,11 @@
-"""``glance-tasks-demo``: the service's main job on its embedded defaults.
+"""The service's main job on its embedded defaults (``tools/demo.sh``).
 
 Syncs the SQLite database under ``state_path``, starts the task service
 (local executor, notifications to the log), runs one ``noop`` task that
 succeeds and one that fails, and prints every status each goes through.
 Then it imports a real image it serves itself on loopback
-(:mod:`glance_tasks.cmd.demo_import`).
+(``tools/demo_import.py``, beside this file). A tool, not one of the
+service's commands: run it with the service's virtualenv's Python.
 """
 
 import os
@@ -14,7 +15,8 @@ import time
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from glance_tasks.cmd import demo_import
+# tools/demo_import.py: Python puts this file's directory on the path.
+import demo_import
 from glance_tasks import conf as gt_conf
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api

@@ -1,4 +1,4 @@
-"""The import part of ``glance-tasks-demo``: a real image, end to end.
+"""The import part of ``tools/demo.py``: a real image, end to end.
 
 :func:`prepare` enables the ``import`` type and allows loopback (for this
 demo only: the service refuses loopback sources by default). :func:`run`
@@ -19,10 +19,12 @@ import tempfile
 import threading
 import time
 
+import sqlalchemy as sa
+
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
-from glance_tasks.db.sqlalchemy import models
+from glance_tasks.db import outbox
 from glance_tasks.domain import task as task_domain
 from glance_tasks.images import runtime
 
@@ -78,8 +80,8 @@ def serve(directory):
 def announced(context, ids):
     """``(event type, payload)`` of the notifications about ``ids``."""
     with db_api.context_manager.reader.using(context):
-        rows = context.session.query(models.OutboxNotification).order_by(
-            models.OutboxNotification.id).all()
+        rows = context.session.execute(
+            sa.select(outbox.OUTBOX).order_by(outbox.OUTBOX.c.id)).all()
         return [(row.event_type, row.payload) for row in rows
                 if row.payload.get('id') in ids]
 

@@ -1,0 +1,53 @@
+"""The request context from identity headers: empty means absent."""
+
+from glance_tasks.api import auth
+from glance_tasks import context as gt_context
+from glance_tasks.tests import base
+
+
+def _environ(**headers):
+    return {'HTTP_' + name.upper().replace('-', '_'): value
+            for name, value in headers.items()}
+
+
+class TestFromEnviron(base.TestCase):
+
+    def test_empty_project_id_is_absent(self):
+        context = gt_context.RequestContext.from_environ(_environ(
+            **{'X-Project-Id': '', 'X-Tenant-Id': 'p2'}))
+        self.assertEqual('p2', context.project_id)
+
+    def test_empty_role_names_are_dropped(self):
+        context = gt_context.RequestContext.from_environ(_environ(
+            **{'X-Roles': 'admin,,member, '}))
+        self.assertEqual(['admin', 'member'], context.roles)
+
+    def test_identity(self):
+        self.assertFalse(gt_context.has_identity({}))
+        self.assertFalse(gt_context.has_identity(_environ(
+            **{'X-Project-Id': ' ', 'X-Auth-Token': 'tok',
+               'User-Agent': 'x'})))
+        for name in ('X-User-Id', 'X-Tenant', 'X-Roles', 'X-Domain-Id'):
+            with self.subTest(name=name):
+                self.assertTrue(gt_context.has_identity(
+                    _environ(**{name: 'v'})))
+
+
+class TestNoauthRoles(base.TestCase):
+
+    def _roles(self, **headers):
+        environ = _environ(**headers)
+        context = gt_context.RequestContext.from_environ(environ)
+        return tuple(auth._noauth_roles(environ, context))
+
+    def test_nobody_is_the_admin(self):
+        self.assertEqual(auth.NOAUTH_ANONYMOUS_ROLES, self._roles())
+
+    def test_a_project_is_a_member(self):
+        self.assertEqual(auth.NOAUTH_PROJECT_ROLES,
+                         self._roles(**{'X-Project-Id': 'p'}))
+
+    def test_a_user_alone_has_no_role(self):
+        self.assertEqual((), self._roles(**{'X-User-Id': 'bob'}))
+        self.assertEqual((), self._roles(**{'X-Tenant-Id': '',
+                                            'X-User-Id': 'bob'}))
