@@ -11,6 +11,8 @@ import urllib.request
 import fixtures
 import testtools
 
+from glance_tasks.tests import base
+
 TIMEOUT = 60
 
 
@@ -38,15 +40,8 @@ class TestConsoleScript(testtools.TestCase):
             [_script('glance-tasks-api'), '--config-file', self.config],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.addCleanup(process.kill)
-        # Log lines (oslo.log writes to stdout without a log file) may
-        # come before the address line.
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if 'listening on http://' in line:
-                break
-        last = lines[-1] if lines else ''
-        self.assertIn('listening on http://127.0.0.1:', last, ''.join(lines))
+        last = base.read_until(process.stdout, 'listening on http://')
+        self.assertIn('listening on http://127.0.0.1:', last)
         return process, last.split()[-1].rstrip('/')
 
     def _request(self, url, body=None):
