@@ -159,6 +159,11 @@ class FlowBuildFailed(GlanceTasksException):
                 "%(reason)s")
 
 
+class SchemaNotSynced(GlanceTasksException):
+    msg_fmt = _("The database has no table %(table)s: run "
+                "'glance-tasks-manage db sync' first.")
+
+
 class Forbidden(GlanceTasksException):
     msg_fmt = _('Forbidden: %(reason)s')
     code = 403

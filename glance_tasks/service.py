@@ -55,7 +55,7 @@ class TaskService:
     def start(self):
         """Start relaying notifications and running leftover tasks."""
         self.relay.start()
-        self.executor.recover()
+        self.executor.start()
         if self.conf.task.purge_interval:
             self._purger = threading.Thread(target=self._purge_loop,
                                             daemon=True, name='purger')
@@ -78,6 +78,8 @@ class TaskService:
             'owner': owner if owner is not None else context.project_id,
             'user_id': context.user_id,
             'request_id': context.request_id,
+            # The local executor that runs it (None: a jobboard's engine).
+            'executor': self.executor.owner,
         })
         self.executor.submit(task)
         return task

@@ -25,6 +25,7 @@ from glance_tasks.domain import image as image_domain
 from glance_tasks.domain import task as task_domain
 from glance_tasks import service as service_mod
 
+LOG_FILE = 'glance-tasks-demo.log'
 DEMO_TASKS = (
     ('succeeds', {'atoms': 3, 'sleep': 0.2}),
     ('fails at its second atom', {'atoms': 3, 'sleep': 0.2, 'fail_at': 1}),
@@ -40,7 +41,8 @@ def print_table(table):
 
 def watch(service, context, tasks, timeout=30):
     """Print each status change of ``tasks`` until all have ended."""
-    seen = {}
+    # Each was created pending (and said so); print what comes after.
+    seen = {task_id: task_domain.PENDING for _label, task_id in tasks}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for label, task_id in tasks:
@@ -62,10 +64,13 @@ def main(argv=None):
     gt_conf.load(sys.argv[1:] if argv is None else argv, conf=conf)
     conf.set_default('enabled_task_types', ['noop'], group='task')
     demo_import.prepare(conf)
+    # The logs, notifications included, go to a file: the terminal gets
+    # the story. --log-file (or log_file in a config file) overrides it.
+    os.makedirs(conf.state_path, exist_ok=True)
+    conf.set_default('log_file', os.path.join(conf.state_path, LOG_FILE))
     logging.setup(conf, 'glance-tasks')
     print_table(task_domain.TABLE)
     print_table(image_domain.TABLE)
-    os.makedirs(conf.state_path, exist_ok=True)
     db_api.configure(conf)
     migration.db_sync()
     print('Database %s at revision %s.'
@@ -77,11 +82,15 @@ def main(argv=None):
     tasks = [(label, service.create_task(context, 'noop', task_input).id)
              for label, task_input in DEMO_TASKS]
     print('Created %d noop tasks; their statuses:' % len(tasks))
+    for label, task_id in tasks:
+        print('  task %s (%s): %s' % (task_id[:8], label,
+                                      task_domain.PENDING))
     finished = watch(service, context, tasks)
     imported = demo_import.run(service, context, conf)
     service.stop()
-    print('Notifications were sent to the log driver (lines of '
-          'oslo.messaging.notification.task.* and image.*) above.')
+    print('The logs, with every notification as the log driver sent it '
+          '(lines of oslo.messaging.notification.*), are in %s.'
+          % conf.log_file)
     return 0 if finished and imported else 1
 
 

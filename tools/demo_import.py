@@ -123,7 +123,8 @@ def report(context, task):
     admin = gt_context.get_admin_context()
     print('Import task %s and image %s, status by status as announced:'
           % (task.id[:8], (task.image_id or '-')[:8]))
-    for event, payload in announced(admin, {task.id, task.image_id}):
+    notifications = announced(admin, {task.id, task.image_id})
+    for event, payload in notifications:
         kind = event.split('.', 1)[0]
         detail = ''
         if event == 'image.upload':
@@ -135,6 +136,7 @@ def report(context, task):
         print('  %-5s %s: %-10s (%s) %s' % (kind, payload['id'][:8],
                                             payload['status'], event,
                                             detail))
+    print_sample(notifications[-1:])
     if task.status != task_domain.SUCCESS:
         print('The import failed: %s' % task.message)
         return False
@@ -148,3 +150,13 @@ def report(context, task):
                                           image.os_hash_value[:48]))
     print('  location              %s' % location['url'])
     return True
+
+
+def print_sample(notifications):
+    """One notification's payload, as a consumer receives it."""
+    for event, payload in notifications:
+        print('The payload of its %s notification (consumers get it in '
+              'the "payload" of an oslo.messaging notification):' % event)
+        for line in json.dumps(payload, indent=2, sort_keys=True).split(
+                '\n'):
+            print('    ' + line)

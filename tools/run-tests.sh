@@ -75,9 +75,19 @@ export PATH="$VIRTUAL_ENV/bin:$PATH"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
+# A passing test's logs and output are captured (glance_tasks/tests/base.py)
+# and not printed: a failing test's are, with its traceback.  In CI
+# (CI=true, as .ci/run runs) one character per test instead of one line:
+# the reader wants the failures and the totals.
+trace_args=(--suppress-attachments)
+if [ "${CI:-}" = "true" ]; then
+    trace_args+=(--abbreviate)
+fi
+
 # .stestr.conf points stestr at glance_tasks/tests: unit and functional.
 rc=0
-stestr run --concurrency "$CONCURRENCY" "$@" 2>&1 | tee "$out" || rc=$?
+stestr run --concurrency "$CONCURRENCY" "${trace_args[@]}" "$@" 2>&1 \
+    | tee "$out" || rc=$?
 
 # stestr ends with a block like:
 #   Ran: 12 tests in 3.4 sec.

@@ -14,11 +14,16 @@ from glance_tasks.db import images as image_db
 from glance_tasks.db import migration
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.db import tasks as task_db
+from glance_tasks.engine import persistence
 
 
 def _db_sync(conf):
     migration.db_sync()
     print('Database is at revision %s.' % migration.db_version())
+    # A separate database for the flow progress has its own scripts.
+    revision = persistence.sync_own_database(conf)
+    if revision is not None:
+        print('Flow persistence database is at revision %s.' % revision)
 
 
 def _db_version(conf):

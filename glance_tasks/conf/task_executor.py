@@ -38,6 +38,34 @@ executor_opts = [
                     'memory and disk bandwidth used by imports.'),
 ]
 
+ownership_opts = [
+    cfg.IntOpt('lease_duration',
+               default=30, min=3,
+               help='Seconds a local executor process holds its lease '
+                    '(in the ``leases`` table), renewed every eighth of '
+                    'it. A task is owned by the process that created it '
+                    'or took it over; another process takes it over only '
+                    'once its owner\'s lease has lapsed, so a task of a '
+                    'process that died is taken over within this long '
+                    'plus ``sweep_interval``. An owner that cannot renew '
+                    'for half of it (database unreachable) stops working '
+                    'on its tasks; that half also bounds the clock skew '
+                    'tolerated between hosts (keep clocks in step with '
+                    'NTP). Lower it for faster takeover at the cost of '
+                    'more lease writes; raise it if database hiccups '
+                    'longer than half of it are common. Only used with '
+                    '``backend = local``.'),
+    cfg.IntOpt('sweep_interval',
+               default=10, min=1,
+               help='Seconds between two sweeps of a local executor: at '
+                    'start and then this often, it takes over the pending '
+                    'and processing tasks whose owner\'s lease has lapsed '
+                    'and runs again its own tasks whose run a database '
+                    'error stopped. Each sweep is two indexed queries. '
+                    'Only used with ``backend = local``; see '
+                    '``lease_duration``.'),
+]
+
 persistence_opts = [
     cfg.StrOpt('persistence_connection',
                secret=True,
@@ -57,8 +85,9 @@ persistence_opts = [
 
 def register_opts(conf):
     opts.register_group_opts(conf, executor_group,
-                             executor_opts + persistence_opts)
+                             executor_opts + ownership_opts + persistence_opts)
 
 
 def list_opts():
-    return [(executor_group, executor_opts + persistence_opts)]
+    return [(executor_group,
+             executor_opts + ownership_opts + persistence_opts)]

@@ -75,3 +75,17 @@ def current(context, name):
         sa.select(LEASES.c.holder, LEASES.c.expires_at)
         .where(LEASES.c.name == name)).first()
     return None if row is None else (row.holder, row.expires_at)
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def purge_lapsed(context, prefix, before):
+    """Delete leases named ``prefix...`` that lapsed before ``before``.
+
+    For leases that are never taken over, only replaced by new ones (one
+    per process start): the rows would pile up. The number deleted.
+    """
+    return context.session.execute(
+        LEASES.delete()
+        .where(LEASES.c.name.startswith(prefix, autoescape=True))
+        .where(LEASES.c.expires_at < before)).rowcount

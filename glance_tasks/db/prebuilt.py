@@ -20,10 +20,11 @@ def _value(column):
 
 
 @functools.lru_cache(maxsize=256)
-def _update(table, where, values, live):
+def _update(table, where, values, live, nulls=()):
     statement = table.update().where(
         *[table.c[column] == sa.bindparam(_where(column))
-          for column in where])
+          for column in where],
+        *[table.c[column].is_(None) for column in nulls])
     if live:
         statement = statement.where(table.c.deleted.is_(False))
     return statement.values(
@@ -33,10 +34,13 @@ def _update(table, where, values, live):
 def update(executor, table, where, values, live=False):
     """``UPDATE table SET values WHERE where`` (and not deleted, if live).
 
-    ``executor``: a session or a connection. Returns the row count.
+    ``executor``: a session or a connection. Returns the row count. A
+    ``where`` value of None matches NULL (``IS NULL``).
     """
+    nulls = tuple(sorted(c for c, value in where.items() if value is None))
+    where = {c: value for c, value in where.items() if value is not None}
     statement = _update(table, tuple(sorted(where)), tuple(sorted(values)),
-                        live)
+                        live, nulls)
     params = {_where(column): value for column, value in where.items()}
     params.update((_value(column), value)
                   for column, value in values.items())

@@ -31,6 +31,12 @@ _GET_IMAGE_ID = sa.select(TASKS.c.image_id).where(
     TASKS.c.id == sa.bindparam('task_id'))
 
 
+# "Whoever owns it": status moves that do not check the executor.
+_ANY = object()
+LIVE = (task_domain.PENDING, task_domain.PROCESSING)
+LEASES = models.Lease.__table__
+
+
 def _to_domain(row, info=None):
     if row.status not in task_domain.TABLE.transitions:
         raise exception.CorruptStatus(kind='task', id=row.id,
@@ -44,7 +50,8 @@ def _to_domain(row, info=None):
         image_id=row.image_id, user_id=row.user_id,
         request_id=row.request_id, expires_at=row.expires_at,
         created_at=row.created_at, updated_at=row.updated_at,
-        deleted=row.deleted, deleted_at=row.deleted_at, **details)
+        deleted=row.deleted, deleted_at=row.deleted_at,
+        executor=row.executor, **details)
 
 
 def _visible(query, now):
@@ -157,28 +164,39 @@ def advance(context, task, to_status, *, ttl_hours, result=None,
     """Move ``task``, as the caller last read it, by compare-and-swap.
 
     Returns the moved task without reading it back: the swap succeeds only
-    if the row still had ``task.status``, and of the other columns only
-    ``image_id`` changes while a task runs (an import sets it), so that
-    one is read for the final moves, whose notifications carry it.
+    if the row still had ``task.status`` and ``task.executor`` (a task
+    taken over by another process is not moved by its old owner), and of
+    the other columns only ``image_id`` changes while a task runs (an
+    import sets it), so that one is read for the final moves, whose
+    notifications carry it.
     """
     now = db_api.utcnow()
     changes = task_domain.status_changes(
         task.status, to_status, ttl_hours=ttl_hours, now=now,
         result=result, message=message)
-    _swap(context, task.id, task.status, dict(changes), now)
+    _swap(context, task.id, task.status, dict(changes), now,
+          owned_by=task.executor)
     if to_status in task_domain.TABLE.terminal:
         changes['image_id'] = context.session.execute(
             _GET_IMAGE_ID, {'task_id': task.id}).scalar()
     return dataclasses.replace(task, updated_at=now, **changes)
 
 
-def _swap(context, task_id, from_status, changes, now):
-    """The compare-and-swap itself; ``changes`` from the domain."""
+def _swap(context, task_id, from_status, changes, now, owned_by=_ANY):
+    """The compare-and-swap itself; ``changes`` from the domain.
+
+    ``owned_by``: the executor that must still own the task (None: no
+    executor), so that a process whose task was taken over cannot write
+    its status any more, however late it wakes up.
+    """
     info_changes = {key: changes.pop(key) for key in ('result', 'message')
                     if key in changes}
+    where = {'id': task_id, 'status': from_status}
+    if owned_by is not _ANY:
+        where['executor'] = owned_by
     updated = prebuilt.update(
-        context.session, TASKS, {'id': task_id, 'status': from_status},
-        dict(changes, updated_at=now), live=True)
+        context.session, TASKS, where, dict(changes, updated_at=now),
+        live=True)
     if updated != 1:
         _read(context, task_id)  # NotFound beats Conflict
         raise exception.TaskStatusConflict(task_id=task_id,
@@ -246,3 +264,48 @@ def purge(context, now=None, deleted_before=None):
         models.TaskInfo.task_id.in_(ids)).delete(synchronize_session=False)
     return context.session.query(models.Task).filter(
         models.Task.id.in_(ids)).delete(synchronize_session=False)
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def take_over(context, task, executor):
+    """Make ``executor`` the owner of ``task``, as last read; True if so.
+
+    A compare-and-swap on the status and the previous owner: of several
+    processes sweeping at once, one takes the task.
+    """
+    return bool(prebuilt.update(
+        context.session, TASKS,
+        {'id': task.id, 'status': task.status, 'executor': task.executor},
+        {'executor': executor}, live=True))
+
+
+@db_api.context_manager.reader
+def orphans(context, executor, now=None):
+    """Live tasks no other live executor owns, with their input.
+
+    Pending or processing, not ``executor``'s, and with no owner or an
+    owner whose lease has lapsed (or was purged), oldest first.
+    """
+    now = now or db_api.utcnow()
+    query = sa.select(
+        TASKS, TASK_INFO.c.input, TASK_INFO.c.result, TASK_INFO.c.message,
+    ).outerjoin(TASK_INFO, TASK_INFO.c.task_id == TASKS.c.id).outerjoin(
+        LEASES, LEASES.c.name == TASKS.c.executor,
+    ).where(
+        TASKS.c.status.in_(LIVE), TASKS.c.deleted.is_(False),
+        sa.or_(TASKS.c.executor.is_(None),
+               TASKS.c.executor != executor),
+        sa.or_(TASKS.c.executor.is_(None), LEASES.c.name.is_(None),
+               LEASES.c.expires_at <= now),
+    ).order_by(TASKS.c.created_at, TASKS.c.id)
+    return [_to_domain(row, row) for row in context.session.execute(query)]
+
+
+@db_api.context_manager.reader
+def owned_ids(context, executor):
+    """Ids of the live tasks ``executor`` owns."""
+    return set(context.session.execute(
+        sa.select(TASKS.c.id).where(TASKS.c.status.in_(LIVE),
+                                    TASKS.c.executor == executor,
+                                    TASKS.c.deleted.is_(False))).scalars())

@@ -55,6 +55,8 @@ class Task:
     updated_at: datetime.datetime | None = None
     deleted: bool = False
     deleted_at: datetime.datetime | None = None
+    # The local executor process that owns the task while it runs.
+    executor: str | None = None
 
 
 def status_changes(from_status, to_status, *, ttl_hours, now,

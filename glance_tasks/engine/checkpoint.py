@@ -27,13 +27,14 @@ from oslo_db import exception as db_exc
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 from taskflow import exceptions as tf_exc
 from taskflow.persistence.backends import impl_memory
 from taskflow.persistence import models
 from taskflow import states
 
 from glance_tasks.db import api as db_api
+from glance_tasks.db import checkpoints as checkpoint_db
+from glance_tasks import exception
 
 DURABLE_ATOM_STATES = frozenset({
     states.SUCCESS, states.FAILURE, states.REVERTED,
@@ -46,28 +47,9 @@ DURABLE_FLOW_STATES = frozenset({
 # write holds every outcome saved before it.
 STRIPES = 64
 
-_metadata = sa.MetaData()
-checkpoints = sa.Table(
-    'glance_tasks_flow_checkpoints', _metadata,
-    sa.Column('book_uuid', sa.String(36), primary_key=True),
-    sa.Column('data', sa.Text().with_variant(mysql.LONGTEXT(), 'mysql'),
-              nullable=False),
-    sa.Column('updated_at', sa.DateTime, nullable=False),
-    mysql_engine='InnoDB')
-
-
-# Built once, run for every checkpoint (see glance_tasks.db.prebuilt).
-_INSERT = checkpoints.insert()
-_UPDATE = checkpoints.update().where(
-    checkpoints.c.book_uuid == sa.bindparam('uuid')).values(
-        data=sa.bindparam('data'), updated_at=sa.bindparam('updated_at'))
-_DELETE = checkpoints.delete().where(
-    checkpoints.c.book_uuid == sa.bindparam('uuid'))
-
-
-def delete_row(executor, book_uuid):
-    """Delete a logbook's row through ``executor``; the rows deleted."""
-    return executor.execute(_DELETE, {'uuid': book_uuid}).rowcount
+# The table and its statements live with the database code.
+checkpoints = checkpoint_db.TABLE
+delete_row = checkpoint_db.delete_row
 
 
 def _serialize_book(book):
@@ -141,15 +123,14 @@ class CheckpointConnection(impl_memory.Connection):
     """TaskFlow's memory connection, checkpointed to the database."""
 
     def upgrade(self):
+        """Check the table is there; the migrations create it, not this.
+
+        ``glance-tasks-manage db sync`` creates it in the service
+        database and in a separate ``persistence_connection`` database.
+        """
         super().upgrade()
-        try:
-            _metadata.create_all(self.backend.engine)
-        except (db_exc.DBError, sa.exc.SQLAlchemyError):
-            # Engines started together race to create the table; the
-            # losers find it there.
-            if not sa.inspect(self.backend.engine).has_table(
-                    checkpoints.name):
-                raise
+        if not checkpoint_db.has_table(self.backend.engine):
+            raise exception.SchemaNotSynced(table=checkpoints.name)
 
     def save_logbook(self, book):
         saved = super().save_logbook(book)
@@ -227,7 +208,7 @@ class CheckpointConnection(impl_memory.Connection):
     def clear_all(self):
         super().clear_all()
         with self.backend.engine.begin() as conn:
-            conn.execute(checkpoints.delete())
+            conn.execute(checkpoint_db.DELETE_ALL)
 
     def _index(self, book_uuid, book):
         with self.backend.index_lock:
@@ -264,7 +245,8 @@ class CheckpointConnection(impl_memory.Connection):
         if not known and self._insert(book_uuid, values):
             return
         with self.backend.engine.begin() as conn:
-            updated = conn.execute(_UPDATE, dict(values, uuid=book_uuid))
+            updated = conn.execute(checkpoint_db.UPDATE,
+                                   dict(values, uuid=book_uuid))
         if updated.rowcount:
             self.backend.stored.add(book_uuid)
 
@@ -274,7 +256,8 @@ class CheckpointConnection(impl_memory.Connection):
         # an UPDATE that finds nothing and then an INSERT.
         try:
             with self.backend.engine.begin() as conn:
-                conn.execute(_INSERT, dict(values, book_uuid=book_uuid))
+                conn.execute(checkpoint_db.INSERT,
+                             dict(values, book_uuid=book_uuid))
         except (sa.exc.IntegrityError, db_exc.DBDuplicateEntry):
             return False
         self.backend.stored.add(book_uuid)
@@ -282,8 +265,8 @@ class CheckpointConnection(impl_memory.Connection):
 
     def _load(self, book_uuid):
         with self.backend.engine.connect() as conn:
-            data = conn.execute(sa.select(checkpoints.c.data).where(
-                checkpoints.c.book_uuid == book_uuid)).scalar()
+            data = conn.execute(checkpoint_db.READ,
+                                {'uuid': book_uuid}).scalar()
         if data is None:
             raise tf_exc.NotFound('No logbook %s' % book_uuid)
         book = _deserialize_book(jsonutils.loads(data))

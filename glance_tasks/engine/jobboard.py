@@ -361,7 +361,10 @@ class JobboardExecutor:
                   {'task': task.id, 'job': job.uuid})
         return job
 
-    def recover(self):
+    # Tasks record no executor: engines own them through job claims.
+    owner = None
+
+    def start(self):
         """Nothing to run here: the engines' sweep finds lost tasks."""
         try:
             self._connected_board()

@@ -11,6 +11,7 @@ from taskflow import exceptions as tf_exc
 from taskflow.persistence import models
 
 from glance_tasks.db import api as db_api
+from glance_tasks.db import migration
 from glance_tasks.db import sqlite
 from glance_tasks.engine import checkpoint
 
@@ -22,20 +23,41 @@ def connection_url(conf):
 
 
 def create_backend(conf):
-    """The checkpointing backend; its table created.
+    """The checkpointing backend, on a database already migrated.
 
     Checkpoints kept in the service's own database (the default) go
     through the service's writer engine: one pool per process, and a
     task's outcome can remove its checkpoint in the same transaction. A
     separate ``persistence_connection`` gets an engine of its own.
     """
-    in_service_db = connection_url(conf) == conf.database.connection
+    in_service_db = not has_own_database(conf)
     engine = db_api.get_engine() if in_service_db else _own_engine(conf)
     backend = checkpoint.CheckpointBackend(
         engine, keep_finished=conf.task_executor.keep_logbooks,
         in_service_db=in_service_db)
-    backend.get_connection()  # creates the table if needed
+    backend.get_connection()  # checks that the table was migrated
     return backend
+
+
+def has_own_database(conf):
+    """True if the flow progress is kept apart from the service DB."""
+    return connection_url(conf) != conf.database.connection
+
+
+def sync_own_database(conf):
+    """Migrate a separate ``persistence_connection`` database.
+
+    Returns its revision, or None when the checkpoints live in the
+    service database (its own migrations create their table).
+    """
+    if not has_own_database(conf):
+        return None
+    engine = _own_engine(conf)
+    try:
+        migration.persistence_sync(engine)
+        return migration.persistence_version(engine)
+    finally:
+        engine.dispose()
 
 
 def _own_engine(conf):

@@ -65,7 +65,7 @@ class FlowRunner:
             options['executor'] = self._executor
         return options
 
-    def run(self, context, task):
+    def run(self, context, task, control=None):
         """Run a ``pending`` task to success or failure."""
         task = self.start(context, task)
         if task is None:
@@ -74,10 +74,12 @@ class FlowRunner:
             engine = self._load_new(task)
         except Exception as exc:
             LOG.exception('Task %s: flow could not be built.', task.id)
-            self._lifecycle.fail(context, task, exception.FlowBuildFailed(
-                type=task.type, reason=outcome.describe(exc)).message)
+            self._fail_if_allowed(
+                context, task, control or RunControl(),
+                exception.FlowBuildFailed(
+                    type=task.type, reason=outcome.describe(exc)).message)
             return
-        self.run_engine(context, task, engine)
+        self.run_engine(context, task, engine, control)
 
     def start(self, context, task):
         """Move a ``pending`` task to ``processing``; None if taken."""

@@ -2,14 +2,23 @@
 
 Set ``GLANCE_TASKS_REQUIRE_SERVICES=1`` (``.ci/run`` does) to turn "MySQL /
 PostgreSQL / RabbitMQ not available" from a skip into a failure.
+
+A test's logs, stdout and stderr are captured and attached to its result,
+so a reader sees them for a failing test only (stestr prints the details
+of failures). ``OS_LOG_CAPTURE=0`` / ``OS_STDOUT_CAPTURE=0`` /
+``OS_STDERR_CAPTURE=0`` print them live instead, and ``OS_DEBUG`` sets the
+captured level (``DEBUG`` unless told; ``TRACE`` adds TaskFlow's traces).
 """
 
+import logging
 import os
 
 import fixtures
 from oslo_config import fixture as config_fixture
 from oslo_db.sqlalchemy import test_fixtures
 from oslotest import base
+from oslotest import log as oslotest_log
+from oslotest import output
 
 from glance_tasks import conf as gt_conf
 from glance_tasks import context as gt_context
@@ -23,8 +32,62 @@ def services_required():
         '', '0', 'false', 'False')
 
 
+def read_until(stream, marker, limit=200):
+    """The first line of ``stream`` holding ``marker``, or all read.
+
+    A console script's log lines (oslo.log writes to stdout when there is
+    no log file) may come before the line a test waits for.
+    """
+    lines = []
+    for line in stream:
+        lines.append(line)
+        if marker in line or len(lines) >= limit:
+            break
+    return lines[-1] if lines and marker in lines[-1] else ''.join(lines)
+
+
+def _env_flag(name):
+    """False only when the variable says so: capturing is the default."""
+    return os.environ.get(name, '') not in ('0', 'false', 'False', 'no')
+
+
+def capture_logs_and_output(test):
+    """Capture ``test``'s logs, stdout and stderr as its details.
+
+    testtools attaches details to the result; stestr prints them for a
+    failing test only, so a passing test prints nothing.
+    """
+    if _env_flag('OS_LOG_CAPTURE'):
+        # nuke_handlers: no handler an earlier test (or basicConfig) left
+        # on the root logger prints this test's records.
+        test.useFixture(fixtures.FakeLogger(
+            format=oslotest_log.ConfigureLogging.DEFAULT_FORMAT,
+            level=oslotest_log.ConfigureLogging().level or logging.DEBUG,
+            nuke_handlers=True))
+    test.useFixture(output.CaptureOutput(
+        do_stdout=_env_flag('OS_STDOUT_CAPTURE'),
+        do_stderr=_env_flag('OS_STDERR_CAPTURE')))
+
+
+class CaptureMixin:
+    """Quiet a test class not built on :class:`TestCase` (mix in first)."""
+
+    def setUp(self):
+        super().setUp()
+        capture_logs_and_output(self)
+
+
 class TestCase(base.BaseTestCase):
     """Base for every test: a fresh, fully registered ``ConfigOpts``."""
+
+    def _fake_output(self):
+        """Captured together with the logs, in :meth:`_fake_logs`."""
+
+    def _fake_logs(self):
+        # oslotest's default (no OS_LOG_CAPTURE) is logging.basicConfig at
+        # level NOTSET: every record of every later test in the worker
+        # printed, TaskFlow's TRACE included.
+        capture_logs_and_output(self)
 
     def setUp(self):
         super().setUp()

@@ -7,7 +7,11 @@ and friends). The application is built on the first request -- after a
 pre-forking server has forked, so no thread or database connection is
 shared between workers -- and starts a
 :class:`~glance_tasks.service.TaskService`, whose local executor runs task
-flows in that process.
+flows in that process. The service stops when the process exits (uWSGI
+runs ``atexit`` handlers in a worker it stops gracefully).
+
+``etc/glance-tasks/glance-tasks-api-uwsgi.ini`` serves it with uWSGI; the
+installation guide (``doc/source/admin/install.rst``) walks through it.
 """
 
 import atexit

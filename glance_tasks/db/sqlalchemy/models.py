@@ -7,6 +7,7 @@ The alembic migrations under ``alembic/versions`` build the same schema;
 from oslo_db.sqlalchemy import models
 from oslo_serialization import jsonutils
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy import orm
 
 from glance_tasks.db import api as db_api
@@ -55,6 +56,8 @@ class Task(Timestamps, Base):
         sa.Index('ix_tasks_created_at_id', 'created_at', 'id'),
         sa.Index('ix_tasks_status_created_at_id', 'status', 'created_at',
                  'id'),
+        # The executors' sweep: live tasks and who runs them.
+        sa.Index('ix_tasks_status_executor', 'status', 'executor'),
     )
 
     id = sa.Column(sa.String(36), primary_key=True)
@@ -65,6 +68,9 @@ class Task(Timestamps, Base):
     image_id = sa.Column(sa.String(36), nullable=True)
     user_id = sa.Column(sa.String(64), nullable=True)
     request_id = sa.Column(sa.String(64), nullable=True)
+    # The local executor that runs the task: the name of its lease in
+    # ``leases`` (``engine/ownership.py``). NULL for jobboard tasks.
+    executor = sa.Column(sa.String(64), nullable=True)
 
     info = orm.relationship('TaskInfo', uselist=False, lazy='raise',
                             cascade='all, delete-orphan')
@@ -186,3 +192,34 @@ class Lease(Base):
     name = sa.Column(sa.String(64), primary_key=True)
     holder = sa.Column(sa.String(255), nullable=False)
     expires_at = sa.Column(gt_types.timestamp(), nullable=False)
+
+
+class FlowCheckpoint(Base):
+    """The saved progress of one running flow: its TaskFlow logbook.
+
+    One JSON document per logbook (whose uuid is the task's id), written
+    by ``engine/checkpoint.py`` and read back to resume the flow. It lives
+    in the service database, or in ``[task_executor]
+    persistence_connection`` when that is set (``checkpoint_metadata``).
+    """
+
+    __tablename__ = 'glance_tasks_flow_checkpoints'
+    __table_args__ = {'mysql_engine': 'InnoDB'}
+
+    book_uuid = sa.Column(sa.String(36), primary_key=True)
+    data = sa.Column(sa.Text().with_variant(mysql.LONGTEXT(), 'mysql'),
+                     nullable=False)
+    # Plain DATETIME, as the table was when created at run time: 0005
+    # adopts such a table as it is.
+    updated_at = sa.Column(sa.DateTime, nullable=False)
+
+
+def checkpoint_metadata():
+    """Metadata holding only the checkpoint table.
+
+    What a separate ``persistence_connection`` database holds, migrated
+    by its own alembic scripts (``db/migration.py``).
+    """
+    metadata = sa.MetaData()
+    FlowCheckpoint.__table__.to_metadata(metadata)
+    return metadata

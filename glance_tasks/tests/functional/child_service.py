@@ -29,6 +29,7 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.domain import task as task_domain
+from glance_tasks.engine import persistence
 from glance_tasks import service as service_mod
 from glance_tasks.task_types import registry as registry_mod
 
@@ -50,7 +51,7 @@ def _ended(service, context, task_id):
     return task.status in task_domain.TABLE.terminal
 
 
-def _parse(argv):
+def parse(argv):
     parser = argparse.ArgumentParser()
     parser.add_argument('config')
     parser.add_argument('mode', choices=['create', 'resume'])
@@ -59,13 +60,15 @@ def _parse(argv):
     return parser.parse_args(argv)
 
 
-def _service(args, name, task_types):
+def start_service(args, name, task_types):
+    """Sync the databases of ``args.config``, start a service on them."""
     conf = cfg.ConfigOpts()
     logging.register_options(conf)
     gt_conf.load(args=['--config-file', args.config], conf=conf)
     logging.setup(conf, name)
     db_api.configure(conf)
     migration.db_sync()
+    persistence.sync_own_database(conf)
     registry = registry_mod.TaskTypeRegistry(task_types,
                                              conf.task.enabled_task_types)
     service = service_mod.TaskService(conf, registry=registry)
@@ -82,8 +85,8 @@ def main(argv, name, task_types, task_type, report=None,
     sent (the dead child held the relay lease, so that waits for the
     lease to end).
     """
-    args = _parse(argv)
-    service = _service(args, name, task_types)
+    args = parse(argv)
+    service = start_service(args, name, task_types)
     context = gt_context.RequestContext(project_id='project-a',
                                         user_id='user-a')
     if args.mode == 'create':

@@ -1,19 +1,25 @@
-"""Alembic environment: migrations run on a connection we hand in."""
+"""Alembic environment: migrations run on a connection we hand in.
+
+The same environment migrates a separate ``[task_executor]
+persistence_connection`` database, with the scripts, metadata and version
+table ``db/migration.py`` hands in for it.
+"""
 
 from alembic import context
 
 from glance_tasks.db import migration
 from glance_tasks.db.sqlalchemy import models
 
-target_metadata = models.Base.metadata
-
 
 def run_migrations_online():
-    connection = context.config.attributes['connection']
-    context.configure(connection=connection,
-                      target_metadata=target_metadata,
-                      version_table=migration.VERSION_TABLE,
-                      render_as_batch=connection.dialect.name == 'sqlite')
+    attributes = context.config.attributes
+    connection = attributes['connection']
+    context.configure(
+        connection=connection,
+        target_metadata=attributes.get('metadata', models.Base.metadata),
+        version_table=attributes.get('version_table',
+                                     migration.VERSION_TABLE),
+        render_as_batch=connection.dialect.name == 'sqlite')
     with context.begin_transaction():
         context.run_migrations()
 

@@ -25,6 +25,7 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import migration
 from glance_tasks.db import tasks as task_db
+from glance_tasks.engine import persistence
 from glance_tasks import service as service_mod
 
 # gabbi builds the app through a factory without arguments: the running
@@ -63,6 +64,7 @@ class APIEnvironment:
             before_app(self.conf)
         self._facade_fixture = self._database()
         self._facade_fixture.setUp()
+        persistence.sync_own_database(self.conf)
         self.service = service_mod.TaskService(self.conf)
         self.service.start()
         self.app = app_mod.make_app(self.conf, self.service)

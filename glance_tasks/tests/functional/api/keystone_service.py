@@ -26,6 +26,8 @@ from keystoneauth1 import session as ks_session
 import requests
 import yaml
 
+from glance_tasks.tests import base
+
 CLOUDS_YAML_ENV = 'GLANCE_TASKS_TEST_CLOUDS_YAML'
 DEFAULT_CLOUDS_YAML = '/etc/glance-tasks-test/clouds.yaml'
 TIMEOUT = 60
@@ -174,7 +176,7 @@ class APIProcess:
             self.process = subprocess.Popen(
                 [_script('glance-tasks-api'), '--config-file', self.config],
                 stdout=subprocess.PIPE, stderr=log, text=True)
-        line = self.process.stdout.readline()
+        line = base.read_until(self.process.stdout, 'listening on')
         if 'listening on' not in line:
             self.stop()
             raise RuntimeError('glance-tasks-api did not start on %s: %s'

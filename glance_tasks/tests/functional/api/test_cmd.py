@@ -11,6 +11,8 @@ import urllib.request
 import fixtures
 import testtools
 
+from glance_tasks.tests import base
+
 TIMEOUT = 60
 
 
@@ -38,9 +40,9 @@ class TestConsoleScript(testtools.TestCase):
             [_script('glance-tasks-api'), '--config-file', self.config],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.addCleanup(process.kill)
-        line = process.stdout.readline()
-        self.assertIn('listening on http://127.0.0.1:', line)
-        return process, line.split()[-1].rstrip('/')
+        last = base.read_until(process.stdout, 'listening on http://')
+        self.assertIn('listening on http://127.0.0.1:', last)
+        return process, last.split()[-1].rstrip('/')
 
     def _request(self, url, body=None):
         request = urllib.request.Request(url, data=body, headers={

@@ -26,6 +26,8 @@ from cryptography.x509.oid import NameOID
 import fixtures
 import testtools
 
+from glance_tasks.tests import base
+
 TIMEOUT = 60
 IDLE_CLIENTS = 400
 IDLE_TIMEOUT = 2
@@ -135,7 +137,7 @@ class ServerTestCase(testtools.TestCase):
             [_script('glance-tasks-api'), '--config-file', config],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.addCleanup(self._reap)
-        line = self.process.stdout.readline()
+        line = base.read_until(self.process.stdout, 'listening on')
         self.assertIn('listening on', line)
         self.url = line.split()[-1].rstrip('/')
         self.port = int(self.url.rsplit(':', 1)[1])

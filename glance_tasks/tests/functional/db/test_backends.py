@@ -16,6 +16,7 @@ from glance_tasks.db.sqlalchemy import models
 from glance_tasks.tests import base
 from glance_tasks.tests.unit.db import test_images
 from glance_tasks.tests.unit.db import test_leases
+from glance_tasks.tests.unit.db import test_ownership
 from glance_tasks.tests.unit.db import test_tasks
 
 # Also expands the sort scenarios, as testscenarios' own loader would.
@@ -59,6 +60,11 @@ class TestLeaseDbMySQL(test_leases.LeaseDbTests, base.DbTestCase):
     FIXTURE = MySQLFixture
 
 
+class TestOwnershipDbMySQL(test_ownership.OwnershipDbTests,
+                           base.DbTestCase):
+    FIXTURE = MySQLFixture
+
+
 class TestTaskDbPostgreSQL(test_tasks.TaskDbTests, base.DbTestCase):
     FIXTURE = PostgreSQLFixture
 
@@ -79,16 +85,23 @@ class TestLeaseDbPostgreSQL(test_leases.LeaseDbTests, base.DbTestCase):
     FIXTURE = PostgreSQLFixture
 
 
+class TestOwnershipDbPostgreSQL(test_ownership.OwnershipDbTests,
+                                base.DbTestCase):
+    FIXTURE = PostgreSQLFixture
+
+
 class TestEveryMixinRerun(base.TestCase):
     """A new test mixin in tests/unit/db must be rerun here too."""
 
     def test_every_db_mixin_has_both_backends(self):
-        mixins = {cls for module in (test_tasks, test_images, test_leases)
+        mixins = {cls for module in (test_tasks, test_images, test_leases,
+                                     test_ownership)
                   for cls in vars(module).values()
                   if isinstance(cls, type) and cls.__name__.endswith('Tests')
                   and cls.__module__ == module.__name__}
         self.assertEqual({'TaskDbTests', 'TaskSortTests', 'ImageDbTests',
-                          'ImageSortTests', 'LeaseDbTests'},
+                          'ImageSortTests', 'LeaseDbTests',
+                          'OwnershipDbTests'},
                          {m.__name__ for m in mixins})
         for fixture in (MySQLFixture, PostgreSQLFixture):
             rerun = {mixin for cls in globals().values()

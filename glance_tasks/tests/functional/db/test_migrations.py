@@ -114,18 +114,91 @@ class MigrationsMixin(test_migrations.ModelsMigrationsSync):
             - {migration.VERSION_TABLE})
 
 
+class PersistenceMigrationsMixin(test_migrations.ModelsMigrationsSync):
+    """A separate flow persistence database: the checkpoint table only."""
+
+    def get_metadata(self):
+        return models.checkpoint_metadata()
+
+    def get_engine(self):
+        return db_api.get_engine()
+
+    def db_sync(self, engine):
+        migration.persistence_sync(engine)
+
+    def include_object(self, object_, name, type_, reflected, compare_to):
+        return not (type_ == 'table' and
+                    name == migration.PERSISTENCE_VERSION_TABLE)
+
+    def test_sync_creates_the_checkpoint_table_only(self):
+        engine = self.get_engine()
+        self.assertIsNone(migration.persistence_version(engine))
+        migration.persistence_sync(engine)
+        migration.persistence_sync(engine)
+        self.assertEqual(migration.persistence_head_revision(),
+                         migration.persistence_version(engine))
+        self.assertEqual(
+            {models.FlowCheckpoint.__tablename__,
+             migration.PERSISTENCE_VERSION_TABLE},
+            set(sa.inspect(engine).get_table_names()))
+
+    def test_a_table_created_at_run_time_is_adopted(self):
+        # Releases before 0005 created the table when a process started.
+        engine = self.get_engine()
+        models.checkpoint_metadata().create_all(engine)
+        migration.persistence_sync(engine)
+        self.assertEqual(migration.persistence_head_revision(),
+                         migration.persistence_version(engine))
+
+
+class AdoptionMixin:
+    """0005 adopts a checkpoint table an older release created."""
+
+    def test_0005_adopts_a_checkpoint_table_created_at_run_time(self):
+        engine = db_api.get_engine()
+        migration.db_sync(engine, revision='0004')
+        models.checkpoint_metadata().create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(models.FlowCheckpoint.__table__.insert().values(
+                book_uuid='kept', data='{}', updated_at=db_api.utcnow()))
+        migration.db_sync(engine)
+        self.assertEqual(migration.head_revision(),
+                         migration.db_version(engine))
+        with engine.connect() as conn:
+            self.assertEqual(['kept'], list(conn.execute(sa.select(
+                models.FlowCheckpoint.__table__.c.book_uuid)).scalars()))
+
+
 class _MigrationsTestCase(test_fixtures.OpportunisticDBTestMixin,
                           base.TestCase):
     SKIP_ON_UNAVAILABLE_DB = not base.services_required()
 
 
-class TestMigrationsSQLite(MigrationsMixin, _MigrationsTestCase):
+class TestMigrationsSQLite(MigrationsMixin, AdoptionMixin,
+                           _MigrationsTestCase):
     FIXTURE = EmptySQLite
 
 
-class TestMigrationsMySQL(MigrationsMixin, _MigrationsTestCase):
+class TestMigrationsMySQL(MigrationsMixin, AdoptionMixin,
+                          _MigrationsTestCase):
     FIXTURE = EmptyMySQL
 
 
-class TestMigrationsPostgreSQL(MigrationsMixin, _MigrationsTestCase):
+class TestMigrationsPostgreSQL(MigrationsMixin, AdoptionMixin,
+                               _MigrationsTestCase):
+    FIXTURE = EmptyPostgreSQL
+
+
+class TestPersistenceMigrationsSQLite(PersistenceMigrationsMixin,
+                                      _MigrationsTestCase):
+    FIXTURE = EmptySQLite
+
+
+class TestPersistenceMigrationsMySQL(PersistenceMigrationsMixin,
+                                     _MigrationsTestCase):
+    FIXTURE = EmptyMySQL
+
+
+class TestPersistenceMigrationsPostgreSQL(PersistenceMigrationsMixin,
+                                          _MigrationsTestCase):
     FIXTURE = EmptyPostgreSQL

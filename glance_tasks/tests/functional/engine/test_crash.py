@@ -39,6 +39,9 @@ connection = sqlite:///{dir}/gt.sqlite
 
 [task_executor]
 persistence_connection = sqlite:///{dir}/taskflow.sqlite
+# The dead child's tasks are taken over once its lease lapses.
+lease_duration = 3
+sweep_interval = 1
 
 [task]
 enabled_task_types = noop,trace

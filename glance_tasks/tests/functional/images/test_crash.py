@@ -37,6 +37,9 @@ connection = sqlite:///{dir}/gt.sqlite
 
 [task_executor]
 persistence_connection = sqlite:///{dir}/taskflow.sqlite
+# The dead child's tasks are taken over once its lease lapses.
+lease_duration = 3
+sweep_interval = 1
 
 [task]
 enabled_task_types = import
@@ -65,6 +68,9 @@ class ImportCrashTest(child_service.ChildProcessMixin,
     def setUp(self):
         super().setUp()
         self.write_child_config(CONFIG)
+        # This process takes the task over once the child's lease lapses.
+        for name, value in (('lease_duration', 3), ('sweep_interval', 1)):
+            self.conf.set_override(name, value, group='task_executor')
         self.source = image_fixtures.make_image(self.source_dir, 'big.raw',
                                                 size=SIZE)
         self.addOnException(self._attach_log)

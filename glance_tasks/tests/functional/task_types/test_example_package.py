@@ -23,6 +23,7 @@ import fixtures
 import testtools
 
 import glance_tasks
+from glance_tasks.tests import base
 
 TIMEOUT = 120
 EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
@@ -86,7 +87,7 @@ class TestExamplePackage(testtools.TestCase):
             env=env)
         self.addCleanup(process.wait, TIMEOUT)
         self.addCleanup(process.kill)
-        line = process.stdout.readline()
+        line = base.read_until(process.stdout, 'listening on http://')
         self.assertIn('listening on http://127.0.0.1:', line)
         return line.split()[-1].rstrip('/')
 

@@ -60,6 +60,16 @@ class PrebuiltTest(base.TestCase):
                 conn, THINGS, {'name': 'b'}, {'count': 7}))
         self.assertEqual([5, 7], [row['count'] for row in self.rows()])
 
+    def test_a_none_in_where_matches_null(self):
+        with self.engine.begin() as conn:
+            prebuilt.insert(conn, THINGS, {'name': 'a', 'kind': None})
+            prebuilt.insert(conn, THINGS, {'name': 'b', 'kind': 'x'})
+            self.assertEqual(1, prebuilt.update(
+                conn, THINGS, {'name': 'a', 'kind': None}, {'count': 5}))
+            self.assertEqual(0, prebuilt.update(
+                conn, THINGS, {'name': 'a', 'kind': 'x'}, {'count': 6}))
+        self.assertEqual([5, 0], [row['count'] for row in self.rows()])
+
     def test_one_statement_per_shape(self):
         first = prebuilt._update(THINGS, ('name',), ('count',), True)
         self.assertIs(first, prebuilt._update(THINGS, ('name',),

@@ -24,6 +24,7 @@ from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
 from glance_tasks.domain import task as task_domain
+from glance_tasks.engine import persistence
 from glance_tasks import service as service_mod
 from glance_tasks.task_types import registry as registry_mod
 from glance_tasks.tests import base
@@ -63,6 +64,8 @@ class FileDatabase(fixtures.Fixture):
         self.conf.set_override('connection', self.url, group='database')
         self.conf.set_override('persistence_connection',
                                self.persistence_url, group='task_executor')
+        # As ``glance-tasks-manage db sync`` does for a separate database.
+        persistence.sync_own_database(self.conf)
 
     def rows(self, table, order_by='rowid'):
         """Every row of ``table``, as dicts, read straight from the file."""

@@ -15,6 +15,7 @@ from taskflow.patterns import linear_flow
 from taskflow import states
 from taskflow import task
 
+from glance_tasks.db import migration
 from glance_tasks.db import sqlite
 from glance_tasks.engine import checkpoint
 from glance_tasks.engine import persistence
@@ -59,6 +60,7 @@ class CheckpointTest(base.TestCase):
             'sqlite:///%s' % path, thread_checkin=False))
         self.addCleanup(self.engine.dispose)
         self.addCleanup(lambda: sqlite._keepers.pop(self.engine).close())
+        migration.persistence_sync(self.engine)
         self.statements = []
         sa.event.listen(self.engine, 'before_cursor_execute',
                         self._record)
@@ -69,7 +71,7 @@ class CheckpointTest(base.TestCase):
 
     def backend(self):
         backend = checkpoint.CheckpointBackend(self.engine)
-        backend.get_connection()
+        backend.get_connection()  # checks the table is there
         return backend
 
     def run_flow(self, backend, runs, book_uuid, fail_at=None):

@@ -1,0 +1,33 @@
+"""Statements on the flow checkpoint table, built once.
+
+``engine/checkpoint.py`` runs them on the engine of the database that
+keeps the checkpoints (the service's, or a separate one); the table
+itself comes from the migrations (``0005``, or ``p001`` for a separate
+database).
+"""
+
+import sqlalchemy as sa
+
+from glance_tasks.db.sqlalchemy import models
+
+TABLE = models.FlowCheckpoint.__table__
+
+# Built once, run for every checkpoint (see glance_tasks.db.prebuilt).
+INSERT = TABLE.insert()
+UPDATE = TABLE.update().where(
+    TABLE.c.book_uuid == sa.bindparam('uuid')).values(
+        data=sa.bindparam('data'), updated_at=sa.bindparam('updated_at'))
+DELETE = TABLE.delete().where(TABLE.c.book_uuid == sa.bindparam('uuid'))
+DELETE_ALL = TABLE.delete()
+READ = sa.select(TABLE.c.data).where(
+    TABLE.c.book_uuid == sa.bindparam('uuid'))
+
+
+def delete_row(executor, book_uuid):
+    """Delete a logbook's row through ``executor``; the rows deleted."""
+    return executor.execute(DELETE, {'uuid': book_uuid}).rowcount
+
+
+def has_table(engine):
+    """True if the database of ``engine`` has the checkpoint table."""
+    return sa.inspect(engine).has_table(TABLE.name)

@@ -1,0 +1,167 @@
+"""This process's lease as a task executor: who owns a running task.
+
+Every local executor process holds a lease of its own in the ``leases``
+table, named after the process and renewed from a thread; each task it
+runs names that lease in its ``executor`` column. Another process takes
+a task over only once that lease has lapsed (:mod:`.sweep_local`), so
+while its owner lives a task runs in one place.
+
+The hold is judged locally on the monotonic clock and ends at half the
+database lease, as the relay's does: an owner that cannot renew in time
+(the database is unreachable, the process stalled) stops working on its
+tasks well before any other process may take them over. A lost lease is
+never renewed again: the process carries on under a new name, and its
+old tasks are taken over, by whichever process sweeps first, once the
+old lease has lapsed in the database.
+"""
+
+import os
+import socket
+import threading
+import time
+
+from oslo_db import exception as db_exc
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from glance_tasks.db import leases
+
+LOG = logging.getLogger(__name__)
+
+# Every executor lease's name starts so; the sweep purges old ones.
+PREFIX = 'executor/'
+# Fits ``leases.name`` and ``tasks.executor`` (64 characters).
+_HOST_LENGTH = 32
+
+
+def new_name():
+    """A lease name no other start of any process shares."""
+    return '%s%s:%d:%s' % (PREFIX, socket.gethostname()[:_HOST_LENGTH],
+                           os.getpid(), uuidutils.generate_uuid()[:8])
+
+
+class ExecutorLease:
+    """Takes and renews this process's executor lease.
+
+    ``on_lost(name)`` is called once when the hold under ``name`` ends
+    without a release; :attr:`name` is then a new one, not yet held.
+    """
+
+    def __init__(self, context, duration, on_lost=None):
+        self._context = context
+        self.duration = duration
+        self._on_lost = on_lost or (lambda name: None)
+        self._lock = threading.Lock()
+        self.name = new_name()
+        self._valid_until = 0.0
+        self._renewed_at = None
+        self._closed = False
+
+    @property
+    def renew_interval(self):
+        """Seconds between renewals: a quarter of the local hold."""
+        return self.duration / 8.0
+
+    def holds(self, name):
+        """True while this process may work on the tasks of ``name``."""
+        self._check_lapse()
+        with self._lock:
+            return name == self.name and self._renewed_at is not None
+
+    def held(self):
+        """True while the current name is held."""
+        return self.holds(self.name)
+
+    def keep(self):
+        """Take or renew the lease; True if held after the call.
+
+        A hold that lapsed locally is lost for good (see the module's
+        docstring); the next call takes the lease under the new name.
+        """
+        self._check_lapse()
+        with self._lock:
+            if self._closed:
+                return False
+            name = self.name
+        started = time.monotonic()
+        taken = leases.acquire(self._context, name, name, self.duration)
+        with self._lock:
+            if not taken or name != self.name or self._closed:
+                return False
+            if self._renewed_at is None:
+                LOG.info('Executor lease %s taken; this process owns the '
+                         'tasks that name it.', name)
+            self._renewed_at = started
+            self._valid_until = started + self.duration / 2.0
+        return True
+
+    def _check_lapse(self):
+        with self._lock:
+            if (self._renewed_at is None or
+                    time.monotonic() < self._valid_until):
+                return
+            lost = self.name
+            self.name = new_name()
+            self._renewed_at = None
+            self._valid_until = 0.0
+        LOG.warning('Executor lease %(lost)s could not be renewed within '
+                    '%(hold).1f s; this process stops working on its '
+                    'tasks, which another process (or this one, as '
+                    '%(new)s) takes over once the lease has lapsed.',
+                    {'lost': lost, 'hold': self.duration / 2.0,
+                     'new': self.name})
+        self._on_lost(lost)
+
+    def release(self):
+        """Stop holding, and free the lease at once (a clean stop)."""
+        with self._lock:
+            self._closed = True
+            name, held = self.name, self._renewed_at is not None
+            self._renewed_at = None
+            self._valid_until = 0.0
+        if held:
+            leases.release(self._context, name, name)
+
+
+class Keeper:
+    """A daemon thread that calls ``work`` every ``interval`` seconds.
+
+    ``work`` errors are logged and retried at the next tick: a database
+    outage must not end the thread.
+    """
+
+    def __init__(self, name, interval, work, what):
+        self._name = name
+        self._interval = interval
+        self._work = work
+        self._what = what
+        self._stopping = threading.Event()
+        self._thread = None
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name=self._name)
+        self._thread.start()
+
+    def _run(self):
+        while True:
+            try:
+                self._work()
+            except Exception as exc:
+                LOG.warning('%(what)s failed (%(error)s); retrying in '
+                            '%(delay).1f s.', {'what': self._what,
+                                               'error': exc,
+                                               'delay': self._interval},
+                            exc_info=not _is_db_outage(exc))
+            if self._stopping.wait(self._interval):
+                return
+
+    def stop(self, timeout=30):
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def _is_db_outage(exc):
+    """True for a lost or refused database connection: no traceback."""
+    return isinstance(exc, db_exc.DBConnectionError)

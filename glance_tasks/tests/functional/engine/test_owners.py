@@ -1,0 +1,230 @@
+"""Two task service processes on one database: one owner per task.
+
+Real processes (:mod:`owner_child`) with the local executor share one
+SQLite file, or one PostgreSQL database, and import images from an HTTP
+server in this process that counts the GETs of each path. While its
+owner lives a task runs only there: each source is fetched once, even
+when the second process starts while the first is importing. When the
+owner is SIGKILLed, the other process takes each of its tasks over once
+its lease has lapsed, and they all end.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import provision
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+import testtools
+from testtools import content
+
+from glance_tasks.tests import base
+from glance_tasks.tests.unit.images import fixtures as image_fixtures
+
+TASKS = 3  # per process
+SIZE = 4 * 1024 * 1024
+RATE = 1024 * 1024  # bytes per second: about 4 s per fetch
+LEASE = 3
+SWEEP = 1
+TIMEOUT = 90
+
+CONFIG = """\
+[DEFAULT]
+state_path = {dir}
+log_file = {dir}/{name}.log
+debug = true
+notification_relay_lease = 3
+
+[database]
+connection = {url}
+
+[task_executor]
+lease_duration = %d
+sweep_interval = %d
+
+[task]
+enabled_task_types = import
+purge_interval = 0
+
+[import_filtering_opts]
+allowed_hosts = 127.0.0.1
+allowed_ports =
+
+[image_import]
+fetch_timeout = 30
+
+[oslo_messaging_notifications]
+driver = log
+transport_url = fake:/
+""" % (LEASE, SWEEP)
+
+
+class OwnersMixin:
+    """The tests; a subclass says which database the processes share."""
+
+    def setUp(self):
+        super().setUp()
+        self.dir = self.state_path
+        self.url = self.database_url()
+        self.engine = sa.create_engine(self.url)
+        self.addCleanup(self.engine.dispose)
+        self.source_dir = os.path.join(self.dir, 'source')
+        self.server = self.useFixture(
+            image_fixtures.ImageServer(self.source_dir))
+        self.children = []
+        self.addOnException(self._attach_logs)
+
+    def database_url(self):
+        raise NotImplementedError
+
+    def _attach_logs(self, exc_info):
+        for name in ('first', 'second'):
+            path = os.path.join(self.dir, name + '.log')
+            if os.path.exists(path):
+                with open(path) as f:
+                    self.addDetail(name + '.log', content.text_content(
+                        '\n'.join(line for line in f.read().splitlines()
+                                  if ' DEBUG ' not in line)[-30000:]))
+
+    def sources(self, prefix):
+        urls = []
+        for index in range(TASKS):
+            name = '%s-%d.raw' % (prefix, index)
+            image_fixtures.make_image(self.source_dir, name, size=SIZE)
+            urls.append(self.server.url(name, 'slow', rate=RATE))
+        return urls
+
+    def spawn(self, name, urls):
+        """A service process creating one import per URL: (proc, out)."""
+        config = os.path.join(self.dir, name + '.conf')
+        with open(config, 'w') as f:
+            f.write(CONFIG.format(dir=self.dir, name=name, url=self.url))
+        proc = subprocess.Popen(
+            [sys.executable, '-m',
+             'glance_tasks.tests.functional.engine.owner_child', config,
+             json.dumps(urls)], cwd=self.dir, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(_reap, proc)
+        line = proc.stdout.readline()
+        self.assertTrue(line, '%s did not start' % name)
+        return proc, json.loads(line)
+
+    def stop(self, proc):
+        proc.stdin.close()
+        self.assertEqual(0, proc.wait(60))
+
+    def tasks(self, ids):
+        with self.engine.connect() as conn:
+            return {row.id: row for row in conn.execute(sa.text(
+                'SELECT id, status, executor FROM tasks')) if row.id in ids}
+
+    def wait_until_ended(self, ids):
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            tasks = self.tasks(ids)
+            if all(t.status in ('success', 'failure')
+                   for t in tasks.values()):
+                return tasks
+            self.assertLess(time.monotonic(), deadline, 'tasks stuck: %s' %
+                            {t.id: t.status for t in tasks.values()})
+            time.sleep(0.1)
+
+    def gets(self):
+        """GETs per source path."""
+        counts = {}
+        for path in self.server.requests:
+            path = path.split('?')[0]
+            counts[path] = counts.get(path, 0) + 1
+        return counts
+
+    def wait_for_fetches(self, prefix):
+        deadline = time.monotonic() + TIMEOUT
+        paths = {'/slow/%s-%d.raw' % (prefix, i) for i in range(TASKS)}
+        while not paths <= set(self.gets()):
+            self.assertLess(time.monotonic(), deadline, 'fetches never '
+                            'started')
+            time.sleep(0.05)
+
+    def test_each_source_is_fetched_once_while_its_owner_lives(self):
+        first, one = self.spawn('first', self.sources('one'))
+        # The second process starts while the first is importing.
+        self.wait_for_fetches('one')
+        second, two = self.spawn('second', self.sources('two'))
+
+        tasks = self.wait_until_ended(one['ids'] + two['ids'])
+
+        self.assertEqual(['success'] * 2 * TASKS,
+                         [t.status for t in tasks.values()])
+        self.assertEqual(
+            {'/slow/%s-%d.raw' % (prefix, i): 1
+             for prefix in ('one', 'two') for i in range(TASKS)},
+            self.gets())
+        self.assertEqual({one['executor']},
+                         {tasks[i].executor for i in one['ids']})
+        self.assertEqual({two['executor']},
+                         {tasks[i].executor for i in two['ids']})
+        self.stop(first)
+        self.stop(second)
+
+    def test_a_killed_owners_tasks_are_taken_over_once(self):
+        second, idle = self.spawn('second', [])
+        first, one = self.spawn('first', self.sources('one'))
+        self.wait_for_fetches('one')
+        first.kill()
+        self.assertEqual(-9, first.wait(30))
+        killed_at = time.monotonic()
+
+        tasks = self.wait_until_ended(one['ids'])
+
+        self.assertEqual(['success'] * TASKS,
+                         [t.status for t in tasks.values()])
+        self.assertEqual({idle['executor']},
+                         {t.executor for t in tasks.values()})
+        # Fetched by the dead owner, then once by the process that took
+        # the task over.
+        self.assertEqual({'/slow/one-%d.raw' % i: 2 for i in range(TASKS)},
+                         self.gets())
+        with open(os.path.join(self.dir, 'second.log')) as f:
+            log = f.read()
+        for task_id in one['ids']:
+            self.assertEqual(1, log.count('Task %s (processing) taken over'
+                                          % task_id))
+        # Taken over within one lease plus one sweep (and the fetch).
+        self.assertLess(time.monotonic() - killed_at,
+                        LEASE + SWEEP + 2 * SIZE / RATE + 10)
+        self.stop(second)
+
+
+@testtools.skipUnless(image_fixtures.QEMU_IMG, 'qemu-img is not installed')
+class TestOwnersSQLite(OwnersMixin, base.TestCase):
+
+    def database_url(self):
+        return 'sqlite:///%s' % os.path.join(self.dir, 'gt.sqlite')
+
+
+@testtools.skipUnless(image_fixtures.QEMU_IMG, 'qemu-img is not installed')
+class TestOwnersPostgreSQL(OwnersMixin, base.TestCase):
+
+    def database_url(self):
+        try:
+            backend = provision.Backend.backend_for_database_type(
+                'postgresql')
+        except db_exc.BackendNotAvailable:
+            if base.services_required():
+                raise
+            self.skipTest('PostgreSQL is not available')
+        ident = 'gt_owners_%s' % uuidutils.generate_uuid(dashed=False)
+        backend.create_named_database(ident)
+        self.addCleanup(backend.drop_named_database, ident)
+        return backend.provisioned_database_url(ident).render_as_string(
+            hide_password=False)
+
+
+def _reap(proc):
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
