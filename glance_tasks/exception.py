@@ -94,6 +94,11 @@ class ImageStatusConflict(Conflict):
                 'process changed it first.')
 
 
+class ImageInUse(Conflict):
+    msg_fmt = _('Image %(image_id)s is still worked on by a task that has '
+                'not ended.')
+
+
 class Duplicate(Conflict):
     msg_fmt = _('%(kind)s %(id)s already exists.')
 

@@ -17,7 +17,6 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import core
 from glance_tasks.engine import jobboard
 from glance_tasks.engine import local
-from glance_tasks.images import recovery
 
 LOG = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ LOG = logging.getLogger(__name__)
 FIRST_PURGE_DELAY = 30
 
 
-def make_executor(conf, registry, lifecycle, backend):
+def make_executor(conf, registry, lifecycle, backend, services=None):
     """The executor of ``[task_executor] backend``.
 
     ``local`` runs flows in this process; ``jobboard`` posts them as
@@ -33,7 +32,8 @@ def make_executor(conf, registry, lifecycle, backend):
     """
     if conf.task_executor.backend == 'jobboard':
         return jobboard.JobboardExecutor(conf, registry, backend)
-    return local.LocalExecutor(conf, registry, lifecycle, backend)
+    return local.LocalExecutor(conf, registry, lifecycle, backend,
+                               services=services)
 
 
 class TaskService:
@@ -46,8 +46,9 @@ class TaskService:
         self.relay = parts.relay
         self.lifecycle = parts.lifecycle
         self.backend = parts.backend
+        self.services = parts.services
         self.executor = make_executor(conf, self.registry, self.lifecycle,
-                                      self.backend)
+                                      self.backend, self.services)
         self._stopping = threading.Event()
         self._purger = None
 
@@ -98,7 +99,7 @@ class TaskService:
                                     now - outbox_db.SENT_RETENTION)
         # Images whose task was failed without its reverts (its progress
         # was lost in a crash) are killed or requeued here.
-        recovery.release_stranded(self.conf, context)
+        self.registry.release_stranded(self.services)
         return tasks, sent
 
     def _purge_loop(self):

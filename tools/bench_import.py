@@ -44,7 +44,6 @@ from glance_tasks import context as gt_context  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.domain import task as task_domain  # noqa: E402
-from glance_tasks.images import runtime  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
 
 MiB = 1024 * 1024
@@ -265,7 +264,6 @@ def main():
     logging.setup(conf, 'glance-tasks-bench')
     db_api.configure(conf)
     migration.db_sync()
-    runtime.configure(conf)
     service = service_mod.TaskService(conf)
     finishes = Finishes(service)
     service.start()

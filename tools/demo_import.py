@@ -26,7 +26,6 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import outbox
 from glance_tasks.domain import task as task_domain
-from glance_tasks.images import runtime
 
 SOURCE_SIZE = 16 * 1024 * 1024  # virtual size of the generated image
 
@@ -40,7 +39,6 @@ def prepare(conf):
     group = 'import_filtering_opts'
     conf.set_override('allowed_hosts', ['127.0.0.1'], group=group)
     conf.set_override('allowed_ports', [], group=group)
-    runtime.configure(conf)
 
 
 def make_source(directory):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install and start the real services the glance_tasks tests talk to:
 # MariaDB, PostgreSQL, RabbitMQ, Redis and ZooKeeper (plus qemu-utils and
-# graphviz, which are tools rather than servers).
+# graphviz, which are tools rather than servers), and Keystone through
+# tools/start-keystone.sh.
 #
 # The machines this runs on (developer boxes and CI) are Debian 12 without
 # systemd, and policy-rc.d forbids invoke-rc.d, so every daemon is started
@@ -34,58 +35,9 @@ PACKAGES=(
 log() { echo "[start-services] $*"; }
 die() { echo "[start-services] ERROR: $*" >&2; exit 1; }
 
-# Print the end of a log file to stderr, to explain a failure.
-show_log() {
-    local f
-    for f in "$@"; do
-        [ -r "$f" ] || continue
-        echo "----- last lines of $f -----" >&2
-        tail -n 40 "$f" >&2 || true
-    done
-}
-
-# --- process helpers -----------------------------------------------------
-
-# In a subshell: close every inherited descriptor above 2, then exec "$@" in
-# a new session with stdin from /dev/null and output appended to a log.
-# A daemon started from here must not keep open the pipes of whoever ran
-# this script: CI reads .ci/run's output until the pipe closes, and a
-# daemon holding it would make the run hang until the time limit.
-_exec_detached() {
-    local logfile=$1 fd
-    shift
-    for fd in $(ls "/proc/$BASHPID/fd"); do
-        if [ "$fd" -gt 2 ]; then
-            eval "exec $fd>&-" 2>/dev/null || true
-        fi
-    done
-    exec setsid -w "$@" </dev/null >>"$logfile" 2>&1
-}
-
-# Run a command that starts a daemon and returns (pg_ctlcluster, a
-# self-daemonizing redis); its status is the command's status.
-run_logged() { ( _exec_detached "$@" ); }
-
-# Start a daemon that stays in the foreground, in the background.
-run_background() { ( _exec_detached "$@" ) & }
-
-# wait_for SECONDS COMMAND...: poll COMMAND every second until it succeeds;
-# fail once SECONDS have passed.
-wait_for() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        if ((SECONDS >= deadline)); then
-            return 1
-        fi
-        sleep 1
-    done
-}
-
-# True when something accepts TCP connections on HOST PORT.
-port_open() {
-    timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
-}
+# show_log, run_logged, run_background, wait_for, port_open.
+# shellcheck source=tools/service-helpers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/service-helpers.sh"
 
 # --- packages --------------------------------------------------------------
 
@@ -398,6 +350,8 @@ main() {
     start_mariadb
     start_postgresql
     start_redis
+    # Keystone installs from PyPI while Erlang and the JVM boot.
+    bash "$(dirname "${BASH_SOURCE[0]}")/start-keystone.sh"
     wait_zookeeper
     wait_rabbitmq
     log "all services up"

@@ -39,7 +39,9 @@ sample_config_basename = '_static/glance-tasks'
 graphviz_output_format = 'svg'
 
 templates_path = []
-exclude_patterns = ['_exts']
+# The example task type is a package of its own (its README is not a
+# page of this documentation).
+exclude_patterns = ['_exts', 'contributor/example_task_type']
 source_suffix = {'.rst': 'restructuredtext'}
 root_doc = 'index'
 

@@ -9,8 +9,9 @@ from the database). Checking every request once, before routing, answers
 each with a 400 that names the part at fault, whatever the route.
 """
 
-from oslo_log import log as logging
 from urllib import parse
+
+from oslo_log import log as logging
 
 from glance_tasks.api import errors
 from glance_tasks import exception

@@ -4,7 +4,6 @@ from oslo_config import cfg
 from oslo_utils import units
 
 from glance_tasks.conf import opts
-from glance_tasks.images import runtime
 
 image_import_group = cfg.OptGroup(
     'image_import', title='Image import options',
@@ -63,9 +62,6 @@ image_import_opts = [
 
 def register_opts(conf):
     opts.register_group_opts(conf, image_import_group, image_import_opts)
-    # The image task types' atoms find the service's configuration there
-    # until the service names it with runtime.configure().
-    runtime.remember_loaded(conf)
 
 
 def list_opts():

@@ -206,6 +206,23 @@ def _swap(context, task_id, from_status, changes, now, owned_by=_ANY):
                         info_changes)
 
 
+@db_api.context_manager.writer
+def image_tasks_ended(context, image_id):
+    """True if ``image_id`` has visible tasks and every one has ended.
+
+    Meant to run in the caller's transaction, after it locked the image
+    (by moving it): the tasks are read ``FOR UPDATE``, so none of them
+    changes status before that transaction ends, and the answer holds
+    for what the caller commits with it.
+    """
+    query = _visible(context.session.query(models.Task.status),
+                     db_api.utcnow()).filter(
+        models.Task.image_id == image_id).with_for_update()
+    statuses = [row.status for row in query]
+    return bool(statuses) and all(status in task_domain.TABLE.terminal
+                                  for status in statuses)
+
+
 @db_api.retry_on_deadlock
 @db_api.context_manager.writer
 def set_image(context, task_id, image_id):

@@ -3,16 +3,17 @@
 The API's :class:`~glance_tasks.service.TaskService` and an engine's
 :class:`~glance_tasks.engine.worker.EngineService` both need the enabled
 task types, the outbox relay, the lifecycle that wakes it after each
-commit, and the TaskFlow persistence backend.
+commit, the TaskFlow persistence backend, and the services the atoms of
+every flow receive (configuration, image store, contexts).
 """
 
 import dataclasses
 
 from glance_tasks.engine import lifecycle as lifecycle_mod
 from glance_tasks.engine import persistence
-from glance_tasks.images import runtime as images_runtime
 from glance_tasks.notifications import relay as relay_mod
 from glance_tasks.notifications import sender as sender_mod
+from glance_tasks.task_types import base as type_base
 from glance_tasks.task_types import registry as registry_mod
 
 
@@ -22,6 +23,7 @@ class Core:
     relay: relay_mod.OutboxRelay
     lifecycle: lifecycle_mod.Lifecycle
     backend: object  # a TaskFlow persistence backend
+    services: type_base.Services
 
 
 def build(conf, registry=None, sender=None):
@@ -29,8 +31,6 @@ def build(conf, registry=None, sender=None):
 
     Tests pass their own registry and sender (the process edge).
     """
-    # The image task types' atoms read their options and store here.
-    images_runtime.configure(conf)
     relay = relay_mod.OutboxRelay(
         sender or sender_mod.Sender(conf),
         lease_duration=conf.notification_relay_lease)
@@ -39,4 +39,5 @@ def build(conf, registry=None, sender=None):
         registry_mod.TaskTypeRegistry.from_entry_points(conf),
         relay=relay,
         lifecycle=lifecycle_mod.Lifecycle(conf, on_commit=relay.wake),
-        backend=persistence.create_backend(conf))
+        backend=persistence.create_backend(conf),
+        services=type_base.Services(conf))

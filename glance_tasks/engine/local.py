@@ -72,7 +72,7 @@ class OwnerControl(runner_mod.RunControl):
 class LocalExecutor:
     """Runs each owned task on one of ``max_workers`` threads."""
 
-    def __init__(self, conf, registry, lifecycle, backend):
+    def __init__(self, conf, registry, lifecycle, backend, services=None):
         options = conf.task_executor
         workers = options.max_workers
         self._pool = futures.ThreadPoolExecutor(
@@ -80,7 +80,8 @@ class LocalExecutor:
         # Atoms of parallel flows run here, shared by every flow.
         self._atom_pool = futurist.ThreadPoolExecutor(max_workers=workers)
         self._runner = runner_mod.FlowRunner(
-            conf, registry, lifecycle, backend, executor=self._atom_pool)
+            conf, registry, lifecycle, backend, executor=self._atom_pool,
+            services=services)
         self._backend = backend
         self._context = gt_context.get_admin_context()
         self.lease = ownership.ExecutorLease(

@@ -16,7 +16,7 @@ from taskflow import states
 from glance_tasks.engine import outcome
 from glance_tasks.engine import persistence
 from glance_tasks import exception
-from glance_tasks import task_types
+from glance_tasks.task_types import base as type_base
 
 LOG = logging.getLogger(__name__)
 
@@ -45,12 +45,15 @@ class RunControl:
 class FlowRunner:
     """Runs flows with TaskFlow engines on shared persistence."""
 
-    def __init__(self, conf, registry, lifecycle, backend, executor=None):
+    def __init__(self, conf, registry, lifecycle, backend, executor=None,
+                 services=None):
         self._conf = conf
         self._registry = registry
         self._lifecycle = lifecycle
         self._backend = backend
         self._executor = executor
+        # What the atoms receive (task_types.base.Services).
+        self._services = services or type_base.Services(conf)
         # Tasks whose checkpoint went with their outcome's transaction.
         self._dropped = set()
 
@@ -117,13 +120,21 @@ class FlowRunner:
 
     def load_saved(self, task, flow_detail):
         """An engine for ``task``, rebuilt from its saved flow detail."""
-        return engines.load_from_detail(
+        return self._with_services(task, engines.load_from_detail(
             flow_detail, store=self._store(task), backend=self._backend,
-            **self._engine_options())
+            **self._engine_options()))
 
     @staticmethod
     def _store(task):
         return {'task_id': task.id}
+
+    def _with_services(self, task, engine):
+        # In memory only (transient), and again at every load: a resumed
+        # flow's atoms get them as a new one's do.
+        engine.storage.inject(
+            {type_base.SERVICES: self._services.for_task(task)},
+            transient=True)
+        return engine
 
     def _load_new(self, task):
         task_type = self._registry.get(task.type)
@@ -131,10 +142,10 @@ class FlowRunner:
         # and this error becomes the task's message.
         module_name, _sep, name = task_type.flow_factory.rpartition('.')
         factory = getattr(importutils.import_module(module_name), name)
-        return engines.load_from_factory(
+        return self._with_services(task, engines.load_from_factory(
             factory, factory_args=[task.id, task.input or {}],
             store=self._store(task), book=persistence.new_logbook(task.id),
-            backend=self._backend, **self._engine_options())
+            backend=self._backend, **self._engine_options()))
 
     def run_engine(self, context, task, engine, control=None):
         """Run ``engine`` and record its outcome on ``task``.
@@ -219,7 +230,7 @@ class FlowRunner:
         if not control.may_record(task):
             return False
         try:
-            result = engine.storage.fetch(task_types.RESULT)
+            result = engine.storage.fetch(type_base.RESULT)
         except tf_exc.NotFound:
             result = None
         self._end(self._lifecycle.succeed, context, task, result)

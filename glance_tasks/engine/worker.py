@@ -50,7 +50,8 @@ class EngineService:
             max_workers=conf.task_executor.max_workers)
         runner = runner_mod.FlowRunner(conf, self.registry, self.lifecycle,
                                        self.backend,
-                                       executor=self._atom_pool)
+                                       executor=self._atom_pool,
+                                       services=parts.services)
         self.keeper = claims_mod.ClaimKeeper(
             self.board, conf.jobboard.expiration_time,
             on_lost=self._fence)

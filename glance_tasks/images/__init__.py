@@ -3,7 +3,6 @@
 The ``import`` and ``location_import`` task types are built from these
 pieces:
 
-* :mod:`.runtime` -- the configuration and image store of this process;
 * :mod:`.url_filter` -- which URLs may be fetched (no SSRF);
 * :mod:`.fetch` -- streaming a URL to a file, following checked redirects;
 * :mod:`.inspect` -- the real format of the data, and whether it is safe;

@@ -1,5 +1,7 @@
 """Converting staged image data with ``qemu-img convert``."""
 
+import os
+
 from oslo_concurrency import processutils
 from oslo_log import log as logging
 
@@ -8,11 +10,20 @@ from glance_tasks.images import inspect
 
 LOG = logging.getLogger(__name__)
 
+# qemu's names of the formats Glance names otherwise.
+QEMU_NAMES = {'vhd': 'vpc'}
+
+
+def qemu_env():
+    """The environment of qemu-img: C locale, so errors are English."""
+    return {'LC_ALL': 'C', 'LANG': 'C',
+            'PATH': os.environ.get('PATH', os.defpath)}
+
 
 def qemu_format(disk_format):
     if disk_format in inspect.RAW_DISK_FORMATS:
         return 'raw'
-    return inspect.QEMU_NAMES.get(disk_format, disk_format)
+    return QEMU_NAMES.get(disk_format, disk_format)
 
 
 def needed(source_format, target_format):
@@ -31,7 +42,7 @@ def convert(source, source_format, dest, target_format):
         processutils.execute(
             'qemu-img', 'convert', '-f', qemu_format(source_format),
             '-O', qemu_format(target_format), source, dest,
-            env_variables=inspect.qemu_env())
+            env_variables=qemu_env())
     except processutils.ProcessExecutionError as exc:
         raise errors.ConversionFailed(
             source=source_format, target=target_format,

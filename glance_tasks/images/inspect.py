@@ -1,34 +1,30 @@
-"""The real format of staged image data, and whether it is safe to keep.
+"""The real format of image data, and whether it is safe to keep.
 
-oslo.utils' format inspector (``imageutils.format_inspector``) reads the
-headers of the file in Python; when the installed oslo.utils lacks it,
-``qemu-img info --output=json`` runs under resource limits instead. Both
-refuse a format other than the one the user named, a backing file and an
-external data file, and give the virtual size.
+One routine for a staged file and for a stream read from a store:
+:class:`Inspection` passes the data through oslo.utils' format inspector
+(``imageutils.format_inspector``, which reads the headers in Python, no
+``qemu-img``), then :meth:`Inspection.result` refuses a format other than
+the one the user named, a backing file, an external data file and the
+other unsafe features the inspector knows, and gives the virtual size.
+:func:`inspect` is that routine over a file, stopping as soon as the
+format is decided.
 """
 
-import json
+import functools
 import os
 
-from oslo_concurrency import processutils
 from oslo_log import log as logging
-from oslo_utils import units
+from oslo_utils.imageutils import format_inspector
 
 from glance_tasks.images import errors
-
-try:
-    from oslo_utils.imageutils import format_inspector
-except ImportError:  # oslo.utils older than 7.3
-    format_inspector = None
 
 LOG = logging.getLogger(__name__)
 
 # Formats whose data is plain bytes: what the inspector may call them.
 RAW_LIKE = frozenset({'raw', 'gpt'})
 RAW_DISK_FORMATS = frozenset({'raw', 'ami', 'ari', 'aki'})
-# qemu's names of the formats Glance names otherwise.
-QEMU_NAMES = {'vhd': 'vpc'}
-FROM_QEMU = {qemu: ours for ours, qemu in QEMU_NAMES.items()}
+# Larger reads cost far fewer Python calls than the inspector's default.
+CHUNK_SIZE = 64 * 1024
 
 SAFETY_WORDS = {
     'backing_file': 'it has a backing file, so its data depends on another '
@@ -45,62 +41,66 @@ SAFETY_WORDS = {
 }
 
 
-def qemu_env():
-    """The environment of qemu-img: C locale, so errors are English."""
-    return {'LC_ALL': 'C', 'LANG': 'C',
-            'PATH': os.environ.get('PATH', os.defpath)}
-
-
-QEMU_LIMITS = processutils.ProcessLimits(address_space=units.Gi,
-                                         cpu_time=30)
-
-
 def matches(expected, actual):
+    """True if data the inspector calls ``actual`` is ``expected``."""
     if expected in RAW_DISK_FORMATS:
         return actual in RAW_LIKE
     return expected == actual
 
 
-def inspect(path, expected_format, use_qemu=None):
-    """Inspect the file at ``path``; return ``{format, virtual_size}``.
+class Inspection:
+    """The format of image data, worked out while the data passes.
 
-    Raises :class:`~errors.FormatMismatch`, :class:`~errors.UnsafeImage`
-    or :class:`~errors.InvalidImageData`.
+    Iterate over it to get the chunks of ``chunks`` (an iterator of
+    bytes) as they are inspected; then :meth:`close` it and ask for its
+    :meth:`result`. ``expected_format`` is the disk format the user
+    named.
     """
-    if use_qemu is None:
-        use_qemu = format_inspector is None
-    if use_qemu:
-        return _with_qemu(path, expected_format)
-    return _with_inspector(path, expected_format)
 
+    def __init__(self, chunks, expected_format):
+        self.expected = expected_format
+        self._wrapper = format_inspector.InspectWrapper(_Chunks(chunks))
 
-def detect(path, chunk_size=64 * 1024):
-    """oslo.utils' ``detect_file_format``, reading 64 KiB at a time.
-
-    The same single pass through every inspector, stopping as soon as a
-    format is decided; larger reads cost far fewer Python calls.
-    """
-    with open(path, 'rb') as f:
-        wrapper = format_inspector.InspectWrapper(f)
+    def __iter__(self):
         try:
-            while wrapper.read(chunk_size):
-                if wrapper.format:
-                    return wrapper.format
-        finally:
-            wrapper.close()
-        return wrapper.format
+            yield from self._wrapper
+        except format_inspector.ImageFormatError as exc:
+            raise errors.InvalidImageData(format=self.expected, reason=exc)
+
+    @property
+    def decided(self):
+        """True once the format is known (or known to be contradictory)."""
+        try:
+            return bool(self._wrapper.format)
+        except format_inspector.ImageFormatError:
+            return True  # result() says why
+
+    def close(self):
+        self._wrapper.close()
+
+    def result(self, size):
+        """``{format, virtual_size}`` of the data read, ``size`` bytes.
+
+        Raises :class:`~errors.FormatMismatch`,
+        :class:`~errors.UnsafeImage` or :class:`~errors.InvalidImageData`.
+        """
+        expected = self.expected
+        try:
+            detected = self._wrapper.format
+        except format_inspector.ImageFormatError as exc:
+            raise errors.InvalidImageData(format=expected, reason=exc)
+        actual = str(detected)
+        if not matches(expected, actual):
+            raise errors.FormatMismatch(actual=actual, expected=expected)
+        _check_safety(detected, expected)
+        if actual in RAW_LIKE:
+            return {'format': expected, 'virtual_size': size}
+        return {'format': actual, 'virtual_size': detected.virtual_size}
 
 
-def _with_inspector(path, expected):
+def _check_safety(detected, expected):
     try:
-        inspector = detect(path)
-    except format_inspector.ImageFormatError as exc:
-        raise errors.InvalidImageData(format=expected, reason=exc)
-    actual = str(inspector)
-    if not matches(expected, actual):
-        raise errors.FormatMismatch(actual=actual, expected=expected)
-    try:
-        inspector.safety_check()
+        detected.safety_check()
     except format_inspector.SafetyCheckFailed as exc:
         reasons = [SAFETY_WORDS.get(name, '%s (%s)' % (name, failure))
                    for name, failure in sorted(exc.failures.items())]
@@ -108,47 +108,39 @@ def _with_inspector(path, expected):
                                  format=_target(expected))
     except format_inspector.ImageFormatError as exc:
         raise errors.InvalidImageData(format=expected, reason=exc)
-    if actual in RAW_LIKE:
-        virtual_size = os.path.getsize(path)
-    else:
-        virtual_size = inspector.virtual_size
-    return {'format': expected if actual in RAW_LIKE else actual,
-            'virtual_size': virtual_size}
 
 
 def _target(expected):
+    """The format to convert an unsafe image to, as qemu-img names it."""
     return 'raw' if expected in RAW_DISK_FORMATS else expected
 
 
-def qemu_info(path):
-    """``qemu-img info --output=json`` of ``path``, under limits."""
-    try:
-        out, _err = processutils.execute(
-            'qemu-img', 'info', '--output=json', path,
-            prlimit=QEMU_LIMITS, env_variables=qemu_env())
-    except processutils.ProcessExecutionError as exc:
-        raise errors.InspectionFailed(
-            reason=(exc.stderr or exc.description or '').strip()
-            or 'qemu-img info failed')
-    except OSError as exc:
-        raise errors.InspectionFailed(reason='qemu-img could not run (%s)'
-                                      % exc)
-    return json.loads(out)
+def inspect(path, expected_format):
+    """Inspect the file at ``path``; return ``{format, virtual_size}``.
+
+    Reads only until the format is decided. Raises what
+    :meth:`Inspection.result` raises.
+    """
+    with open(path, 'rb') as f:
+        inspection = Inspection(iter(functools.partial(f.read, CHUNK_SIZE),
+                                     b''), expected_format)
+        try:
+            for _chunk in inspection:
+                if inspection.decided:
+                    break
+        finally:
+            inspection.close()
+    return inspection.result(os.path.getsize(path))
 
 
-def _with_qemu(path, expected):
-    info = qemu_info(path)
-    actual = FROM_QEMU.get(info.get('format'), info.get('format'))
-    if not matches(expected, actual):
-        raise errors.FormatMismatch(actual=actual, expected=expected)
-    reasons = []
-    if info.get('backing-filename'):
-        reasons.append(SAFETY_WORDS['backing_file'])
-    data = (info.get('format-specific') or {}).get('data') or {}
-    if data.get('data-file'):
-        reasons.append(SAFETY_WORDS['data_file'])
-    if reasons:
-        raise errors.UnsafeImage(reason='; '.join(reasons),
-                                 format=_target(expected))
-    return {'format': expected if actual in RAW_LIKE else actual,
-            'virtual_size': info.get('virtual-size')}
+class _Chunks:
+    """An iterator of chunks, as bytes, as the inspector wants its source."""
+
+    def __init__(self, chunks):
+        self._chunks = chunks
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return bytes(next(self._chunks))

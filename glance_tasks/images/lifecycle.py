@@ -89,15 +89,19 @@ def create(conf, context, values, properties=None, task_id=None,
 
 
 def move(conf, context, image, to_status, values=None,
-         notify_context=None, properties=None):
+         notify_context=None, properties=None, also=None):
     """Move ``image`` (as last read) to ``to_status``; announce it.
 
     ``properties``: the image's extra properties when the caller knows
-    them (saves reading them for the notification).
+    them (saves reading them for the notification). ``also(context)``
+    runs in the same transaction, after the move: what it changes is
+    committed with the move, and what it raises undoes the move.
     """
     with db_api.context_manager.writer.using(context):
         moved = image_db.update_status(context, image.id, image.status,
                                        to_status, values)
+        if also is not None:
+            also(context)
         _announce(conf, context, STATUS_EVENTS.get(to_status, IMAGE_UPDATE),
                   moved, notify_context, properties)
     return moved
@@ -123,6 +127,11 @@ def record_upload(conf, context, image_id, stored, values=None,
     return image
 
 
+# The fields record_upload sets, as they are before any upload.
+NO_UPLOAD = {'size': None, 'checksum': None, 'os_hash_algo': None,
+             'os_hash_value': None}
+
+
 def forget_upload(context, image_id):
     """Undo :func:`record_upload`: drop the locations and data fields.
 
@@ -130,12 +139,21 @@ def forget_upload(context, image_id):
     deleted from the store.
     """
     with db_api.context_manager.writer.using(context):
+        uris = drop_locations(context, image_id)
+        image_db.update(context, image_id, dict(NO_UPLOAD))
+    return uris
+
+
+def drop_locations(context, image_id):
+    """Delete the image's location rows; return their URIs.
+
+    The data at those URIs is the caller's to delete, once the
+    transaction that dropped them has committed.
+    """
+    with db_api.context_manager.writer.using(context):
         locations = image_db.get_locations(context, image_id)
         for location in locations:
             image_db.delete_location(context, image_id, location['id'])
-        image_db.update(context, image_id, {
-            'size': None, 'checksum': None, 'os_hash_algo': None,
-            'os_hash_value': None})
     return [location['url'] for location in locations]
 
 

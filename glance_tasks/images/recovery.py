@@ -1,57 +1,81 @@
-"""Images an ended task left half-done: ``killed`` or back to ``queued``.
+"""Images a task that died without its reverts left half-done, released.
 
 A task whose flow could not be resumed after a crash is failed by the
 runner without running the flow's reverts, which may leave its image in
-``saving`` (or ``importing``) with staged files. :func:`release_stranded`
-finds such images -- every task that worked on them has ended -- and does
-what the reverts would have done: staged files and stored data removed,
-``saving → killed``, ``importing → queued``. It is safe to run at any
-time (the service should run it at start and with its periodic purge).
+``saving`` (or ``importing``) with staged files. Each task type undoes
+what its tasks leave in its ``release_stranded`` hook (see
+:class:`~glance_tasks.task_types.base.TaskType`), which the service runs
+for every enabled type with its periodic purge
+(:meth:`~glance_tasks.task_types.registry.TaskTypeRegistry.release_stranded`).
+
+:func:`release` is what the image task types' hooks are made of. An
+image read as ``saving`` may be activated by its (live) import a moment
+later, and its task then end. So the decision is taken where it cannot go
+stale: the status move comes first, in one transaction with the check
+that every task of the image has ended and the rows it changes. A task
+still running, or the image moved by someone else, rolls it all back.
+Data is removed only once that transaction has committed.
 """
 
 from oslo_log import log as logging
 
-from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
-from glance_tasks.domain import image as image_domain
-from glance_tasks.domain import task as task_domain
+from glance_tasks import exception
 from glance_tasks.images import lifecycle
-from glance_tasks.images import runtime
-from glance_tasks.images import staging
 
 LOG = logging.getLogger(__name__)
 
-RELEASE = {image_domain.SAVING: image_domain.KILLED,
-           image_domain.IMPORTING: image_domain.QUEUED}
 
+def release(services, from_status, to_status, drop_upload=False,
+            after=None):
+    """Move every image ``from_status → to_status`` whose tasks all ended.
 
-def _stranded(context, image):
-    tasks = task_db.list_tasks(context, filters={'image_id': image.id})
-    return bool(tasks) and all(task.status in task_domain.TABLE.terminal
-                               for task in tasks)
-
-
-def release_stranded(conf=None, context=None):
-    """Release images stranded by ended tasks; return their ids."""
-    conf = conf or runtime.get_conf()
-    context = context or gt_context.get_admin_context()
+    ``drop_upload``: the image's locations are dropped and its size and
+    hashes cleared with the move. ``after(image_id, dropped_uris)`` runs
+    once the move is committed, to remove files and stored data. Returns
+    the ids of the images released.
+    """
+    context = services.admin_context
     released = []
-    for status, target in RELEASE.items():
-        for image in image_db.list_images(context,
-                                          filters={'status': status}):
-            if not _stranded(context, image):
-                continue
-            staging.remove(conf, image.id)
-            if status == image_domain.SAVING:
-                store = runtime.get_store()
-                for uri in lifecycle.forget_upload(context, image.id):
-                    store.delete(uri)
-                store.discard(image.id)
-            lifecycle.move(conf, context, image, target)
-            LOG.warning('Image %(id)s was left %(status)s by a task that '
-                        'ended; it is now %(target)s.',
-                        {'id': image.id, 'status': status,
-                         'target': target})
-            released.append(image.id)
+    for image in image_db.list_images(context,
+                                      filters={'status': from_status}):
+        try:
+            dropped = _release(services.conf, context, image, to_status,
+                               drop_upload)
+        except (exception.ImageInUse, exception.ImageStatusConflict,
+                exception.ImageNotFound) as exc:
+            LOG.debug('Image %(id)s is not stranded: %(why)s',
+                      {'id': image.id, 'why': exc})
+            continue
+        if after is not None:
+            after(image.id, dropped)
+        LOG.warning('Image %(id)s was left %(status)s by a task that '
+                    'ended; it is now %(target)s.',
+                    {'id': image.id, 'status': from_status,
+                     'target': to_status})
+        released.append(image.id)
     return released
+
+
+@db_api.retry_on_deadlock
+def _release(conf, context, image, to_status, drop_upload):
+    """Move ``image`` to ``to_status`` if its tasks have all ended.
+
+    One transaction: the compare-and-swap (which locks the row), the
+    check of the tasks, and the locations dropped with the size and
+    hashes when asked. Returns the URIs dropped.
+    """
+    dropped = []
+
+    def only_if_stranded(context):
+        if not task_db.image_tasks_ended(context, image.id):
+            raise exception.ImageInUse(image_id=image.id)
+        if drop_upload:
+            dropped.extend(lifecycle.drop_locations(context, image.id))
+
+    lifecycle.move(conf, context, image, to_status,
+                   values=dict(lifecycle.NO_UPLOAD) if drop_upload else None,
+                   also=only_if_stranded)
+    return dropped

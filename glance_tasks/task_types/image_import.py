@@ -32,10 +32,7 @@ are idempotent: after a crash TaskFlow runs the interrupted one again.
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 from taskflow.patterns import linear_flow
-from taskflow import task
-from taskflow.types import failure as tf_failure
 
-from glance_tasks import context as gt_context
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
@@ -45,62 +42,17 @@ from glance_tasks.images import errors
 from glance_tasks.images import fetch
 from glance_tasks.images import inspect
 from glance_tasks.images import lifecycle
-from glance_tasks.images import runtime
+from glance_tasks.images import properties as image_props
+from glance_tasks.images import recovery
 from glance_tasks.images import staging
 from glance_tasks.images import url_filter
-from glance_tasks import task_types
+from glance_tasks.task_types import base
 
 LOG = logging.getLogger(__name__)
 
-DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2',
-                'vdi', 'iso', 'ploop']
 # Formats whose data the inspection can check.
 IMPORT_FORMATS = ['raw', 'qcow2', 'vhd', 'vhdx', 'vmdk', 'vdi', 'iso',
                   'ami', 'ari', 'aki']
-CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker',
-                     'compressed']
-VISIBILITIES = ['public', 'private', 'shared', 'community']
-# Image columns a user sets through image_properties.
-BASE_PROPERTIES = ('name', 'disk_format', 'container_format', 'visibility',
-                   'min_disk', 'min_ram', 'protected', 'os_hidden')
-# Names the service sets itself; refused in image_properties.
-RESERVED_PROPERTIES = ['id', 'status', 'owner', 'size', 'virtual_size',
-                       'checksum', 'os_hash_algo', 'os_hash_value',
-                       'created_at', 'updated_at', 'deleted', 'deleted_at',
-                       'locations', 'location', 'direct_url', 'self',
-                       'file', 'schema', 'tags']
-_INT32 = {'type': 'integer', 'minimum': 0, 'maximum': 2 ** 31 - 1}
-
-IMAGE_PROPERTIES_SCHEMA = {
-    'type': 'object',
-    'properties': {
-        'name': {'type': ['string', 'null'], 'maxLength': 255},
-        'disk_format': {'enum': DISK_FORMATS},
-        'container_format': {'enum': CONTAINER_FORMATS},
-        'visibility': {'enum': VISIBILITIES},
-        'min_disk': _INT32,
-        'min_ram': _INT32,
-        'protected': {'type': 'boolean'},
-        'os_hidden': {'type': 'boolean'},
-    },
-    'propertyNames': {'maxLength': 255,
-                      'not': {'enum': RESERVED_PROPERTIES}},
-    'additionalProperties': {'type': 'string', 'maxLength': 65535},
-}
-
-
-def _context():
-    return gt_context.get_admin_context()
-
-
-def _notify_context(task_row):
-    """Image events of a task carry the ids of the request that made it."""
-    return {'request_id': task_row.request_id, 'user_id': task_row.user_id,
-            'project_id': task_row.owner}
-
-
-def _is_failure(result):
-    return result is None or isinstance(result, tf_failure.Failure)
 
 
 def _current(context, image_id, *statuses):
@@ -134,12 +86,6 @@ def _advance(conf, context, image_id, from_status, to_status,
         raise errors.ImageGone(image_id=image_id, status='deleted')
 
 
-def extra_properties(image_properties):
-    """The image_properties that are not image columns."""
-    return {name: value for name, value in image_properties.items()
-            if name not in BASE_PROPERTIES}
-
-
 def _same_data_format(a, b):
     raw = inspect.RAW_DISK_FORMATS
     return a == b or (a in raw and b in raw)
@@ -160,7 +106,7 @@ def check_source(conf, url, source_format, disk_format):
                    % (disk_format, source_format, disk_format))
 
 
-class CreateImage(task.Task):
+class CreateImage(base.Atom):
     """Check the source; create the ``queued`` image; tie it to the task.
 
     The image id is recorded on the task in the same transaction, so a run
@@ -177,17 +123,19 @@ class CreateImage(task.Task):
         self._properties = dict(image_properties)
 
     def _values(self):
-        values = {name: self._properties[name] for name in BASE_PROPERTIES
+        values = {name: self._properties[name]
+                  for name in image_props.BASE_PROPERTIES
                   if name in self._properties}
         values.setdefault('disk_format', self._source_format)
         values.setdefault('container_format', 'bare')
-        return values, extra_properties(self._properties)
+        return values, image_props.extra(self._properties)
 
-    def execute(self, task_id):
-        conf = runtime.get_conf()
-        context = _context()
+    def execute(self, services, task_id):
+        conf = services.conf
+        context = services.admin_context
         task_row = task_db.get(context, task_id, include_expired=True)
-        notify_context = _notify_context(task_row)
+        # Image events of a task carry the ids of the request that made it.
+        notify_context = services.notify_context
         if task_row.image_id:
             # Run again after a crash: the image was already created.
             _current(context, task_row.image_id, image_domain.QUEUED,
@@ -203,25 +151,26 @@ class CreateImage(task.Task):
         LOG.info('Task %s created image %s.', task_id, image.id)
         return image.id, notify_context
 
-    def revert(self, task_id, result=None, flow_failures=None, **kwargs):
-        context = _context()
-        if _is_failure(result):
+    def revert(self, services, task_id, result=None, flow_failures=None,
+               **kwargs):
+        context = services.admin_context
+        if self.failed(result):
             task_row = task_db.get(context, task_id, include_expired=True)
             image_id = task_row.image_id
-            notify_context = _notify_context(task_row)
+            notify_context = services.notify_context
         else:
             image_id, notify_context = result
         image = lifecycle.get(context, image_id) if image_id else None
         # Only an image still without data is deleted; once data arrived
         # the fetch's revert left it killed, as Glance does.
         if image is not None and image.status == image_domain.QUEUED:
-            lifecycle.delete(runtime.get_conf(), context, image,
+            lifecycle.delete(services.conf, context, image,
                              notify_context=notify_context)
             LOG.info('Task %s deleted image %s: no data was fetched.',
                      task_id, image_id)
 
 
-class FetchData(task.Task):
+class FetchData(base.Atom):
     """Stream the source into the work dir; the image goes to ``saving``."""
 
     default_provides = 'staged'
@@ -231,9 +180,9 @@ class FetchData(task.Task):
         self._url = import_from
         self._properties = properties
 
-    def execute(self, image_id, notify_context):
-        conf = runtime.get_conf()
-        context = _context()
+    def execute(self, services, image_id, notify_context):
+        conf = services.conf
+        context = services.admin_context
         path = staging.path_of(conf, image_id)
         cap = conf.image_import.max_image_size
         with fetch.open_source(conf, self._url) as source:
@@ -250,9 +199,10 @@ class FetchData(task.Task):
         LOG.info('Image %s: fetched %d bytes.', image_id, size)
         return {'path': path, 'size': size}
 
-    def revert(self, image_id, notify_context, result=None, **kwargs):
-        conf = runtime.get_conf()
-        context = _context()
+    def revert(self, services, image_id, notify_context, result=None,
+               **kwargs):
+        conf = services.conf
+        context = services.admin_context
         staging.remove(conf, image_id)
         image = lifecycle.get(context, image_id)
         if image is not None and image.status == image_domain.SAVING:
@@ -263,7 +213,7 @@ class FetchData(task.Task):
                      image_id)
 
 
-class InspectData(task.Task):
+class InspectData(base.Atom):
     """Check the real format and safety of the staged data."""
 
     default_provides = 'inspection'
@@ -281,21 +231,23 @@ class InspectData(task.Task):
         """Nothing to undo: inspection only reads."""
 
 
-class ConvertData(task.Task):
-    """Convert to ``[image_import] conversion_format``.
+class ConvertData(base.Atom):
+    """Convert to ``[image_import] conversion_format``, if it is set.
 
-    In the flow only when that option is set (when the flow is built).
+    Always in the flow: the option is read when the atom runs, by the
+    engine that runs it, so the flow is the same whichever process
+    builds it. Unset, or already in that format, the data stays as it is
+    (the result is None).
     """
 
     default_provides = 'converted'
 
-    def __init__(self, target):
+    def __init__(self):
         super().__init__(name='convert')
-        self._target = target
 
-    def execute(self, image_id, staged, inspection):
-        conf = runtime.get_conf()
-        target = self._target
+    def execute(self, services, image_id, staged, inspection):
+        conf = services.conf
+        target = conf.image_import.conversion_format
         source_format = inspection['format']
         if not convert.needed(source_format, target):
             return None
@@ -316,13 +268,18 @@ class ConvertData(task.Task):
                  source_format, target)
         return {'path': dest, 'disk_format': target}
 
-    def revert(self, image_id, result=None, **kwargs):
-        conf = runtime.get_conf()
-        staging.remove_file(staging.path_of(conf, image_id,
-                                            '.' + self._target))
+    def revert(self, services, image_id, result=None, **kwargs):
+        if isinstance(result, dict):
+            staging.remove_file(result['path'])
+            return
+        # It failed (or ran before a crash): a partial file may remain.
+        target = services.conf.image_import.conversion_format
+        if target:
+            staging.remove_file(staging.path_of(services.conf, image_id,
+                                                '.' + target))
 
 
-class StoreData(task.Task):
+class StoreData(base.Atom):
     """Write the data to glance_store; record location, size and hashes."""
 
     default_provides = 'stored'
@@ -331,11 +288,11 @@ class StoreData(task.Task):
         super().__init__(name='store')
         self._properties = properties
 
-    def execute(self, image_id, notify_context, staged, inspection,
+    def execute(self, services, image_id, notify_context, staged, inspection,
                 converted=None):
-        conf = runtime.get_conf()
-        context = _context()
-        store = runtime.get_store()
+        conf = services.conf
+        context = services.admin_context
+        store = services.image_store
         image = _current(context, image_id, image_domain.SAVING)
         recorded = image.checksum and image_db.get_locations(context,
                                                              image_id)
@@ -361,31 +318,36 @@ class StoreData(task.Task):
                  stored['os_hash_value'])
         return {'location': stored['location']}
 
-    def revert(self, image_id, result=None, **kwargs):
-        context = _context()
-        store = runtime.get_store()
+    def revert(self, services, image_id, result=None, **kwargs):
+        context = services.admin_context
+        store = services.image_store
         uris = []
-        if not _is_failure(result):
+        if not self.failed(result):
             uris.append(result['location'])
         if lifecycle.get(context, image_id) is not None:
             uris.extend(lifecycle.forget_upload(context, image_id))
-        for uri in dict.fromkeys(uris):
-            store.delete(uri)
-        store.discard(image_id)
+        remove_stored(store, image_id, uris)
 
 
-class ActivateImage(task.Task):
+def remove_stored(store, image_id, uris):
+    """Delete the data at ``uris`` and any partial write of the image."""
+    for uri in dict.fromkeys(uris):
+        store.delete(uri)
+    store.discard(image_id)
+
+
+class ActivateImage(base.Atom):
     """``saving → active``; the task's result names the image."""
 
-    default_provides = task_types.RESULT
+    default_provides = base.RESULT
 
     def __init__(self, properties):
         super().__init__(name='activate')
         self._properties = properties
 
-    def execute(self, image_id, notify_context, stored):
-        conf = runtime.get_conf()
-        context = _context()
+    def execute(self, services, image_id, notify_context, stored):
+        conf = services.conf
+        context = services.admin_context
         _advance(conf, context, image_id, image_domain.SAVING,
                  image_domain.ACTIVE, notify_context,
                  done=(image_domain.ACTIVE,), properties=self._properties)
@@ -398,23 +360,22 @@ class ActivateImage(task.Task):
 def build_flow(task_id, task_input):
     """The flow factory named by :class:`Import`."""
     source_format = task_input['import_from_format']
-    properties = task_input['image_properties']
+    requested = task_input['image_properties']
     # Extra properties do not change during the import: the atoms know
     # them for the notifications without reading them back.
-    extra = extra_properties(properties)
-    target = runtime.get_conf().image_import.conversion_format
+    extra = image_props.extra(requested)
     flow = linear_flow.Flow('import-%s' % task_id)
     flow.add(CreateImage(task_input['import_from'], source_format,
-                         properties),
+                         requested),
              FetchData(task_input['import_from'], extra),
-             InspectData(source_format))
-    if target:
-        flow.add(ConvertData(target))
-    flow.add(StoreData(extra), ActivateImage(extra))
+             InspectData(source_format),
+             ConvertData(),
+             StoreData(extra),
+             ActivateImage(extra))
     return flow
 
 
-class Import(task_types.TaskType):
+class Import(base.TaskType):
     name = 'import'
     description = ('Create an image and import its data from a URL '
                    '(Glance\'s import task).')
@@ -425,9 +386,24 @@ class Import(task_types.TaskType):
             'import_from': {'type': 'string', 'minLength': 1,
                             'maxLength': 4096},
             'import_from_format': {'enum': IMPORT_FORMATS},
-            'image_properties': IMAGE_PROPERTIES_SCHEMA,
+            'image_properties': image_props.IMAGE_PROPERTIES_SCHEMA,
         },
         'required': ['import_from', 'import_from_format',
                      'image_properties'],
         'additionalProperties': False,
     }
+
+    @classmethod
+    def release_stranded(cls, services):
+        """A ``saving`` image of an ended task: what the reverts do.
+
+        The fetch's and the store's reverts: ``saving → killed``, the
+        location, size and hashes dropped, then the staged files and the
+        stored data removed.
+        """
+        def remove_data(image_id, dropped):
+            staging.remove(services.conf, image_id)
+            remove_stored(services.image_store, image_id, dropped)
+        return recovery.release(services, image_domain.SAVING,
+                                image_domain.KILLED, drop_upload=True,
+                                after=remove_data)

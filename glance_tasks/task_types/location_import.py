@@ -20,11 +20,8 @@ import urllib.parse
 
 from glance_store import exceptions as store_exc
 from oslo_log import log as logging
-from oslo_utils.imageutils import format_inspector
 from taskflow.patterns import linear_flow
-from taskflow import task
 
-from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
@@ -34,9 +31,9 @@ from glance_tasks.images import errors
 from glance_tasks.images import fetch
 from glance_tasks.images import inspect
 from glance_tasks.images import lifecycle
-from glance_tasks.images import runtime
+from glance_tasks.images import recovery
 from glance_tasks.images import url_filter
-from glance_tasks import task_types
+from glance_tasks.task_types import base
 
 LOG = logging.getLogger(__name__)
 
@@ -46,16 +43,7 @@ HASH_ALGOS = ['sha1', 'sha256', 'sha384', 'sha512', 'sha3_256', 'sha3_384',
               'sha3_512', 'blake2b', 'blake2s']
 
 
-def _context():
-    return gt_context.get_admin_context()
-
-
-def _notify_context(task_row):
-    return {'request_id': task_row.request_id, 'user_id': task_row.user_id,
-            'project_id': task_row.owner}
-
-
-class BeginImport(task.Task):
+class BeginImport(base.Atom):
     """Check the image and the location; ``queued → importing``."""
 
     default_provides = 'notify_context'
@@ -65,10 +53,9 @@ class BeginImport(task.Task):
         self._image_id = image_id
         self._url = url
 
-    def _check_url(self, conf):
+    def _check_url(self, conf, store):
         safe = errors.safe_url(self._url)
         scheme = urllib.parse.urlsplit(self._url).scheme.lower()
-        store = runtime.get_store()
         if scheme not in store.enabled_schemes():
             raise errors.LocationRefused(
                 url=safe, reason='no enabled image store serves the %s '
@@ -85,11 +72,11 @@ class BeginImport(task.Task):
         if scheme in ('http', 'https'):
             url_filter.check_url(conf, self._url)
 
-    def execute(self, task_id):
-        conf = runtime.get_conf()
-        context = _context()
+    def execute(self, services, task_id):
+        conf = services.conf
+        context = services.admin_context
         task_row = task_db.get(context, task_id, include_expired=True)
-        notify_context = _notify_context(task_row)
+        notify_context = services.notify_context
         image = lifecycle.get(context, self._image_id)
         if image is None or (task_row.owner is not None
                              and image.owner != task_row.owner):
@@ -107,24 +94,24 @@ class BeginImport(task.Task):
                 url=errors.safe_url(self._url),
                 reason='set the disk_format and container_format of image '
                 '%s first.' % image.id)
-        self._check_url(conf)
+        self._check_url(conf, services.image_store)
         with db_api.context_manager.writer.using(context):
             task_db.set_image(context, task_id, image.id)
             lifecycle.move(conf, context, image, image_domain.IMPORTING,
                            notify_context=notify_context)
         return notify_context
 
-    def revert(self, task_id, result=None, **kwargs):
+    def revert(self, services, task_id, result=None, **kwargs):
         if not isinstance(result, dict):
             return  # it failed before moving the image: nothing to undo
-        context = _context()
+        context = services.admin_context
         image = lifecycle.get(context, self._image_id)
         if image is not None and image.status == image_domain.IMPORTING:
-            lifecycle.move(runtime.get_conf(), context, image,
+            lifecycle.move(services.conf, context, image,
                            image_domain.QUEUED, notify_context=result)
 
 
-def _chunks_of(conf, url):
+def _chunks_of(conf, store, url):
     """``(iterator of chunks, announced size or None, closer)``."""
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme in ('http', 'https'):
@@ -133,7 +120,7 @@ def _chunks_of(conf, url):
         return (source.chunks(opts.max_image_size, opts.fetch_timeout),
                 source.length, source.close)
     try:
-        data, size = runtime.get_store().open(url)
+        data, size = store.open(url)
     except store_exc.NotFound:
         raise errors.LocationRefused(url=errors.safe_url(url),
                                      reason='there is no data there.')
@@ -144,7 +131,7 @@ def _chunks_of(conf, url):
     return iter(data), size, getattr(data, 'close', lambda: None)
 
 
-class VerifyData(task.Task):
+class VerifyData(base.Atom):
     """Read the data once: size, md5, multihash and format inspection."""
 
     default_provides = 'verified'
@@ -155,9 +142,9 @@ class VerifyData(task.Task):
         self._url = url
         self._validation = dict(validation_data or {})
 
-    def execute(self):
-        conf = runtime.get_conf()
-        image = lifecycle.get(_context(), self._image_id)
+    def execute(self, services):
+        conf = services.conf
+        image = lifecycle.get(services.admin_context, self._image_id)
         if image is None or image.status != image_domain.IMPORTING:
             raise errors.ImageGone(image_id=self._image_id,
                                    status='changed')
@@ -165,12 +152,12 @@ class VerifyData(task.Task):
         md5 = hashlib.md5(usedforsecurity=False)
         multihash = hashlib.new(algo)
         cap = conf.image_import.max_image_size
-        chunks, announced, close = _chunks_of(conf, self._url)
-        wrapper = format_inspector.InspectWrapper(
-            _Chunks(chunks), expected_format=None)
+        chunks, announced, close = _chunks_of(conf, services.image_store,
+                                              self._url)
+        inspection = inspect.Inspection(chunks, image.disk_format)
         size = 0
         try:
-            for chunk in wrapper:
+            for chunk in inspection:
                 size += len(chunk)
                 if size > cap:
                     raise errors.ImageTooLarge(
@@ -178,20 +165,17 @@ class VerifyData(task.Task):
                         'location')
                 md5.update(chunk)
                 multihash.update(chunk)
-        except format_inspector.ImageFormatError as exc:
-            raise errors.InvalidImageData(format=image.disk_format,
-                                          reason=exc)
         finally:
             close()
-            wrapper.close()
+            inspection.close()
         if announced is not None and size != announced:
             raise errors.SourceIncomplete(url=errors.safe_url(self._url),
                                           received=size, announced=announced)
-        found = self._check_format(wrapper, image, size)
+        found = inspection.result(size)
         verified = {'size': size, 'checksum': md5.hexdigest(),
                     'os_hash_algo': algo,
                     'os_hash_value': multihash.hexdigest(),
-                    'virtual_size': found}
+                    'virtual_size': found['virtual_size']}
         for field in ('checksum', 'os_hash_value'):
             expected = self._validation.get(field)
             if expected and expected.lower() != verified[field]:
@@ -200,59 +184,23 @@ class VerifyData(task.Task):
                     actual=verified[field], expected=expected)
         return verified
 
-    @staticmethod
-    def _check_format(wrapper, image, size):
-        try:
-            detected = wrapper.format
-        except format_inspector.ImageFormatError as exc:
-            raise errors.InvalidImageData(format=image.disk_format,
-                                          reason=exc)
-        actual = str(detected)
-        if not inspect.matches(image.disk_format, actual):
-            raise errors.FormatMismatch(actual=actual,
-                                        expected=image.disk_format)
-        try:
-            detected.safety_check()
-        except format_inspector.SafetyCheckFailed as exc:
-            raise errors.UnsafeImage(
-                reason='; '.join(inspect.SAFETY_WORDS.get(name, name)
-                                 for name in sorted(exc.failures)),
-                format=image.disk_format)
-        except format_inspector.ImageFormatError as exc:
-            raise errors.InvalidImageData(format=image.disk_format,
-                                          reason=exc)
-        return size if actual in inspect.RAW_LIKE else detected.virtual_size
-
     def revert(self, *args, **kwargs):
         """Nothing to undo: verification only reads."""
 
 
-class _Chunks:
-    """An iterator of chunks as the inspector wrapper wants its source."""
-
-    def __init__(self, chunks):
-        self._chunks = chunks
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return bytes(next(self._chunks))
-
-
-class AddLocation(task.Task):
+class AddLocation(base.Atom):
     """Record the location and the data's facts; ``importing → active``."""
 
-    default_provides = task_types.RESULT
+    default_provides = base.RESULT
 
     def __init__(self, image_id, url):
         super().__init__(name='add-location')
         self._image_id = image_id
         self._url = url
 
-    def execute(self, notify_context, verified):
-        conf = runtime.get_conf()
-        context = _context()
+    def execute(self, services, notify_context, verified):
+        conf = services.conf
+        context = services.admin_context
         image = lifecycle.get(context, self._image_id)
         if image is not None and image.status == image_domain.ACTIVE:
             return {'image_id': self._image_id}  # run again after a crash
@@ -281,7 +229,7 @@ def build_flow(task_id, task_input):
     return flow
 
 
-class LocationImport(task_types.TaskType):
+class LocationImport(base.TaskType):
     name = 'location_import'
     description = ('Activate a queued image whose data is already in a '
                    'store, after hashing it.')
@@ -309,3 +257,13 @@ class LocationImport(task_types.TaskType):
         'required': ['image_id', 'url'],
         'additionalProperties': False,
     }
+
+    @classmethod
+    def release_stranded(cls, services):
+        """An ``importing`` image of an ended task: back to ``queued``.
+
+        What the revert of ``begin-location-import`` does; nothing was
+        written anywhere else before the location is recorded.
+        """
+        return recovery.release(services, image_domain.IMPORTING,
+                                image_domain.QUEUED)

@@ -8,16 +8,15 @@ successful run is ``{"atoms": N}``. Not enabled by default.
 import time
 
 from taskflow.patterns import linear_flow
-from taskflow import task
 
-from glance_tasks import task_types
+from glance_tasks.task_types import base
 
 
 class NoopFailure(Exception):
     """Raised on purpose by the atom at ``fail_at``."""
 
 
-class NoopAtom(task.Task):
+class NoopAtom(base.Atom):
     """Sleeps a little, or fails on purpose; idempotent, nothing to undo.
 
     The last atom of the flow provides the flow's result.
@@ -26,7 +25,7 @@ class NoopAtom(task.Task):
     def __init__(self, index, atoms, sleep, fail):
         last = index == atoms - 1
         super().__init__(name='noop-%d' % index,
-                         provides=task_types.RESULT if last else None)
+                         provides=base.RESULT if last else None)
         self._index = index
         self._atoms = atoms
         self._sleep = sleep
@@ -55,7 +54,7 @@ def build_flow(task_id, task_input):
     return flow
 
 
-class Noop(task_types.TaskType):
+class Noop(base.TaskType):
     name = 'noop'
     description = 'A flow of trivial atoms, for tests and benchmarks.'
     flow_factory = 'glance_tasks.task_types.noop.build_flow'

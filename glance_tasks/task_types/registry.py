@@ -42,6 +42,26 @@ class TaskTypeRegistry:
     def enabled_names(self):
         return sorted(self._enabled & set(self._types))
 
+    def enabled_types(self):
+        """The enabled, installed types, by name."""
+        return [self._types[name] for name in self.enabled_names]
+
+    def release_stranded(self, services):
+        """Run the release hook of every enabled type; the ids released.
+
+        A hook that fails is logged and the others still run: the next
+        purge tries it again.
+        """
+        released = []
+        for task_type in self.enabled_types():
+            try:
+                released.extend(task_type.release_stranded(services))
+            except Exception:
+                LOG.exception('Releasing what tasks of type %s left behind '
+                              'failed; the next purge tries again.',
+                              task_type.name)
+        return released
+
     def get(self, name):
         """The enabled type ``name``, or a typed error naming it."""
         if name not in self._types:

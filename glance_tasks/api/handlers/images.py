@@ -18,7 +18,6 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import lifecycle as image_lifecycle
-from glance_tasks.images import runtime as images_runtime
 from glance_tasks.policies import images as rules
 from glance_tasks.policies import tasks as task_rules
 
@@ -76,13 +75,13 @@ def delete_image(req):
         raise exception.ProtectedImageDelete(image_id=image.id)
     locations = image_db.get_locations(req.context, image.id)
     image_lifecycle.delete(req.state.conf, req.context, image)
-    _delete_data(image.id, locations)
+    _delete_data(req.state.service.services.image_store, image.id,
+                 locations)
     return util.no_content()
 
 
-def _delete_data(image_id, locations):
+def _delete_data(store, image_id, locations):
     """Remove a deleted image's data; the row is already gone for users."""
-    store = images_runtime.get_store()
     for location in locations:
         try:
             store.delete(location['url'])

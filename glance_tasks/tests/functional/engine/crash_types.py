@@ -14,7 +14,7 @@ import time
 from taskflow.patterns import linear_flow
 from taskflow import task
 
-from glance_tasks import task_types
+from glance_tasks.task_types import base
 
 CRASH_AT = 'GLANCE_TASKS_TEST_CRASH_AT'
 CRASH_EXIT_CODE = 75
@@ -32,7 +32,7 @@ class TraceAtom(task.Task):
     def __init__(self, index, atoms, sleep, trace):
         super().__init__(
             name='trace-%d' % index,
-            provides=task_types.RESULT if index == atoms - 1 else None)
+            provides=base.RESULT if index == atoms - 1 else None)
         self._index = index
         self._atoms = atoms
         self._sleep = sleep
@@ -58,7 +58,7 @@ def build_flow(task_id, task_input):
     return flow
 
 
-class Trace(task_types.TaskType):
+class Trace(base.TaskType):
     name = 'trace'
     flow_factory = __name__ + '.build_flow'
     input_schema = {

@@ -17,7 +17,6 @@ import testtools
 
 from glance_tasks.db import images as image_db
 from glance_tasks.images import lifecycle
-from glance_tasks.images import runtime
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
 PROPS = {'name': 'cirros', 'disk_format': 'raw',
@@ -291,7 +290,7 @@ class ImportTest(image_fixtures.ImageServiceTestCase):
 
     def test_store_full(self):
         image_fixtures.make_image(self.source_dir, 'disk.raw', size=200000)
-        driver = runtime.get_store().default
+        driver = self.service.services.image_store.default
         add = driver.add
 
         def full(image_id, data, size, hashing_algo, **kwargs):

@@ -7,7 +7,7 @@ conductor on another host would import them.
 from taskflow.patterns import linear_flow
 from taskflow import task
 
-from glance_tasks import task_types
+from glance_tasks.task_types import base
 from glance_tasks.task_types import noop
 
 MODULE = __name__
@@ -27,7 +27,7 @@ class UsesSecret(task.Task):
     def __init__(self, index, atoms, password):
         super().__init__(
             name='secret-%d' % index,
-            provides=task_types.RESULT if index == atoms - 1 else None)
+            provides=base.RESULT if index == atoms - 1 else None)
         self._atoms = atoms
         self._password = password
 
@@ -46,7 +46,7 @@ def build_secretive(task_id, task_input):
     return flow
 
 
-class Secretive(task_types.TaskType):
+class Secretive(base.TaskType):
     name = 'secretive'
     flow_factory = MODULE + '.build_secretive'
     input_schema = {
@@ -82,7 +82,7 @@ def build_revert_fails(task_id, task_input):
         Prepare('prepare'), Explode('explode'))
 
 
-class RevertFails(task_types.TaskType):
+class RevertFails(base.TaskType):
     name = 'revert_fails'
     flow_factory = MODULE + '.build_revert_fails'
 
@@ -91,19 +91,19 @@ def build_broken(task_id, task_input):
     raise RuntimeError(BUILD_MESSAGE)
 
 
-class BrokenFactory(task_types.TaskType):
+class BrokenFactory(base.TaskType):
     name = 'broken_factory'
     flow_factory = MODULE + '.build_broken'
 
 
-class MissingFactory(task_types.TaskType):
+class MissingFactory(base.TaskType):
     """Its factory's module exists, the function does not."""
 
     name = 'missing_factory'
     flow_factory = MODULE + '.no_such_factory'
 
 
-class MissingModule(task_types.TaskType):
+class MissingModule(base.TaskType):
     """Its factory's module does not exist."""
 
     name = 'missing_module'
@@ -124,10 +124,10 @@ class GiveUnstorable(task.Task):
 
 def build_unstorable(task_id, task_input):
     return linear_flow.Flow('unstorable-%s' % task_id).add(
-        GiveUnstorable('give', provides=task_types.RESULT))
+        GiveUnstorable('give', provides=base.RESULT))
 
 
-class UnstorableResult(task_types.TaskType):
+class UnstorableResult(base.TaskType):
     """A bug in a plugin: its result cannot be saved."""
 
     name = 'unstorable_result'

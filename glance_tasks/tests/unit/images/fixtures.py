@@ -29,7 +29,6 @@ import urllib.parse
 
 import fixtures
 
-from glance_tasks.images import runtime
 from glance_tasks.task_types import image_import
 from glance_tasks.task_types import location_import
 from glance_tasks.task_types import noop
@@ -223,8 +222,6 @@ class ImageServiceTestCase(engine_fixtures.ServiceTestCase):
         self.conf.set_override('allowed_hosts', ['127.0.0.1'], group=group)
         self.conf.set_override('allowed_ports', [], group=group)
         self.conf.set_override('fetch_timeout', 10, group='image_import')
-        runtime.configure(self.conf)
-        self.addCleanup(runtime.reset)
 
     def registry(self, enabled=None):
         return registry_mod.TaskTypeRegistry(

@@ -1,4 +1,4 @@
-"""The image options: defaults and the runtime.
+"""The image options and their defaults.
 
 That the sample shows glance_store's options with our defaults is in
 ``tests/unit/conf/test_sample.py``.
@@ -6,9 +6,6 @@ That the sample shows glance_store's options with our defaults is in
 
 import os
 
-from oslo_config import cfg
-
-from glance_tasks.images import runtime
 from glance_tasks.tests import base
 
 
@@ -36,24 +33,3 @@ class TestDefaults(base.TestCase):
         self.assertEqual([], opts.allowed_hosts)
         self.assertEqual([], opts.allowed_networks)
         self.assertEqual([], opts.allowed_file_directories)
-
-
-class TestRuntime(base.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.addCleanup(runtime.reset)
-
-    def test_the_loaded_configuration_until_one_is_named(self):
-        runtime.reset()
-        self.assertIs(self.conf, runtime.get_conf())
-        other = cfg.ConfigOpts()
-        runtime.configure(other)
-        self.assertIs(other, runtime.get_conf())
-
-    def test_store_built_once_per_configuration(self):
-        runtime.configure(self.conf)
-        store = runtime.get_store()
-        self.assertIs(store, runtime.get_store())
-        runtime.configure(self.conf)
-        self.assertIsNot(store, runtime.get_store())

@@ -13,7 +13,7 @@ from glance_tasks.db import images as image_db
 from glance_tasks.db.sqlalchemy import models
 from glance_tasks.db import tasks as task_db
 from glance_tasks import exception
-from glance_tasks.images import runtime
+from glance_tasks.task_types import base as type_base
 from glance_tasks.task_types import image_import
 from glance_tasks.task_types import location_import
 from glance_tasks.task_types import registry as registry_mod
@@ -102,21 +102,25 @@ class TestRunAgain(helpers.DbHelpers, base.DbTestCase):
                                group='import_filtering_opts')
         self.conf.set_override('allowed_ports', [],
                                group='import_filtering_opts')
-        runtime.configure(self.conf)
-        self.addCleanup(runtime.reset)
+        self.services = type_base.Services(self.conf)
         image_fixtures.make_image(self.source_dir, 'a.raw')
         self.url = self.server.url('a.raw')
         self.task = task_db.create(self.context, {
             'id': uuidutils.generate_uuid(), 'type': 'import',
             'owner': 'project-a', 'input': {}})
+        self.task_services = self.services.for_task(self.task)
         self.flow = image_import.build_flow(self.task.id, {
             'import_from': self.url, 'import_from_format': 'raw',
             'image_properties': {'name': 'a'}})
         self.atoms = {atom.name: atom for atom in self.flow}
 
     def test_flow_shape(self):
-        self.assertEqual(['create-image', 'fetch', 'inspect', 'store',
-                          'activate'], [atom.name for atom in self.flow])
+        # The same flow whatever the configuration of the process that
+        # builds it: the convert atom reads conversion_format when it runs
+        # (it converts nothing when unset, see the tests below).
+        self.assertEqual(['create-image', 'fetch', 'inspect', 'convert',
+                          'store', 'activate'],
+                         [atom.name for atom in self.flow])
         self.conf.set_override('conversion_format', 'qcow2',
                                group='image_import')
         flow = image_import.build_flow('t', {
@@ -131,7 +135,8 @@ class TestRunAgain(helpers.DbHelpers, base.DbTestCase):
 
     def run_all_twice(self):
         """Run every atom twice in a row, as a crash after each would."""
-        values = {'task_id': self.task.id}
+        values = {'task_id': self.task.id,
+                  type_base.SERVICES: self.task_services}
         for atom in self.flow:
             for _attempt in range(2):
                 args = {name: values[name] for name in atom.rebind
@@ -150,12 +155,14 @@ class TestRunAgain(helpers.DbHelpers, base.DbTestCase):
         image = image_db.get(self.context, values['image_id'])
         self.assertEqual('active', image.status)
         self.assertEqual({'image_id': image.id}, values['result'])
+        self.assertIsNone(values['converted'])  # no conversion_format
+        self.assertEqual('raw', image.disk_format)
         # One image, one location, one stored file, nothing staged.
         self.assertEqual(1, len(image_db.list_images(self.context)))
         self.assertEqual(1, len(image_db.get_locations(self.context,
                                                        image.id)))
         self.assertEqual([image.id],
-                         os.listdir(runtime.get_store().datadirs[0]))
+                         os.listdir(self.services.image_store.datadirs[0]))
         self.assertEqual([], os.listdir(self.conf.image_import.work_dir))
         # The source was fetched twice: the second fetch starts over.
         self.assertEqual(2, self.server.requests.count('/a.raw'))
@@ -170,10 +177,12 @@ class TestRunAgain(helpers.DbHelpers, base.DbTestCase):
         image = image_db.get(self.context, values['image_id'])
         self.assertEqual(('active', 'qcow2'), (image.status,
                                                image.disk_format))
+        self.assertEqual('qcow2', values['converted']['disk_format'])
         self.assertEqual([], os.listdir(self.conf.image_import.work_dir))
 
     def test_reverts_can_run_again(self):
-        values = {'task_id': self.task.id}
+        values = {'task_id': self.task.id,
+                  type_base.SERVICES: self.task_services}
         done = []
         for atom in self.flow:
             if atom.name == 'activate':
@@ -194,5 +203,6 @@ class TestRunAgain(helpers.DbHelpers, base.DbTestCase):
                 atom.revert(result=result, flow_failures={}, **args)
         rows = self.select_rows(models.Image)
         self.assertEqual(['killed'], [row['status'] for row in rows])
-        self.assertEqual([], os.listdir(runtime.get_store().datadirs[0]))
+        self.assertEqual([],
+                         os.listdir(self.services.image_store.datadirs[0]))
         self.assertEqual([], os.listdir(self.conf.image_import.work_dir))

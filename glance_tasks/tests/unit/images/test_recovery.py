@@ -1,4 +1,8 @@
-"""Images left half-done by a task that ended without its reverts."""
+"""Images left half-done by a task that ended without its reverts.
+
+Each image task type releases what its tasks leave in its hook; the
+registry runs the hooks of the enabled types.
+"""
 
 import os
 
@@ -7,18 +11,45 @@ from oslo_utils import uuidutils
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.images import lifecycle
-from glance_tasks.images import recovery
-from glance_tasks.images import runtime
 from glance_tasks.images import staging
+from glance_tasks.task_types import base as type_base
+from glance_tasks.task_types import image_import
+from glance_tasks.task_types import location_import
+from glance_tasks.task_types import registry as registry_mod
 from glance_tasks.tests import base
+
+
+class Broken(type_base.TaskType):
+    """A type whose hook fails, as a broken plugin's would."""
+
+    name = 'broken'
+
+    @classmethod
+    def release_stranded(cls, services):
+        raise RuntimeError('this hook is broken')
+
+
+class Counting(type_base.TaskType):
+    """A type whose hook counts its calls."""
+
+    name = 'counting'
+    calls = 0
+
+    @classmethod
+    def release_stranded(cls, services):
+        cls.calls += 1
+        return ['counted']
 
 
 class TestReleaseStranded(base.DbTestCase):
 
     def setUp(self):
         super().setUp()
-        runtime.configure(self.conf)
-        self.addCleanup(runtime.reset)
+        self.services = type_base.Services(self.conf)
+        self.registry = registry_mod.TaskTypeRegistry(
+            [image_import.Import, location_import.LocationImport, Broken,
+             Counting], enabled=['import', 'location_import', 'broken'])
+        Counting.calls = 0
 
     def image_of_task(self, task_status, image_status):
         task = task_db.create(self.context, {
@@ -47,7 +78,7 @@ class TestReleaseStranded(base.DbTestCase):
         running = self.image_of_task('processing', 'saving')
         queued = self.image_of_task('failure', 'queued')
 
-        released = recovery.release_stranded(self.conf, self.context)
+        released = self.registry.release_stranded(self.services)
 
         self.assertEqual(sorted([saving.id, importing.id]), sorted(released))
         status = {image.id: image.status
@@ -56,5 +87,19 @@ class TestReleaseStranded(base.DbTestCase):
                           running.id: 'saving', queued.id: 'queued'},
                          status)
         self.assertEqual([], os.listdir(self.conf.image_import.work_dir))
-        self.assertEqual([], recovery.release_stranded(self.conf,
-                                                       self.context))
+        self.assertEqual([], self.registry.release_stranded(self.services))
+        # A failing hook did not stop the others; a disabled type's hook
+        # never ran.
+        self.assertEqual(0, Counting.calls)
+
+    def test_only_the_hooks_of_enabled_types_run(self):
+        importing = self.image_of_task('failure', 'importing')
+        saving = self.image_of_task('failure', 'saving')
+        registry = registry_mod.TaskTypeRegistry(
+            [image_import.Import, location_import.LocationImport,
+             Counting], enabled=['location_import', 'counting'])
+        self.assertEqual(['counted', importing.id],  # by type name
+                         registry.release_stranded(self.services))
+        self.assertEqual(1, Counting.calls)
+        self.assertEqual('saving', image_db.get(self.context,
+                                                saving.id).status)

@@ -6,7 +6,7 @@ import jsonschema
 from taskflow import engines
 from taskflow import states
 
-from glance_tasks import task_types
+from glance_tasks.task_types import base as type_base
 from glance_tasks.task_types import noop
 from glance_tasks.tests import base
 
@@ -18,12 +18,12 @@ class NoopFlowTest(base.TestCase):
         self.assertEqual(['noop-0', 'noop-1', 'noop-2', 'noop-3'],
                          [atom.name for atom in flow])
         # Only the last atom provides the flow's result.
-        self.assertEqual([set(), set(), set(), {task_types.RESULT}],
+        self.assertEqual([set(), set(), set(), {type_base.RESULT}],
                          [set(atom.provides) for atom in flow])
 
     def test_result(self):
         result = engines.run(noop.build_flow('t-1', {'atoms': 3}))
-        self.assertEqual({'atoms': 3}, result[task_types.RESULT])
+        self.assertEqual({'atoms': 3}, result[type_base.RESULT])
 
     def test_fail_at_raises_and_reverts(self):
         engine = engines.load(noop.build_flow('t-1', {'atoms': 3,
@@ -41,7 +41,7 @@ class NoopFlowTest(base.TestCase):
     def test_fail_at_beyond_the_flow_never_fails(self):
         result = engines.run(noop.build_flow('t-1', {'atoms': 2,
                                                      'fail_at': 2}))
-        self.assertEqual({'atoms': 2}, result[task_types.RESULT])
+        self.assertEqual({'atoms': 2}, result[type_base.RESULT])
 
     def test_sleep_per_atom(self):
         started = time.monotonic()

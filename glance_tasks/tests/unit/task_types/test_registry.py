@@ -7,14 +7,14 @@ import textwrap
 import fixtures
 
 from glance_tasks import exception
-from glance_tasks import task_types
+from glance_tasks.task_types import base as type_base
 from glance_tasks.task_types import noop
 from glance_tasks.task_types import registry as registry_mod
 from glance_tasks.tests import base
 from glance_tasks.tests.unit.engine import sample_types
 
 
-class Nested(task_types.TaskType):
+class Nested(type_base.TaskType):
     """Validation only: a schema with nested objects and arrays."""
 
     name = 'nested'

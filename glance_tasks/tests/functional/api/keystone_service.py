@@ -1,0 +1,197 @@
+"""The real Keystone of ``tools/start-keystone.sh``, and an API behind it.
+
+``tools/start-keystone.sh`` (run by ``tools/start-services.sh``) serves
+Keystone on http://127.0.0.1:5000/v3, registers glance-tasks in its
+catalog and writes the test accounts to a clouds.yaml
+(``GLANCE_TASKS_TEST_CLOUDS_YAML``, default
+``/etc/glance-tasks-test/clouds.yaml``): ``admin``, ``glance-tasks`` (the
+service user), ``p1-reader``, ``p1-member`` and ``p2-member``.
+
+:class:`APIProcess` runs ``glance-tasks-api`` with ``[api] auth_strategy =
+keystone`` and ``[keystone_authtoken]`` as the install guide documents it,
+on the port of the image endpoint the catalog gives.
+"""
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
+import requests
+import yaml
+
+CLOUDS_YAML_ENV = 'GLANCE_TASKS_TEST_CLOUDS_YAML'
+DEFAULT_CLOUDS_YAML = '/etc/glance-tasks-test/clouds.yaml'
+TIMEOUT = 60
+
+# The install guide's [keystone_authtoken], the test Keystone's values
+# filled in; memcached_servers is left out (auth_token then caches the
+# tokens it validated in the process).
+API_CONFIG = """\
+[DEFAULT]
+state_path = {state}
+bind_host = {host}
+bind_port = {port}
+
+[api]
+auth_strategy = keystone
+
+[task]
+enabled_task_types = noop
+
+[oslo_messaging_notifications]
+driver = noop
+
+[keystone_authtoken]
+www_authenticate_uri = {www_authenticate_uri}
+auth_url = {auth_url}
+auth_type = password
+project_domain_name = {project_domain_name}
+user_domain_name = {user_domain_name}
+project_name = {project_name}
+username = {username}
+password = {password}
+"""
+
+
+class KeystoneUnavailable(Exception):
+    """The test Keystone is not set up or does not answer."""
+
+
+def clouds_yaml():
+    return os.environ.get(CLOUDS_YAML_ENV) or DEFAULT_CLOUDS_YAML
+
+
+def load_clouds():
+    """``{name: cloud}`` from the test clouds.yaml, once Keystone answers."""
+    path = clouds_yaml()
+    try:
+        with open(path) as f:
+            clouds = yaml.safe_load(f)['clouds']
+    except (OSError, KeyError, TypeError) as error:
+        raise KeystoneUnavailable(
+            'no test Keystone accounts in %s (%s); run '
+            'tools/start-keystone.sh as root' % (path, error))
+    auth_url = clouds['admin']['auth']['auth_url']
+    try:
+        requests.get(auth_url, timeout=5).raise_for_status()
+    except requests.RequestException as error:
+        raise KeystoneUnavailable('Keystone does not answer at %s: %s'
+                                  % (auth_url, error))
+    return clouds
+
+
+def session(cloud):
+    """A keystoneauth session authenticating with the cloud's password."""
+    return ks_session.Session(auth=v3.Password(**cloud['auth']))
+
+
+def _identity_root(auth_url):
+    # Keystone's address without the version, as the install guide writes
+    # www_authenticate_uri and auth_url.
+    return auth_url.rstrip('/').removesuffix('/v3')
+
+
+def _script(name):
+    return os.path.join(os.path.dirname(sys.executable), name)
+
+
+class PortLock:
+    """The endpoint's port, one holder at a time on this machine.
+
+    The catalog names one fixed port: test workers (and other checkouts
+    on the same machine) take turns on it.
+    """
+
+    def __init__(self, port):
+        self.path = os.path.join(tempfile.gettempdir(),
+                                 'glance-tasks-test-api-%d.lock' % port)
+        self.file = None
+
+    def acquire(self, timeout=600):
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        self.file = os.fdopen(fd, 'r+')
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def release(self):
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+class APIProcess:
+    """``glance-tasks-api`` on the catalog's image endpoint, auth by Keystone.
+
+    ``start`` returns once it listens; ``stop`` sends SIGTERM and waits.
+    """
+
+    def __init__(self, clouds):
+        self.clouds = clouds
+        self.url = session(clouds['glance-tasks']).get_endpoint(
+            service_type='image', interface='public')
+        address = urllib.parse.urlsplit(self.url)
+        self.host, self.port = address.hostname, address.port
+        self.lock = PortLock(self.port)
+        self.state = tempfile.mkdtemp(prefix='glance-tasks-keystone-')
+        self.config = os.path.join(self.state, 'glance-tasks.conf')
+        self.log = os.path.join(self.state, 'api.log')
+        self.process = None
+
+    def write_config(self):
+        service = self.clouds['glance-tasks']['auth']
+        root = _identity_root(service['auth_url'])
+        with open(self.config, 'w') as f:
+            f.write(API_CONFIG.format(
+                state=self.state, host=self.host, port=self.port,
+                www_authenticate_uri=root, auth_url=root,
+                project_domain_name=service['project_domain_name'],
+                user_domain_name=service['user_domain_name'],
+                project_name=service['project_name'],
+                username=service['username'],
+                password=service['password']))
+
+    def start(self):
+        self.write_config()
+        subprocess.run([_script('glance-tasks-manage'), '--config-file',
+                        self.config, 'db', 'sync'], check=True,
+                       capture_output=True, timeout=TIMEOUT)
+        self.lock.acquire()
+        with open(self.log, 'w') as log:
+            self.process = subprocess.Popen(
+                [_script('glance-tasks-api'), '--config-file', self.config],
+                stdout=subprocess.PIPE, stderr=log, text=True)
+        line = self.process.stdout.readline()
+        if 'listening on' not in line:
+            self.stop()
+            raise RuntimeError('glance-tasks-api did not start on %s: %s'
+                               % (self.url, self.tail()))
+
+    def tail(self, lines=30):
+        with open(self.log) as f:
+            return ''.join(f.readlines()[-lines:])
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process is not None:
+            self.process.stdout.close()
+        self.lock.release()
