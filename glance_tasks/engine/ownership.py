@@ -89,8 +89,8 @@ class ExecutorLease:
             if not taken or name != self.name or self._closed:
                 return False
             if self._renewed_at is None:
-                LOG.info('Executor lease %s taken; this process owns the '
-                         'tasks that name it.', name)
+                LOG.debug('Executor lease %s taken; this process owns the '
+                          'tasks that name it.', name)
             self._renewed_at = started
             self._valid_until = started + self.duration / 2.0
         return True

@@ -39,8 +39,7 @@ class JobboardTestCase(base.TestCase):
         super().setUp()
         self.require_board()
         self.namespace = 'gt-test-%s' % uuidutils.generate_uuid()[:12]
-        self.db = self.useFixture(jb_fixtures.SharedDatabase(
-            self.conf, self.state_path))
+        self.db = self.useFixture(self.database_fixture())
         self.port = self.board_port()
         self.addCleanup(jb_fixtures.remove_board, self.BACKEND,
                         self.namespace, self.port)
@@ -71,6 +70,10 @@ class JobboardTestCase(base.TestCase):
         self.context = gt_context.RequestContext(project_id='project-a',
                                                  user_id='user-a')
         self.addOnException(self._attach_logs)
+
+    def database_fixture(self):
+        """The database every process shares; a subclass may choose."""
+        return jb_fixtures.SharedDatabase(self.conf, self.state_path)
 
     def require_board(self):
         if self.board_reachable():
