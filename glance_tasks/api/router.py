@@ -10,6 +10,7 @@ import webob.dec
 import webob.exc
 
 from glance_tasks.api import errors
+from glance_tasks.api.handlers import image_data
 from glance_tasks.api.handlers import images
 from glance_tasks.api.handlers import root
 from glance_tasks.api.handlers import schemas
@@ -37,6 +38,10 @@ ROUTES = {
     '/v2/images/{image_id}': {
         'GET': images.show_image,
         'DELETE': images.delete_image,
+    },
+    '/v2/images/{image_id}/file': {
+        'PUT': image_data.upload,
+        'GET': image_data.download,
     },
     '/v2/images/{image_id}/actions/deactivate': {'POST': images.deactivate},
     '/v2/images/{image_id}/actions/reactivate': {'POST': images.reactivate},
