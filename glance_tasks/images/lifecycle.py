@@ -66,6 +66,12 @@ def image_payload(image, properties):
     }
 
 
+def announce(conf, context, event_type, image, notify_context=None,
+             properties=None):
+    """Announce ``image`` as it is now, in the caller's transaction."""
+    _announce(conf, context, event_type, image, notify_context, properties)
+
+
 def _announce(conf, context, event_type, image, notify_context,
               properties=None):
     if properties is None:
