@@ -4,10 +4,11 @@ It is built from the same JSON schemas the API serves, so it cannot drift
 from them, and it drives the property-based test that looks for a 500.
 """
 
+from glance_tasks.api import image_body
+from glance_tasks.api import params
 from glance_tasks.api import schemas
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
-from glance_tasks.domain import image as image_domain
 from glance_tasks.domain import task as task_domain
 
 _ERROR = {'$ref': '#/components/responses/Error'}
@@ -42,12 +43,13 @@ def _json(schema, description):
             'content': {'application/json': {'schema': schema}}}
 
 
-def _op(summary, responses, parameters=(), body=None):
+def _op(summary, responses, parameters=(), body=None,
+        media_types=('application/json',)):
     operation = {'summary': summary, 'parameters': list(parameters),
                  'responses': dict(responses, default=_ERROR)}
     if body is not None:
         operation['requestBody'] = {'required': True, 'content': {
-            'application/json': {'schema': body}}}
+            media_type: {'schema': body} for media_type in media_types}}
     return operation
 
 
@@ -81,25 +83,63 @@ def _task_paths(task_types):
     }
 
 
+def _patch_schema():
+    """Glance's JSON patch (v2.1 form; the v2.0 form names the op)."""
+    return {'type': 'array', 'items': {
+        'type': 'object', 'required': ['op', 'path'],
+        'properties': {'op': {'type': 'string',
+                              'enum': list(image_body.OPERATIONS)},
+                       'path': {'type': 'string', 'pattern': '^/'},
+                       'value': {}}}}
+
+
+def _image_filters():
+    text = {'type': 'string'}
+    filters = [_query(name, text, 'Filter on %s; in:a,b for several.' %
+                      name) for name in params.IMAGE_MATCH]
+    filters += [
+        _query('visibility', {'type': 'string', 'enum': list(
+            schemas.VISIBILITIES) + ['all']}, 'Only this visibility.'),
+        _query('member_status', {'type': 'string', 'enum': list(
+            params.MEMBER_STATUSES)}, 'Sharing status (no sharing here).'),
+        _query('tag', text, 'Only images with this tag (repeatable).'),
+        _query('os_hidden', {'type': 'boolean'}, 'Hidden images.'),
+        _query('protected', {'type': 'boolean'}, 'Protected images.'),
+        _query('size_min', {'type': 'integer', 'minimum': 0}, 'Bytes.'),
+        _query('size_max', {'type': 'integer', 'minimum': 0}, 'Bytes.'),
+        _query('created_at', text, '[op:]ISO-8601, op gt, gte, lt, ...'),
+        _query('updated_at', text, '[op:]ISO-8601, op gt, gte, lt, ...'),
+        _query('sort', text, 'key[:dir],...; not with sort_key.'),
+    ]
+    return filters + _paging(image_db.SORT_KEYS)
+
+
 def _image_paths():
     image = {'type': 'object'}
     no_content = {'204': {'description': 'Done'}}
-    filters = [_query(name, {'type': 'string'}, 'Filter on %s.' % name)
-               for name in ('name', 'owner', 'disk_format',
-                            'container_format')]
-    filters.append(_query('visibility', {'type': 'string', 'enum': list(
-        schemas.VISIBILITIES)}, 'Only images of this visibility.'))
-    filters.append(_query('status', {'type': 'string', 'enum': list(
-        image_domain.TABLE.statuses)}, 'Only images in this status.'))
     with_id = [_path_id('image_id')]
+    with_tag = with_id + [{'name': 'tag_value', 'in': 'path',
+                           'required': True, 'schema': {
+                               'type': 'string', 'minLength': 1,
+                               'maxLength': schemas.TAG_MAX_LENGTH}}]
     return {
-        '/v2/images': {'get': _op('List images', {'200': _json(
-            {'type': 'object'}, 'A page of images')},
-            filters + _paging(image_db.SORT_KEYS))},
+        '/v2/images': {
+            'get': _op('List images', {'200': _json(
+                {'type': 'object'}, 'A page of images')},
+                _image_filters()),
+            'post': _op('Create an image (queued)', {'201': _json(
+                image, 'The queued image')}, body=schemas.image_create())},
         '/v2/images/{image_id}': {
             'parameters': with_id,
             'get': _op('Show an image', {'200': _json(image, 'The image')}),
+            'patch': _op('Update an image (JSON patch)', {'200': _json(
+                image, 'The updated image')}, body=_patch_schema(),
+                media_types=image_body.PATCH_MEDIA_TYPES),
             'delete': _op('Delete an image', no_content)},
+        '/v2/images/{image_id}/tags/{tag_value}': {
+            'parameters': with_tag,
+            'put': _op('Tag an image', no_content),
+            'delete': _op('Untag an image', no_content)},
         '/v2/images/{image_id}/actions/deactivate': {
             'parameters': with_id,
             'post': _op('Deactivate an image', no_content)},

@@ -34,14 +34,22 @@ ROUTES = {
         'GET': tasks.show_task,
         'DELETE': tasks.delete_task,
     },
-    '/v2/images': {'GET': images.list_images},
+    '/v2/images': {
+        'GET': images.list_images,
+        'POST': images.create_image,
+    },
     '/v2/images/{image_id}': {
         'GET': images.show_image,
+        'PATCH': images.update_image,
         'DELETE': images.delete_image,
     },
     '/v2/images/{image_id}/file': {
         'PUT': image_data.upload,
         'GET': image_data.download,
+    },
+    '/v2/images/{image_id}/tags/{tag_value}': {
+        'PUT': images.add_tag,
+        'DELETE': images.delete_tag,
     },
     '/v2/images/{image_id}/actions/deactivate': {'POST': images.deactivate},
     '/v2/images/{image_id}/actions/reactivate': {'POST': images.reactivate},

@@ -78,6 +78,25 @@ _DISK_FORMATS = [None, 'ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw',
 _CONTAINER_FORMATS = [None, 'ami', 'ari', 'aki', 'bare', 'ovf', 'ova',
                       'docker', 'compressed']
 VISIBILITIES = ('community', 'public', 'private', 'shared')
+DISK_FORMATS = tuple(_DISK_FORMATS[1:])
+CONTAINER_FORMATS = tuple(_CONTAINER_FORMATS[1:])
+# The columns are 32-bit integers; a bigger value is a 400, not a 500.
+MAX_INT = 2 ** 31 - 1
+TAG_MAX_LENGTH = 255
+PROPERTY_NAME_MAX_LENGTH = 255
+# Glance's write rules (glance/api/v2/images.py): read-only fields are
+# refused with 403 on create and update, reserved ones too; ``id`` may be
+# chosen on create only.
+READ_ONLY = frozenset({'status', 'size', 'virtual_size', 'checksum',
+                       'os_hash_algo', 'os_hash_value', 'created_at',
+                       'updated_at', 'direct_url', 'self', 'file',
+                       'schema', 'locations'})
+RESERVED = frozenset({'location', 'deleted', 'deleted_at'})
+RESERVED_PREFIX = 'os_glance'
+# Fields stored in the image row; the rest of a body are extra properties.
+BASE_FIELDS = frozenset({'id', 'name', 'disk_format', 'container_format',
+                         'visibility', 'min_disk', 'min_ram', 'protected',
+                         'os_hidden', 'owner', 'tags'})
 _IMAGE_PROPERTIES = {
     'id': {'pattern': UUID_PATTERN, 'type': 'string'},
     'name': {'maxLength': 255, 'type': _NULL_STRING},
@@ -94,11 +113,11 @@ _IMAGE_PROPERTIES = {
     'owner': {'maxLength': 255, 'type': _NULL_STRING},
     'size': {'readOnly': True, 'type': ['null', 'integer']},
     'virtual_size': {'readOnly': True, 'type': ['null', 'integer']},
-    'min_ram': {'type': 'integer'},
-    'min_disk': {'type': 'integer'},
+    'min_ram': {'maximum': MAX_INT, 'minimum': 0, 'type': 'integer'},
+    'min_disk': {'maximum': MAX_INT, 'minimum': 0, 'type': 'integer'},
     'disk_format': {'enum': _DISK_FORMATS, 'type': _NULL_STRING},
     'container_format': {'enum': _CONTAINER_FORMATS, 'type': _NULL_STRING},
-    'tags': {'items': {'maxLength': 255, 'type': 'string'},
+    'tags': {'items': {'maxLength': TAG_MAX_LENGTH, 'type': 'string'},
              'type': 'array'},
     'created_at': dict(_READ_ONLY_STRING),
     'updated_at': dict(_READ_ONLY_STRING),
@@ -131,3 +150,26 @@ def images():
                   {'rel': 'next', 'href': '{next}'},
                   {'rel': 'describedby', 'href': '{schema}'}],
     }
+
+
+def refused_field(name, on_create):
+    """Glance's 403 reason for writing ``name``, or None if writable."""
+    if name in READ_ONLY or (name == 'id' and not on_create):
+        return "Attribute '%s' is read-only." % name
+    if name in RESERVED or name.startswith(RESERVED_PREFIX):
+        return "Attribute '%s' is reserved." % name
+    return None
+
+
+def image_create():
+    """What ``POST /v2/images`` validates a body against.
+
+    The served schema minus the read-only fields; extra properties are
+    strings with names that fit the property table.
+    """
+    writable = {name: spec for name, spec in _IMAGE_PROPERTIES.items()
+                if name in BASE_FIELDS}
+    return {'type': 'object', 'properties': copy.deepcopy(writable),
+            'propertyNames': {'maxLength': PROPERTY_NAME_MAX_LENGTH,
+                              'minLength': 1},
+            'additionalProperties': {'type': 'string'}}

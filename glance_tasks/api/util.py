@@ -59,20 +59,25 @@ def _depth(document):
     return deepest
 
 
-def _check_content_type(req):
-    if req.content_type != JSON_TYPE:
+def _check_content_type(req, media_types):
+    if req.content_type not in media_types:
         raise webob.exc.HTTPUnsupportedMediaType(
             explanation="Content-Type '%s' is not supported; send the body "
-                        "as %s." % (req.content_type or '(none)', JSON_TYPE))
+                        "as %s." % (req.content_type or '(none)',
+                                    ' or '.join(media_types)))
 
 
-def json_body(req):
-    """The request's body as a JSON object, or a 4xx naming the problem.
+def json_body(req, media_types=(JSON_TYPE,), kind=dict):
+    """The request's body as a JSON ``kind``, or a 4xx naming the problem.
+
+    ``media_types``: the Content-Types accepted (415 for any other);
+    ``kind``: ``dict`` for an object (most bodies), ``list`` for an array
+    (a JSON patch).
 
     ``req.body`` reads through oslo.middleware's size limiter, which raises
     413 as soon as a chunked body passes ``[api] max_request_body_size``.
     """
-    _check_content_type(req)
+    _check_content_type(req, media_types)
     raw = req.body
     if not raw:
         raise exception.MalformedRequestBody(reason='a JSON body is '
@@ -83,10 +88,11 @@ def json_body(req):
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise exception.MalformedRequestBody(
             reason='not valid JSON (%s)' % _short(exc)) from None
-    if not isinstance(document, dict):
+    if not isinstance(document, kind):
         raise exception.MalformedRequestBody(
-            reason='expected a JSON object, got %s' %
-            type(document).__name__)
+            reason='expected a JSON %s, got %s' % (
+                'object' if kind is dict else 'array',
+                type(document).__name__))
     if _depth(document) > MAX_JSON_DEPTH:
         raise exception.MalformedRequestBody(
             reason='JSON nested deeper than %d levels' % MAX_JSON_DEPTH)

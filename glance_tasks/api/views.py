@@ -71,7 +71,7 @@ def image_task(task):
     }
 
 
-def image(image, properties):
+def image(image, properties, tags=()):
     """An image with its extra properties at the top level (Glance's)."""
     view = dict(properties)
     view.update({name: getattr(image, name) for name in _IMAGE_ATTRIBUTES})
@@ -79,7 +79,7 @@ def image(image, properties):
         'id': image.id,
         'created_at': isotime(image.created_at),
         'updated_at': isotime(image.updated_at or image.created_at),
-        'tags': [],
+        'tags': sorted(tags),
         'self': '/v2/images/%s' % image.id,
         'file': '/v2/images/%s/file' % image.id,
         'schema': IMAGE_SCHEMA,

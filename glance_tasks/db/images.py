@@ -1,6 +1,7 @@
 """Database functions for images, their properties and locations."""
 
 import dataclasses
+import hashlib
 
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
@@ -30,9 +31,24 @@ _GET_PROPERTIES = sa.select(PROPERTIES.c.name, PROPERTIES.c.value).where(
     PROPERTIES.c.image_id == sa.bindparam('image_id'),
     PROPERTIES.c.deleted.is_(False))
 _ADD_LOCATION = LOCATIONS.insert()
+# Tags are rows of the property table under a name no user may write
+# (``os_glance*`` is reserved), one row per tag, so that a tag filter is
+# an indexed lookup and the schema needs no migration of its own.
+TAG_PREFIX = 'os_glance_tag:'
+_GET_TAGS = sa.select(PROPERTIES.c.value).where(
+    PROPERTIES.c.image_id == sa.bindparam('image_id'),
+    PROPERTIES.c.deleted.is_(False),
+    PROPERTIES.c.name.startswith(TAG_PREFIX, autoescape=True))
+_GET_PROPERTIES = _GET_PROPERTIES.where(
+    sa.not_(PROPERTIES.c.name.startswith(TAG_PREFIX, autoescape=True)))
 
 
-def _to_domain(row):
+def tag_key(tag):
+    """The property name a tag is stored under (fits any tag length)."""
+    return TAG_PREFIX + hashlib.sha256(tag.encode('utf-8')).hexdigest()
+
+
+def to_domain(row):
     if row.status not in image_domain.TABLE.transitions:
         raise exception.CorruptStatus(kind='image', id=row.id,
                                       status=row.status)
@@ -65,8 +81,8 @@ def _check_columns(values):
 
 @db_api.retry_on_deadlock
 @db_api.context_manager.writer
-def create(context, values, properties=None):
-    """Insert a ``queued`` image with its extra properties; return it."""
+def create(context, values, properties=None, tags=()):
+    """Insert a ``queued`` image with its extra properties and tags."""
     values = dict(values)
     image_id = values.pop('id')
     _check_columns(values)
@@ -81,13 +97,16 @@ def create(context, values, properties=None):
     for name, value in (properties or {}).items():
         prebuilt.insert(context.session, PROPERTIES, {
             'image_id': image_id, 'name': name, 'value': value})
+    for tag in sorted(set(tags)):
+        prebuilt.insert(context.session, PROPERTIES, {
+            'image_id': image_id, 'name': tag_key(tag), 'value': tag})
     return image_domain.Image(**{name: row[name] for name in _FIELDS})
 
 
 @db_api.context_manager.reader
 def get(context, image_id, owner=None):
     """Return one image; ``owner`` scopes the lookup to one project."""
-    return _to_domain(_read(context, image_id, owner))
+    return to_domain(_read(context, image_id, owner))
 
 
 @db_api.context_manager.reader
@@ -101,7 +120,7 @@ def list_images(context, filters=None, sort_key='created_at',
         filters=filters, valid_filters=FILTERS,
         status_table=image_domain.TABLE, sort_key=sort_key, sort_dir=sort_dir,
         valid_sort_keys=SORT_KEYS, limit=limit, marker=marker)
-    return [_to_domain(row) for row in rows]
+    return [to_domain(row) for row in rows]
 
 
 @db_api.retry_on_deadlock
@@ -109,7 +128,7 @@ def list_images(context, filters=None, sort_key='created_at',
 def update(context, image_id, values):
     """Change fields other than the status; return the image."""
     _check_columns(values)
-    image = _to_domain(_read(context, image_id))
+    image = to_domain(_read(context, image_id))
     changes = dict(values, updated_at=db_api.utcnow())
     prebuilt.update(context.session, IMAGES, {'id': image_id}, changes)
     return dataclasses.replace(image, **changes)
@@ -125,7 +144,7 @@ def update_status(context, image_id, from_status, to_status, values=None):
     """
     values = dict(values or {})
     _check_columns(values)
-    image = dataclasses.replace(_to_domain(_read(context, image_id)),
+    image = dataclasses.replace(to_domain(_read(context, image_id)),
                                 status=from_status, **values)
     changes = dict(values, **image_domain.status_changes(image, to_status))
     changes['updated_at'] = db_api.utcnow()
@@ -139,7 +158,7 @@ def update_status(context, image_id, from_status, to_status, values=None):
                                             from_status=from_status)
     # Read again: the swap checked the status only, and another field
     # may have changed since the read above (one prepared statement).
-    return _to_domain(_read(context, image_id, include_deleted=True))
+    return to_domain(_read(context, image_id, include_deleted=True))
 
 
 def _soft_delete_children(context, image_id, now):
@@ -169,10 +188,49 @@ def get_properties(context, image_id):
                                         {'image_id': image_id}).all())
 
 
+@db_api.context_manager.reader
+def get_tags(context, image_id):
+    """The image's tags, sorted."""
+    return sorted(context.session.execute(
+        _GET_TAGS, {'image_id': image_id}).scalars())
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def add_tag(context, image_id, tag):
+    """Tag the image; a tag it has already is left alone."""
+    _set_row(context, image_id, tag_key(tag), tag)
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def delete_tag(context, image_id, tag):
+    """Untag the image; False if it did not have the tag."""
+    return _delete_row(context, image_id, tag_key(tag))
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def delete_property(context, image_id, name):
+    """Remove one extra property; False if the image did not have it."""
+    return _delete_row(context, image_id, name)
+
+
+def _delete_row(context, image_id, name):
+    return bool(context.session.query(models.ImageProperty).filter_by(
+        image_id=image_id, name=name, deleted=False).update(
+        {'deleted': True, 'deleted_at': db_api.utcnow()},
+        synchronize_session=False))
+
+
 @db_api.retry_on_deadlock
 @db_api.context_manager.writer
 def set_property(context, image_id, name, value):
     """Create or replace one extra property."""
+    _set_row(context, image_id, name, value)
+
+
+def _set_row(context, image_id, name, value):
     _read(context, image_id)
     row = context.session.query(models.ImageProperty).filter_by(
         image_id=image_id, name=name).one_or_none()
@@ -249,4 +307,4 @@ def pending_delete_before(context, before):
             IMAGES.c.status == image_domain.PENDING_DELETE,
             IMAGES.c.deleted.is_(False),
             IMAGES.c.updated_at <= before).order_by(IMAGES.c.updated_at))
-    return [_to_domain(row) for row in rows]
+    return [to_domain(row) for row in rows]

@@ -14,6 +14,8 @@ Event types are Glance's: ``image.create`` for a new image,
 ``image.update`` for any other change (such as ``killed``).
 """
 
+import dataclasses
+
 from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
@@ -38,7 +40,7 @@ STATUS_EVENTS = {
 }
 
 
-def image_payload(image, properties):
+def image_payload(image, properties, tags=()):
     """Glance's image notification payload (never the locations)."""
     return {
         'id': image.id,
@@ -58,7 +60,7 @@ def image_payload(image, properties):
         'is_public': image.visibility == 'public',
         'visibility': image.visibility,
         'properties': dict(properties),
-        'tags': [],
+        'tags': sorted(tags),
         'deleted': image.deleted,
         'deleted_at': isotime(image.deleted_at),
         'os_hash_algo': image.os_hash_algo,
@@ -73,25 +75,74 @@ def announce(conf, context, event_type, image, notify_context=None,
 
 
 def _announce(conf, context, event_type, image, notify_context,
-              properties=None):
+              properties=None, tags=None):
     if properties is None:
         properties = image_db.get_properties(context, image.id)
+    if tags is None:
+        tags = image_db.get_tags(context, image.id)
     events.enqueue(conf, context, event_type,
-                   image_payload(image, properties),
+                   image_payload(image, properties, tags),
                    notify_context=notify_context)
 
 
 def create(conf, context, values, properties=None, task_id=None,
-           notify_context=None):
+           notify_context=None, tags=()):
     """Create a ``queued`` image (and tie it to ``task_id``); announce it."""
     with db_api.context_manager.writer.using(context):
-        image = image_db.create(context, values, properties)
+        image = image_db.create(context, values, properties, tags)
         if task_id is not None:
             task_db.set_image(context, task_id, image.id)
         events.enqueue(conf, context, IMAGE_CREATE,
-                       image_payload(image, properties or {}),
+                       image_payload(image, properties or {}, tags),
                        notify_context=notify_context)
     return image
+
+
+@dataclasses.dataclass(frozen=True)
+class Changes:
+    """What one update asks: base fields, properties and tags."""
+
+    values: dict = dataclasses.field(default_factory=dict)
+    set_properties: dict = dataclasses.field(default_factory=dict)
+    removed_properties: frozenset = frozenset()
+    tags: tuple = None  # the whole new tag list, or None: unchanged
+
+
+def update(conf, context, image_id, changes, notify_context=None):
+    """Apply ``changes`` to a live image; announce ``image.update``."""
+    with db_api.context_manager.writer.using(context):
+        image = image_db.update(context, image_id, changes.values)
+        for name in changes.removed_properties:
+            image_db.delete_property(context, image_id, name)
+        for name, value in changes.set_properties.items():
+            image_db.set_property(context, image_id, name, value)
+        if changes.tags is not None:
+            _replace_tags(context, image_id, changes.tags)
+        _announce(conf, context, IMAGE_UPDATE, image, notify_context)
+    return image
+
+
+def _replace_tags(context, image_id, tags):
+    old = set(image_db.get_tags(context, image_id))
+    for tag in old - set(tags):
+        image_db.delete_tag(context, image_id, tag)
+    for tag in set(tags) - old:
+        image_db.add_tag(context, image_id, tag)
+
+
+def tag(conf, context, image_id, tag_name, present, notify_context=None):
+    """Add (``present``) or remove one tag; announce ``image.update``.
+
+    Returns False when removing a tag the image does not have.
+    """
+    with db_api.context_manager.writer.using(context):
+        if present:
+            image_db.add_tag(context, image_id, tag_name)
+        elif not image_db.delete_tag(context, image_id, tag_name):
+            return False
+        image = image_db.update(context, image_id, {})
+        _announce(conf, context, IMAGE_UPDATE, image, notify_context)
+    return True
 
 
 def move(conf, context, image, to_status, values=None,
@@ -167,9 +218,11 @@ def delete(conf, context, image, notify_context=None):
     """Delete ``image`` (soft, with its properties and locations)."""
     with db_api.context_manager.writer.using(context):
         properties = image_db.get_properties(context, image.id)
+        tags = image_db.get_tags(context, image.id)
         deleted = image_db.delete(context, image.id)
+        # Read before the delete, which removes them with the image.
         _announce(conf, context, IMAGE_DELETE, deleted, notify_context,
-                  properties)
+                  properties, tags)
     return deleted
 
 

@@ -9,8 +9,47 @@ GET_IMAGES = 'get_images'
 DELETE_IMAGE = 'delete_image'
 DEACTIVATE = 'deactivate'
 REACTIVATE = 'reactivate'
+ADD_IMAGE = 'add_image'
+MODIFY_IMAGE = 'modify_image'
+PUBLICIZE_IMAGE = 'publicize_image'
+COMMUNITIZE_IMAGE = 'communitize_image'
 
 rules = [
+    policy.DocumentedRuleDefault(
+        name=ADD_IMAGE,
+        check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Create an image. The target\'s project_id is the '
+                    'owner the image will have (the caller\'s project '
+                    'unless the body names another).',
+        operations=[{'path': '/v2/images', 'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=MODIFY_IMAGE,
+        check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Update an image: its fields, extra properties and '
+                    'tags.',
+        operations=[{'path': '/v2/images/{image_id}', 'method': 'PATCH'},
+                    {'path': '/v2/images/{image_id}/tags/{tag_value}',
+                     'method': 'PUT'},
+                    {'path': '/v2/images/{image_id}/tags/{tag_value}',
+                     'method': 'DELETE'}]),
+    policy.DocumentedRuleDefault(
+        name=PUBLICIZE_IMAGE,
+        check_str=base.ADMIN,
+        scope_types=['project'],
+        description='Give an image the public visibility (every project '
+                    'sees it in Glance), on create or update.',
+        operations=[{'path': '/v2/images', 'method': 'POST'},
+                    {'path': '/v2/images/{image_id}', 'method': 'PATCH'}]),
+    policy.DocumentedRuleDefault(
+        name=COMMUNITIZE_IMAGE,
+        check_str=base.ADMIN_OR_PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Give an image the community visibility, on create '
+                    'or update.',
+        operations=[{'path': '/v2/images', 'method': 'POST'},
+                    {'path': '/v2/images/{image_id}', 'method': 'PATCH'}]),
     policy.DocumentedRuleDefault(
         name=GET_IMAGE,
         check_str=base.ADMIN_OR_PROJECT_READER,

@@ -1,4 +1,5 @@
-"""``/v2/images``: list, show, delete, (de|re)activate, and image tasks.
+"""``/v2/images``: create, update, tags, list, show, delete,
+(de|re)activate, and image tasks.
 
 Every status change goes through the image status machine and is
 announced (:mod:`glance_tasks.images.lifecycle`).
@@ -7,12 +8,14 @@ announced (:mod:`glance_tasks.images.lifecycle`).
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from glance_tasks.api import image_body
 from glance_tasks.api import links
 from glance_tasks.api import params
 from glance_tasks.api import policy
 from glance_tasks.api import schemas
 from glance_tasks.api import util
 from glance_tasks.api import views
+from glance_tasks.db import image_list
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
@@ -24,15 +27,11 @@ from glance_tasks.policies import tasks as task_rules
 
 LOG = logging.getLogger(__name__)
 
-LISTING = params.Listing(
-    filters=('name', 'status', 'visibility', 'owner', 'disk_format',
-             'container_format'),
-    sort_keys=image_db.SORT_KEYS, status_table=image_domain.TABLE,
-    choices={'visibility': schemas.VISIBILITIES})
-
 
 def _view(req, image):
-    return views.image(image, image_db.get_properties(req.context, image.id))
+    context = req.context
+    return views.image(image, image_db.get_properties(context, image.id),
+                       image_db.get_tags(context, image.id))
 
 
 def find_image(req, image_id=None):
@@ -51,16 +50,100 @@ def list_images(req):
     """``GET /v2/images``: one page of the images the caller may see."""
     policy.authorize(req, rules.GET_IMAGES,
                      {'project_id': req.context.project_id})
-    filters, kwargs = params.list_params(req, LISTING, req.state.conf)
-    owner = policy.owner_scope(req)
-    if owner is not None and filters.setdefault('owner', owner) != owner:
-        found = []  # another project's images: none visible
-    else:
-        found = image_db.list_images(req.context, filters=filters, **kwargs)
+    query, limit, marker = params.image_list_params(req, req.state.conf,
+                                                    image_db.SORT_KEYS)
+    found = image_list.list_images(req.context, query,
+                                   owner=policy.owner_scope(req),
+                                   limit=limit, marker=marker)
     body = {'images': [_view(req, image) for image in found],
             'schema': '/v2/schemas/images'}
-    return util.json_response(links.page(req, '/v2/images', found,
-                                         kwargs['limit'], body))
+    return util.json_response(links.page(req, '/v2/images', found, limit,
+                                         body))
+
+
+def _authorize_visibility(req, visibility, owner):
+    rule = {'public': rules.PUBLICIZE_IMAGE,
+            'community': rules.COMMUNITIZE_IMAGE}.get(visibility)
+    if rule is not None:
+        policy.authorize(req, rule, {'project_id': owner})
+
+
+def _authorize_owner(req, owner):
+    """Glance's rule: only an admin gives an image to another project."""
+    if owner != req.context.project_id and not policy.is_admin(req):
+        raise exception.Forbidden(
+            reason='you cannot create or give away an image owned by '
+                   'project %s' % owner)
+
+
+def create_image(req):
+    """``POST /v2/images``: 201, the ``queued`` image and ``Location``."""
+    values, properties, tags = image_body.create_body(util.json_body(req))
+    owner = values.setdefault('owner', req.context.project_id)
+    policy.authorize(req, rules.ADD_IMAGE, {'project_id': owner})
+    _authorize_owner(req, owner)
+    _authorize_visibility(req, values.get('visibility'), owner)
+    values.setdefault('id', uuidutils.generate_uuid())
+    image = image_lifecycle.create(req.state.conf, req.context, values,
+                                   properties, tags=tags)
+    return util.json_response(
+        views.image(image, properties, tags), status=201,
+        headers={'Location': '/v2/images/%s' % image.id})
+
+
+def update_image(req):
+    """``PATCH /v2/images/{image_id}``: Glance's JSON patch; 200."""
+    image = find_image(req)
+    policy.authorize(req, rules.MODIFY_IMAGE, {'project_id': image.owner})
+    operations = util.json_body(req, image_body.PATCH_MEDIA_TYPES, list)
+    before = _document(req, image)
+    after = image_body.patched(before, operations, req.content_type)
+    changes = image_body.changes(before, after)
+    if 'owner' in changes.values:
+        _authorize_owner(req, changes.values['owner'])
+    if 'visibility' in changes.values:
+        _authorize_visibility(req, changes.values['visibility'],
+                              image.owner)
+    image_lifecycle.update(req.state.conf, req.context, image.id, changes)
+    return util.json_response(_view(req, find_image(req)))
+
+
+def _document(req, image):
+    """The writable part of an image, as a patch sees it."""
+    view = _view(req, image)
+    return {name: value for name, value in view.items()
+            if schemas.refused_field(name, on_create=True) is None}
+
+
+def _tag(req):
+    tag = req.urlvars['tag_value']
+    if not tag or len(tag) > schemas.TAG_MAX_LENGTH or '\x00' in tag:
+        raise exception.Invalid(
+            reason='a tag has 1 to %d characters and no NUL' %
+            schemas.TAG_MAX_LENGTH)
+    image = find_image(req)
+    policy.authorize(req, rules.MODIFY_IMAGE, {'project_id': image.owner})
+    return image, tag
+
+
+def add_tag(req):
+    """``PUT /v2/images/{image_id}/tags/{tag_value}``: 204, idempotent."""
+    image, tag = _tag(req)
+    image_lifecycle.tag(req.state.conf, req.context, image.id, tag, True)
+    return util.no_content()
+
+
+def delete_tag(req):
+    """``DELETE /v2/images/{image_id}/tags/{tag_value}``: 204.
+
+    404 if the image does not have the tag (Glance's answer).
+    """
+    image, tag = _tag(req)
+    if not image_lifecycle.tag(req.state.conf, req.context, image.id, tag,
+                               False):
+        raise exception.NotFound(reason='image %s has no tag %s' %
+                                 (image.id, tag))
+    return util.no_content()
 
 
 def show_image(req):

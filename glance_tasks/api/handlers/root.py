@@ -1,16 +1,27 @@
-"""The version document at ``/`` (300) and ``/versions`` (200), as Glance."""
+"""The version document at ``/`` (300) and ``/versions`` (200), as Glance.
+
+Glance has no microversions: each minor version names calls added to
+v2, and clients look for a version's id before they use such a call
+(python-glanceclient wants ``v2.12`` before ``image-tasks``). The list
+here runs up to the newest minor version whose calls this service
+serves; doc/source/reference/api.rst says which calls of the versions
+below it are left out and why.
+"""
 
 from glance_tasks.api import util
 
-# Glance v2 without microversions: one entry is what clients discover.
-VERSIONS = (('v2.0', 'CURRENT'),)
+# Newest first; the first is CURRENT, the others SUPPORTED (Glance's way).
+NEWEST_MINOR = 12
+VERSIONS = tuple('v2.%d' % minor for minor in range(NEWEST_MINOR, -1, -1))
 
 
 def _versions(req):
     href = req.application_url.rstrip('/') + '/v2/'
-    return {'versions': [{'id': version, 'status': status,
-                          'links': [{'rel': 'self', 'href': href}]}
-                         for version, status in VERSIONS]}
+    return {'versions': [
+        {'id': version,
+         'status': 'CURRENT' if version == VERSIONS[0] else 'SUPPORTED',
+         'links': [{'rel': 'self', 'href': href}]}
+        for version in VERSIONS]}
 
 
 def home(req):

@@ -21,6 +21,10 @@ from glance_tasks.wsgi import server as server_mod
 TIMEOUT = 60
 
 
+def _close_stdin():
+    os.close(0)
+
+
 class ServerFixture(test_fixtures.Fixture):
     """An API environment served on 127.0.0.1 at a free port."""
 
@@ -46,9 +50,12 @@ class TestGlanceClientCLI(testtools.TestCase):
         command = [os.path.join(os.path.dirname(sys.executable), 'glance'),
                    '--os-image-url', self.server.url,
                    '--os-auth-token', 'unused-under-noauth'] + list(args)
+        # A closed stdin, as in `glance ... <&-`: glanceclient reads image
+        # data from any other stdin that is not a terminal.
         done = subprocess.run(command, capture_output=True, text=True,
                               timeout=TIMEOUT, check=False,
-                              env=dict(os.environ, OS_CLOUD=''))
+                              env=dict(os.environ, OS_CLOUD=''),
+                              preexec_fn=_close_stdin)
         if expect_fail:
             self.assertNotEqual(0, done.returncode, done.stdout)
         else:
@@ -84,6 +91,51 @@ class TestGlanceClientCLI(testtools.TestCase):
         self.assertIn(image_id, shown.stdout)
         self.assertIn('active', shown.stdout)
         self.assertIn('x86_64', shown.stdout)
+
+    def _field(self, table, name):
+        return next(line.split('|')[2].strip()
+                    for line in table.splitlines()
+                    if line.startswith('| %s ' % name))
+
+    def test_image_create_update_and_tags(self):
+        created = self.glance('image-create', '--name', 'cli-image',
+                              '--disk-format', 'qcow2',
+                              '--container-format', 'bare',
+                              '--property', 'os_distro=debian')
+        image_id = self._field(created.stdout, 'id')
+        self.assertEqual('queued', self._field(created.stdout, 'status'))
+        self.assertEqual('debian', self._field(created.stdout, 'os_distro'))
+        updated = self.glance('image-update', '--property', 'hw_arch=arm',
+                              '--name', 'renamed', image_id)
+        self.assertEqual('arm', self._field(updated.stdout, 'hw_arch'))
+        self.assertEqual('renamed', self._field(updated.stdout, 'name'))
+        tagged = self.glance('image-tag-update', image_id, 'golden')
+        self.assertIn("['golden']", tagged.stdout)
+        listed = self.glance('image-list', '--tag', 'golden',
+                             '--property-filter', 'hw_arch=arm',
+                             '--visibility', 'shared', '--member-status',
+                             'accepted', '--sort', 'name:asc')
+        self.assertIn(image_id, listed.stdout)
+        self.assertEqual(1, listed.stdout.count('| renamed'))
+        self.glance('image-tag-delete', image_id, 'golden')
+        listed = self.glance('image-list', '--tag', 'golden')
+        self.assertNotIn(image_id, listed.stdout)
+        shown = self.glance('image-show', image_id)
+        self.assertEqual('[]', self._field(shown.stdout, 'tags'))
+
+    def test_image_create_unknown_disk_format(self):
+        failed = self.glance('image-create', '--name', 'x', '--disk-format',
+                             'floppy', '--container-format', 'bare',
+                             expect_fail=True)
+        self.assertIn('floppy', failed.stderr)
+
+    def test_image_tasks(self):
+        # glanceclient asks /versions for v2.12 before it calls the API.
+        image_id = self.server.images['ACTIVE_IMAGE']
+        task_id = self.server.env.seed_image_task(image_id,
+                                                  fixtures.PROJECT_A)
+        shown = self.glance('--verbose', 'image-tasks', image_id)
+        self.assertIn(task_id, shown.stdout)
 
     def test_image_show_not_found(self):
         failed = self.glance('image-show', fixtures.IMAGES['OTHER_IMAGE'][0]
@@ -181,6 +233,70 @@ class TestOpenStackSDK(testtools.TestCase):
         image = self.conn.image.get_image(self.server.images['ACTIVE_IMAGE'])
         self.assertEqual('active', image.status)
         self.assertEqual('raw', image.disk_format)
+
+    def test_create_image_without_data(self):
+        # Its duplicate check lists with os_hidden before it creates.
+        image = self.conn.create_image(
+            'sdk-image', disk_format='qcow2', container_format='bare',
+            min_ram=64, tags=['base'], meta={'x_colour': 'blue'},
+            wait=False)
+        self.assertEqual('queued', image.status)
+        shown = self.conn.image.get_image(image.id)
+        self.assertEqual(64, shown.min_ram)
+        self.assertEqual(['base'], shown.tags)
+        self.assertEqual('blue', shown.properties['x_colour'])
+        # The same name again: sdk finds no duplicate by id, creates.
+        again = self.conn.create_image(
+            'sdk-image', disk_format='raw', container_format='bare',
+            wait=False)
+        self.assertNotEqual(image.id, again.id)
+
+    def _image(self):
+        return self.conn.image.create_image(
+            name='sdk-image', disk_format='raw', container_format='bare')
+
+    def test_update_image_and_tags(self):
+        image = self._image()
+        updated = self.conn.image.update_image(image, name='renamed',
+                                               x_colour='blue')
+        self.assertEqual('renamed', updated.name)
+        self.assertEqual('blue', updated.properties['x_colour'])
+        self.conn.image.add_tag(updated, 'golden')
+        self.conn.image.add_tag(updated, 'blue')
+        self.assertEqual(['blue', 'golden'],
+                         self.conn.image.get_image(image.id).tags)
+        self.conn.image.remove_tag(updated, 'blue')
+        self.assertEqual(['golden'],
+                         self.conn.image.get_image(image.id).tags)
+
+    def test_images_with_filters(self):
+        image = self._image()
+        self.conn.image.add_tag(image, 'golden')
+        hidden = self.conn.image.update_image(
+            self.conn.image.create_image(name='hidden', disk_format='raw',
+                                         container_format='bare'),
+            is_hidden=True)
+
+        def names(**query):
+            return [found.name for found in self.conn.image.images(**query)]
+
+        self.assertEqual(['sdk-image'], names(tag='golden'))
+        self.assertNotIn('hidden', names())
+        self.assertEqual(['hidden'], names(is_hidden=True))
+        self.assertEqual(['sdk-image'], names(
+            status='queued', visibility='shared', member_status='accepted',
+            protected=False, is_hidden=False, name='in:sdk-image,nothing',
+            created_at='gt:2000-01-01T00:00:00Z', sort='name:asc'))
+        ordered = names(sort_key='name', sort_dir='asc', visibility='all')
+        self.assertEqual(sorted(ordered), ordered)
+        self.assertIn(hidden.id, [found.id for found in self.conn.image.images(
+            id='in:%s' % hidden.id, is_hidden=True)])
+
+    def test_bad_filter_is_a_400_naming_it(self):
+        from openstack import exceptions
+        error = self.assertRaises(exceptions.BadRequestException, list,
+                                  self.conn.image.images(size_min='big'))
+        self.assertIn("'size_min'", str(error))
 
 
 class TestOversizeBody(testtools.TestCase):

@@ -47,6 +47,14 @@ def _value(schema):
         valid.append(st.sampled_from(['1.5', '1e3', ' 3', '0x10', '']))
     if schema.get('format') == 'uuid':
         valid.append(st.uuids().map(str))
+    if schema.get('type') == 'boolean':
+        valid.append(st.sampled_from(['true', 'false', 'True', '0', '']))
+    if schema.get('type') == 'string' and 'enum' not in schema:
+        # Glance's operators: in: lists, gt:/lt: times.
+        valid.append(st.sampled_from(['in:a,b', 'in:', 'in:"a,b",c',
+                                      'gt:2000-01-01T00:00:00Z',
+                                      'lte:2999-01-01', 'eq:x',
+                                      'name:asc,id:desc', 'name:up']))
     return st.one_of(valid + [_TEXT])
 
 
@@ -90,6 +98,46 @@ def _body(task_types):
     return as_json | st.binary(max_size=60)
 
 
+_FIELD_VALUES = {
+    'name': _TEXT | st.none(), 'disk_format': st.sampled_from(
+        ['raw', 'qcow2', 'floppy', None]),
+    'container_format': st.sampled_from(['bare', 'ovf', 'crate', None]),
+    'visibility': st.sampled_from(['private', 'public', 'shared',
+                                   'community', 'all']),
+    'min_ram': st.integers(-1, 2 ** 32), 'min_disk': st.integers(-1, 3),
+    'protected': st.booleans() | _JSON, 'os_hidden': st.booleans(),
+    'tags': st.lists(_TEXT, max_size=3) | _JSON,
+    'id': st.uuids().map(str) | _TEXT,
+    'owner': st.sampled_from([fixtures.PROJECT_A, fixtures.PROJECT_B]),
+    'status': st.just('active'), 'os_glance_x': _TEXT,
+    'x_colour': _TEXT | _JSON,
+}
+
+
+def _image_body():
+    """An image create body: Glance's fields, right and wrong."""
+    image = st.fixed_dictionaries({}, optional=_FIELD_VALUES)
+    return (image | _JSON).map(lambda doc: json.dumps(doc).encode())
+
+
+def _patch_body():
+    """A JSON patch in Glance's v2.1 or v2.0 form, or not one at all."""
+    path = st.sampled_from(['/' + name for name in _FIELD_VALUES] +
+                           ['/a/b', 'name', '', '/tags/-', '/~1x'])
+    value = st.one_of(list(_FIELD_VALUES.values()))
+    v21 = st.fixed_dictionaries(
+        {'op': st.sampled_from(['add', 'replace', 'remove', 'move']) |
+         _TEXT, 'path': path | _TEXT}, optional={'value': value})
+    v20 = st.tuples(st.sampled_from(['add', 'replace', 'remove']), path,
+                    value).map(lambda t: {t[0]: t[1], 'value': t[2]})
+    patch = st.lists(v21 | v20 | _JSON, max_size=4)
+    return (patch | _JSON).map(lambda doc: json.dumps(doc).encode()) | (
+        st.binary(max_size=40))
+
+
+_HOSTILE_TYPES = ['application/json; charset=utf-8', 'text/plain', '']
+
+
 class TestNoServerError(testtools.TestCase):
 
     BACKEND = 'sqlite'
@@ -125,7 +173,7 @@ class TestNoServerError(testtools.TestCase):
         ids = (st.sampled_from(sorted(self.images.values())) |
                st.uuids().map(str) | _TEXT).map(
             lambda text: urllib.parse.quote(text or 'x', safe='')) | _ENCODED
-        for name in ('task_id', 'image_id'):
+        for name in ('task_id', 'image_id', 'tag_value'):
             if '{%s}' % name in path:
                 path = path.replace('{%s}' % name, draw(ids) or 'x')
         request = webob.Request.blank(path, method=method.upper())
@@ -146,12 +194,20 @@ class TestNoServerError(testtools.TestCase):
                     lambda text: '\n' not in text and '\r' not in text),
                 'X-Tenant-Id': st.just(fixtures.PROJECT_B) |
                 _HEADER_BYTES})))
-        if method == 'post':
-            request.body = draw(_body(self.task_types))
+        if method in ('post', 'patch', 'put'):
+            request.body = draw(self._body_for(path, method))
+            media_types = list(operation.get('requestBody', {}).get(
+                'content', {'application/json': None}))
             request.content_type = draw(st.sampled_from(
-                ['application/json', 'application/json; charset=utf-8',
-                 'text/plain', '']))
+                media_types + _HOSTILE_TYPES + ['application/json']))
         return request
+
+    def _body_for(self, path, method):
+        if method == 'patch':
+            return _patch_body()
+        if path == '/v2/images':
+            return _image_body()
+        return _body(self.task_types)
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))

@@ -50,7 +50,8 @@ class TestPipeline(base.TestCase):
         for path, status in (('/', 300), ('/versions', 200)):
             response = webob.Request.blank(path).get_response(application)
             self.assertEqual(status, response.status_code)
-            self.assertEqual('v2.0', response.json_body['versions'][0]['id'])
+            self.assertEqual('v2.12',
+                             response.json_body['versions'][0]['id'])
         response = webob.Request.blank('/', method='POST').get_response(
             application)
         self.assertEqual(405, response.status_code)

@@ -1,10 +1,10 @@
 """Query parameters and page links of the list calls."""
 
-from glance_tasks.api.handlers import images
 from glance_tasks.api.handlers import tasks
 from glance_tasks.api import links
 from glance_tasks.api import params
 from glance_tasks.api import util
+from glance_tasks.db import images as image_db
 from glance_tasks import exception
 from glance_tasks.tests import base
 
@@ -60,17 +60,21 @@ class TestListParams(base.TestCase):
                 ('sort_dir=up', exception.InvalidSortDir),
                 ('status=bogus', exception.UnknownStatus),
                 ('marker=not-a-uuid', exception.InvalidMarker)):
-            for listing in (tasks.LISTING, images.LISTING):
-                with self.subTest(query=query, listing=listing):
-                    self.assertRaises(error, self._parse, query, listing)
+            with self.subTest(query=query):
+                self.assertRaises(error, self._parse, query)
+                self.assertRaises(error, self._images, query)
+
+    def _images(self, query):
+        req = util.Request.blank('/v2/images?' + query)
+        return params.image_list_params(req, self.conf, image_db.SORT_KEYS)
 
     def test_image_sort_keys_and_visibility(self):
-        self._parse('sort_key=size&visibility=public', images.LISTING)
+        self._images('sort_key=size&visibility=public')
         self.assertRaises(exception.InvalidSortKey, self._parse,
                           'sort_key=size', tasks.LISTING)
-        error = self.assertRaises(exception.Invalid, self._parse,
-                                  'visibility=everyone', images.LISTING)
-        self.assertIn('community, public, private, shared', str(error))
+        error = self.assertRaises(exception.Invalid, self._images,
+                                  'visibility=everyone')
+        self.assertIn('community, public, private, shared, all', str(error))
 
 
 class TestLinks(base.TestCase):

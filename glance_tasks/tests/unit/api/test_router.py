@@ -13,9 +13,9 @@ class TestMap(base.TestCase):
         mapper = router.make_map(routes_)
         for path, methods in routes_.items():
             concrete = path.replace('{task_id}', 't').replace(
-                '{image_id}', 'i')
+                '{image_id}', 'i').replace('{tag_value}', 'g')
             match = mapper.match(environ={'PATH_INFO': concrete,
-                                          'REQUEST_METHOD': 'PATCH'})
+                                          'REQUEST_METHOD': 'TRACE'})
             self.assertIs(router.handle_405, match['action'], path)
             for method, handler in methods.items():
                 match = mapper.match(environ={'PATH_INFO': concrete,
