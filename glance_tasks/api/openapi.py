@@ -43,6 +43,12 @@ def _json(schema, description):
             'content': {'application/json': {'schema': schema}}}
 
 
+def _binary(description):
+    return {'description': description, 'content': {
+        'application/octet-stream': {'schema': {'type': 'string',
+                                                'format': 'binary'}}}}
+
+
 def _op(summary, responses, parameters=(), body=None,
         media_types=('application/json',)):
     operation = {'summary': summary, 'parameters': list(parameters),
@@ -136,6 +142,15 @@ def _image_paths():
                 image, 'The updated image')}, body=_patch_schema(),
                 media_types=image_body.PATCH_MEDIA_TYPES),
             'delete': _op('Delete an image', no_content)},
+        '/v2/images/{image_id}/file': {
+            'parameters': with_id,
+            'put': _op('Upload image data (queued image)', no_content,
+                       body={'type': 'string', 'format': 'binary'},
+                       media_types=('application/octet-stream',)),
+            'get': _op('Download image data', {
+                '200': _binary('The image data'),
+                '206': _binary('The part of it a Range asked for'),
+                '204': {'description': 'The image has no data'}})},
         '/v2/images/{image_id}/tags/{tag_value}': {
             'parameters': with_tag,
             'put': _op('Tag an image', no_content),
