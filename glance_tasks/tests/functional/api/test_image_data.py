@@ -212,6 +212,20 @@ class TestImageData(testtools.TestCase):
         self.assertEqual('queued', self.image(image_id).status)
         self.assertEqual([], self.stored_files())
 
+    def test_body_shorter_than_its_length(self):
+        image_id = self.make_image()
+        req = webob.Request.blank('/v2/images/%s/file' % image_id,
+                                  method='PUT', headers=HEADERS)
+        req.content_type = 'application/octet-stream'
+        req.body = b's' * 500
+        req.environ['CONTENT_LENGTH'] = '1000'
+        response = req.get_response(self.env.app)
+        self.assertEqual(400, response.status_code, response.text)
+        self.assertIn('500 of the 1000 bytes',
+                      response.json_body['errors'][0]['detail'])
+        self.assertEqual('queued', self.image(image_id).status)
+        self.assertEqual([], self.stored_files())
+
     def test_lying_image_is_400_and_queued(self):
         # Named raw, but the data is a qcow2 image.
         image_id = self.make_image(disk_format='raw')
