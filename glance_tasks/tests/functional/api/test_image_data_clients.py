@@ -9,11 +9,21 @@ download are exercised as a user meets them.
 import hashlib
 import io
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.parse
 
+from oslo_utils import uuidutils
+import sqlalchemy as sa
 import testtools
 
+from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
+from glance_tasks.db import images as image_db
+from glance_tasks.db import outbox as outbox_db
+from glance_tasks.images import lifecycle
 from glance_tasks.tests.functional.api import test_clients
 
 TIMEOUT = 60
@@ -134,3 +144,60 @@ class TestOpenStackSDKImageData(testtools.TestCase):
             use_import=False)
         self.assertEqual('active', image.status)
         self.assertEqual(hashlib.md5(data).hexdigest(), image.checksum)
+
+
+class TestClientGoneOverASocket(testtools.TestCase):
+    """A client that closes its socket in the middle of the body."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(test_clients.ServerFixture())
+        self.context = gt_context.get_admin_context()
+
+    def _send_part(self, image_id, headers, part):
+        address = urllib.parse.urlsplit(self.server.url)
+        with socket.create_connection((address.hostname, address.port),
+                                      timeout=TIMEOUT) as sock:
+            sock.sendall(('PUT /v2/images/%s/file HTTP/1.1\r\n'
+                          'Host: localhost\r\n'
+                          'Content-Type: application/octet-stream\r\n'
+                          '%s\r\n' % (image_id, headers)).encode())
+            sock.sendall(part)
+
+    def _events(self, image_id):
+        with db_api.context_manager.reader.using(self.context):
+            rows = self.context.session.execute(sa.select(
+                outbox_db.OUTBOX.c.event_type,
+                outbox_db.OUTBOX.c.payload)).all()
+        return [(row.event_type, row.payload['status']) for row in rows
+                if row.payload.get('id') == image_id]
+
+    def _check(self, headers, part):
+        image = lifecycle.create(self.server.env.conf, self.context, dict(
+            id=uuidutils.generate_uuid(), disk_format='raw',
+            container_format='bare'))
+        self._send_part(image.id, headers, part)
+        # The upload started (saving), then the server saw the body end
+        # early and moved the image back to queued.
+        expected = [('image.create', 'queued'), ('image.prepare', 'saving'),
+                    ('image.update', 'queued')]
+        deadline = time.monotonic() + TIMEOUT
+        while (self._events(image.id) != expected
+               and time.monotonic() < deadline):
+            time.sleep(0.1)
+        self.assertEqual(expected, self._events(image.id))
+        self.assertEqual('queued', image_db.get(self.context,
+                                                image.id).status)
+        datadir = os.path.join(self.server.env.tempdir, 'images')
+        self.assertNotIn(image.id, os.listdir(datadir)
+                         if os.path.isdir(datadir) else [])
+        self.assertEqual([], image_db.get_locations(self.context, image.id))
+
+    def test_gone_with_a_length(self):
+        self._check('Content-Length: %d\r\n' % (10 * 1024 * 1024),
+                    b'a' * (1024 * 1024))
+
+    def test_gone_while_chunked(self):
+        chunk = b'b' * 65536
+        self._check('Transfer-Encoding: chunked\r\n',
+                    (b'%x\r\n' % len(chunk) + chunk + b'\r\n') * 8)
