@@ -120,6 +120,13 @@ def _image_filters():
     return filters + _paging(image_db.SORT_KEYS)
 
 
+def _location_schema():
+    return {'type': 'object', 'required': ['url'],
+            'additionalProperties': False,
+            'properties': {'url': {'type': 'string', 'minLength': 1},
+                           'validation_data': {'type': 'object'}}}
+
+
 def _image_paths():
     image = {'type': 'object'}
     no_content = {'204': {'description': 'Done'}}
@@ -151,6 +158,13 @@ def _image_paths():
                 '200': _binary('The image data'),
                 '206': _binary('The part of it a Range asked for'),
                 '204': {'description': 'The image has no data'}})},
+        '/v2/images/{image_id}/locations': {
+            'parameters': with_id,
+            'post': _op('Add the first location (runs location_import)',
+                        {'202': {'description': 'The task was created'}},
+                        body=_location_schema()),
+            'get': _op('Locations of an image (service role)', {
+                '200': _json({'type': 'array'}, 'url and metadata')})},
         '/v2/images/{image_id}/tags/{tag_value}': {
             'parameters': with_tag,
             'put': _op('Tag an image', no_content),
