@@ -191,3 +191,51 @@ class InvalidServerConfig(GlanceTasksException):
     """glance-tasks-api cannot serve with the options it was given."""
 
     msg_fmt = _('Cannot start the HTTP server: %(reason)s')
+
+
+class ImageNotQueued(Conflict):
+    msg_fmt = _("Image %(image_id)s is '%(status)s'; data can be uploaded "
+                "only to a queued image.")
+
+
+class ImageSizeCapExceeded(GlanceTasksException):
+    msg_fmt = _('The image data is larger than %(cap)d bytes, the largest '
+                'image this cloud accepts ([DEFAULT] image_size_cap). The '
+                'image is queued again with no data; upload a smaller '
+                'image, or ask the cloud operator to raise the limit.')
+    code = 413
+
+
+class ImageDataRefused(Invalid):
+    msg_fmt = _('The uploaded data was refused: %(reason)s The image is '
+                'queued again with no data.')
+
+
+class UploadInterrupted(Invalid):
+    msg_fmt = _('The upload broke off after %(received)d bytes '
+                '(%(reason)s); the image is queued again with no data. '
+                'Upload it again.')
+
+
+class ImageStoreFull(GlanceTasksException):
+    msg_fmt = _('The image store has no space left for this image; the '
+                'image is queued again with no data. Try again later, or '
+                'ask the cloud operator to free space in the store.')
+    code = 413
+
+
+class ImageStoreUnavailable(GlanceTasksException):
+    msg_fmt = _('The image data could not be %(action)s the image store: '
+                '%(reason)s Try again; if it keeps failing, tell the cloud '
+                'operator.')
+    code = 503
+
+
+class ImageDataForbidden(Forbidden):
+    msg_fmt = _("Image %(image_id)s is '%(status)s'; its data cannot be "
+                "downloaded.")
+
+
+class ImageNotPendingDelete(Conflict):
+    msg_fmt = _("Image %(image_id)s is '%(status)s'; only an image "
+                "pending_delete can be restored.")

@@ -17,6 +17,7 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import core
 from glance_tasks.engine import jobboard
 from glance_tasks.engine import local
+from glance_tasks.images import scrubber
 
 LOG = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class TaskService:
                                       self.backend, self.services)
         self._stopping = threading.Event()
         self._purger = None
+        self._scrubber = None
 
     def start(self):
         """Start relaying notifications and running leftover tasks."""
@@ -60,6 +62,10 @@ class TaskService:
             self._purger = threading.Thread(target=self._purge_loop,
                                             daemon=True, name='purger')
             self._purger.start()
+        if self.conf.delayed_delete and self.conf.wakeup_time:
+            self._scrubber = threading.Thread(target=self._scrub_loop,
+                                              daemon=True, name='scrubber')
+            self._scrubber.start()
 
     def stop(self):
         """Finish running flows, flush notifications, stop threads."""
@@ -114,3 +120,16 @@ class TaskService:
                          {'tasks': tasks, 'sent': sent})
             except Exception:
                 LOG.exception('Periodic purge failed; will retry.')
+
+    def _scrub_loop(self):
+        # Glance's scrubber daemon, inside the service: every wakeup_time
+        # seconds, images pending_delete past scrub_time lose their data.
+        while not self._stopping.wait(self.conf.wakeup_time):
+            try:
+                scrubbed = scrubber.scrub(self.conf,
+                                          self.services.image_store)
+                if scrubbed:
+                    LOG.info('Scrubbed %d image(s) pending delete.',
+                             scrubbed)
+            except Exception:
+                LOG.exception('Scrubbing images failed; will retry.')

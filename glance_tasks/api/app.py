@@ -8,6 +8,7 @@ authentication and the request context, then the router.
 """
 
 import dataclasses
+import re
 
 from oslo_config import cfg
 from oslo_middleware import healthcheck
@@ -43,7 +44,26 @@ def _size_limit(application, conf):
     limiter_conf.set_override('max_request_body_size',
                               conf.api.max_request_body_size,
                               group='oslo_middleware')
-    return limiter
+    return ImageDataBypass(limiter, application)
+
+
+# PUT /v2/images/{image_id}/file: image data, held to image_size_cap by
+# its handler while it streams, not to the JSON body limit.
+_IMAGE_DATA_PATH = re.compile(r'^/v2/images/[^/]+/file/?$')
+
+
+class ImageDataBypass:
+    """Send image uploads around the body size limiter."""
+
+    def __init__(self, limited, unlimited):
+        self.limited = limited
+        self.unlimited = unlimited
+
+    def __call__(self, environ, start_response):
+        if (environ.get('REQUEST_METHOD') == 'PUT'
+                and _IMAGE_DATA_PATH.match(environ.get('PATH_INFO', ''))):
+            return self.unlimited(environ, start_response)
+        return self.limited(environ, start_response)
 
 
 class Mount:

@@ -184,6 +184,11 @@ def from_database(req, exc, conf):
                           headers={'Retry-After': str(DATABASE_RETRY_AFTER)})
 
 
+# Headers of a webob error the client needs (405, 401, 416).
+_KEPT_ERROR_HEADERS = frozenset({'allow', 'www-authenticate',
+                                 'content-range'})
+
+
 def from_http(req, exc, conf):
     """Answer a webob HTTP error (405, 413, 415, ...) in our format."""
     if exc.code < 400:
@@ -191,7 +196,7 @@ def from_http(req, exc, conf):
     code = error_code(exc.title)
     detail = exc.explanation or exc.title
     headers = [(name, value) for name, value in exc.headers.items()
-               if name.lower() in ('allow', 'www-authenticate')]
+               if name.lower() in _KEPT_ERROR_HEADERS]
     _log(req, exc.code, code)
     return error_response(req.environ, conf, exc.code, code, detail,
                           headers=headers)
@@ -232,7 +237,8 @@ class FaultWrapper:
     def _reformat(self, environ, response):
         status = response.status_code
         headers = [(name, value) for name, value in response.headers.items()
-                   if name.lower() in ('allow', 'www-authenticate')]
+                   if name.lower() in ('allow', 'www-authenticate',
+                                       'content-range')]
         return error_response(environ, self.conf, status,
                               error_code(_title(status)),
                               self._detail(status, response), headers)

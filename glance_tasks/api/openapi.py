@@ -43,6 +43,12 @@ def _json(schema, description):
             'content': {'application/json': {'schema': schema}}}
 
 
+def _binary(description):
+    return {'description': description, 'content': {
+        'application/octet-stream': {'schema': {'type': 'string',
+                                                'format': 'binary'}}}}
+
+
 def _op(summary, responses, parameters=(), body=None,
         media_types=('application/json',)):
     operation = {'summary': summary, 'parameters': list(parameters),
@@ -114,6 +120,13 @@ def _image_filters():
     return filters + _paging(image_db.SORT_KEYS)
 
 
+def _location_schema():
+    return {'type': 'object', 'required': ['url'],
+            'additionalProperties': False,
+            'properties': {'url': {'type': 'string', 'minLength': 1},
+                           'validation_data': {'type': 'object'}}}
+
+
 def _image_paths():
     image = {'type': 'object'}
     no_content = {'204': {'description': 'Done'}}
@@ -136,6 +149,22 @@ def _image_paths():
                 image, 'The updated image')}, body=_patch_schema(),
                 media_types=image_body.PATCH_MEDIA_TYPES),
             'delete': _op('Delete an image', no_content)},
+        '/v2/images/{image_id}/file': {
+            'parameters': with_id,
+            'put': _op('Upload image data (queued image)', no_content,
+                       body={'type': 'string', 'format': 'binary'},
+                       media_types=('application/octet-stream',)),
+            'get': _op('Download image data', {
+                '200': _binary('The image data'),
+                '206': _binary('The part of it a Range asked for'),
+                '204': {'description': 'The image has no data'}})},
+        '/v2/images/{image_id}/locations': {
+            'parameters': with_id,
+            'post': _op('Add the first location (runs location_import)',
+                        {'202': {'description': 'The task was created'}},
+                        body=_location_schema()),
+            'get': _op('Locations of an image (service role)', {
+                '200': _json({'type': 'array'}, 'url and metadata')})},
         '/v2/images/{image_id}/tags/{tag_value}': {
             'parameters': with_tag,
             'put': _op('Tag an image', no_content),

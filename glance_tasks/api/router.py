@@ -10,6 +10,8 @@ import webob.dec
 import webob.exc
 
 from glance_tasks.api import errors
+from glance_tasks.api.handlers import image_data
+from glance_tasks.api.handlers import image_locations
 from glance_tasks.api.handlers import images
 from glance_tasks.api.handlers import root
 from glance_tasks.api.handlers import schemas
@@ -41,6 +43,14 @@ ROUTES = {
         'GET': images.show_image,
         'PATCH': images.update_image,
         'DELETE': images.delete_image,
+    },
+    '/v2/images/{image_id}/file': {
+        'PUT': image_data.upload,
+        'GET': image_data.download,
+    },
+    '/v2/images/{image_id}/locations': {
+        'POST': image_locations.add_location,
+        'GET': image_locations.list_locations,
     },
     '/v2/images/{image_id}/tags/{tag_value}': {
         'PUT': images.add_tag,

@@ -15,6 +15,9 @@ from glance_tasks.db import migration
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import persistence
+from glance_tasks import exception
+from glance_tasks.images import scrubber
+from glance_tasks.images import store as store_mod
 
 
 def _db_sync(conf):
@@ -42,7 +45,38 @@ def _tasks_purge(conf):
           'notification(s).' % (removed_tasks, removed_images, sent))
 
 
+def _images_scrub(conf):
+    scrubbed = scrubber.scrub(conf, store_mod.ImageStore(conf))
+    print('Scrubbed %d image(s) pending delete for more than %d '
+          'second(s).' % (scrubbed, conf.scrub_time))
+
+
+def _images_restore(conf):
+    try:
+        image = scrubber.restore(conf, conf.command.image_id)
+    except exception.GlanceTasksException as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    print('Image %s is active again.' % image.id)
+    return 0
+
+
+def _add_image_subcommands(subparsers):
+    images = subparsers.add_parser('images', help='Image housekeeping.')
+    images_sub = images.add_subparsers(dest='action')
+    images_sub.required = True
+    images_sub.add_parser(
+        'scrub', help='Delete the data of images pending delete for more '
+                      'than [DEFAULT] scrub_time seconds.'
+    ).set_defaults(func=_images_scrub)
+    restore = images_sub.add_parser(
+        'restore', help='Bring an image pending delete back to active.')
+    restore.add_argument('image_id')
+    restore.set_defaults(func=_images_restore)
+
+
 def _add_subcommands(subparsers):
+    _add_image_subcommands(subparsers)
     db = subparsers.add_parser('db', help='Database schema commands.')
     db_sub = db.add_subparsers(dest='action')
     db_sub.required = True
@@ -73,8 +107,7 @@ def main(argv=None):
     logging.setup(conf, 'glance-tasks')
     _ensure_state_path(conf)
     db_api.configure(conf)
-    conf.command.func(conf)
-    return 0
+    return conf.command.func(conf) or 0
 
 
 def _ensure_state_path(conf):

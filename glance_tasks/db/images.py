@@ -293,3 +293,18 @@ def purge(context, deleted_before):
             synchronize_session=False)
     return context.session.query(models.Image).filter(
         models.Image.id.in_(ids)).delete(synchronize_session=False)
+
+
+@db_api.context_manager.reader
+def pending_delete_before(context, before):
+    """Images ``pending_delete`` since before ``before``, oldest first.
+
+    A pending delete keeps ``updated_at`` from the move (nothing else
+    changes such an image), so it says since when the image waits.
+    """
+    rows = context.session.execute(
+        sa.select(IMAGES).where(
+            IMAGES.c.status == image_domain.PENDING_DELETE,
+            IMAGES.c.deleted.is_(False),
+            IMAGES.c.updated_at <= before).order_by(IMAGES.c.updated_at))
+    return [to_domain(row) for row in rows]

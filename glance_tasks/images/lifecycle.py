@@ -68,6 +68,12 @@ def image_payload(image, properties, tags=()):
     }
 
 
+def announce(conf, context, event_type, image, notify_context=None,
+             properties=None):
+    """Announce ``image`` as it is now, in the caller's transaction."""
+    _announce(conf, context, event_type, image, notify_context, properties)
+
+
 def _announce(conf, context, event_type, image, notify_context,
               properties=None, tags=None):
     if properties is None:

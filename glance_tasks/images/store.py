@@ -95,18 +95,37 @@ class ImageStore:
         metadata}``. Partial data of an earlier, interrupted attempt is
         replaced.
         """
+        size = os.path.getsize(path)
+
+        def write(algo):
+            with open(path, 'rb') as data:
+                return self.default.add(image_id, data, size,
+                                        hashing_algo=algo)
+        return self._write(image_id, write, size)
+
+    def add_stream(self, image_id, data, size=0):
+        """Store the file-like ``data`` as the data of ``image_id``.
+
+        ``size`` is the length announced, 0 when unknown. The driver
+        reads ``data`` until it returns no bytes, hashing as it writes,
+        and removes what it wrote if reading or writing fails (what
+        ``data.read`` raises is raised again). Returns what :meth:`add`
+        returns. Partial data of an interrupted attempt is replaced (the
+        driver finds it before it reads anything).
+        """
+        def write(algo):
+            return self.default.add(image_id, data, size, hashing_algo=algo)
+        return self._write(image_id, write, size)
+
+    def _write(self, image_id, write, size):
         algo = self.conf.hashing_algorithm
         if algo not in hashlib.algorithms_available:
             raise errors.StoreFailed(
                 reason='the hashing_algorithm %s configured for this '
                        'service is not available' % algo)
-        size = os.path.getsize(path)
         for attempt in (1, 2):
             try:
-                with open(path, 'rb') as data:
-                    uri, written, checksum, multihash, metadata = \
-                        self.default.add(image_id, data, size,
-                                         hashing_algo=algo)
+                uri, written, checksum, multihash, metadata = write(algo)
                 break
             except store_exc.Duplicate:
                 if attempt == 2:
@@ -156,7 +175,14 @@ class ImageStore:
                 return True
         return False
 
-    def open(self, uri):
-        """``(chunks, size)`` of the data at a store location ``uri``."""
+    def open(self, uri, offset=0, length=None):
+        """``(chunks, size)`` of the data at a store location ``uri``.
+
+        ``offset`` and ``length`` select a part of it (a Range request);
+        ``size`` is then the length of that part.
+        """
         location = self.location(uri)
-        return self.driver(location.store_name).get(location)
+        if not offset and length is None:
+            return self.driver(location.store_name).get(location)
+        return self.driver(location.store_name).get(
+            location, offset=offset, chunk_size=length)

@@ -21,6 +21,7 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import lifecycle as image_lifecycle
+from glance_tasks.images import scrubber
 from glance_tasks.policies import images as rules
 from glance_tasks.policies import tasks as task_rules
 
@@ -151,28 +152,18 @@ def show_image(req):
 
 
 def delete_image(req):
-    """``DELETE /v2/images/{image_id}``: 204; protected images are 403."""
+    """``DELETE /v2/images/{image_id}``: 204; protected images are 403.
+
+    With ``[DEFAULT] delayed_delete`` an active image goes to
+    ``pending_delete`` and keeps its data for the scrubber.
+    """
     image = find_image(req)
     policy.authorize(req, rules.DELETE_IMAGE, {'project_id': image.owner})
     if image.protected:
         raise exception.ProtectedImageDelete(image_id=image.id)
-    locations = image_db.get_locations(req.context, image.id)
-    image_lifecycle.delete(req.state.conf, req.context, image)
-    _delete_data(req.state.service.services.image_store, image.id,
-                 locations)
+    scrubber.delete(req.state.conf, req.context, image,
+                    req.state.service.services.image_store)
     return util.no_content()
-
-
-def _delete_data(store, image_id, locations):
-    """Remove a deleted image's data; the row is already gone for users."""
-    for location in locations:
-        try:
-            store.delete(location['url'])
-        except Exception:
-            # The image is deleted either way; an operator can clean the
-            # store, and the user gets the 204 the delete deserves.
-            LOG.exception('Data of deleted image %s could not be removed '
-                          'from %s.', image_id, location['url'])
 
 
 def _move(req, rule, action, from_status, to_status):

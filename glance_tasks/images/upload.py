@@ -1,0 +1,168 @@
+"""Upload of image data: ``queued`` to ``saving`` to ``active``.
+
+The body streams from the client through a counter (the
+``image_size_cap``), the format inspector (the same
+:class:`~glance_tasks.images.inspect.Inspection` the ``import`` type
+uses) and into the store, which hashes it as it writes: nothing holds
+the whole image in memory. Whatever goes wrong after the image left
+``queued`` -- the client goes away, the store fails, the cap is passed,
+the data lies about its format -- removes what reached the store and
+moves the image back to ``queued`` (the saving to queued edge), so the
+user can simply upload again.
+"""
+
+from oslo_log import log as logging
+
+from glance_tasks.db import api as db_api
+from glance_tasks.domain import image as image_domain
+from glance_tasks import exception
+from glance_tasks.images import errors
+from glance_tasks.images import inspect
+from glance_tasks.images import lifecycle
+
+LOG = logging.getLogger(__name__)
+
+# Larger reads cost far fewer Python calls (inspector, hashes) per byte.
+CHUNK_SIZE = 1024 * 1024
+
+
+class _Body:
+    """The client's bytes, counted against the cap as they are read.
+
+    ``length`` is the Content-Length, None for a chunked body (which the
+    server ends). Reads go to the WSGI input itself, never past the
+    length (PEP 3333), and a body that ends short is a broken upload.
+    """
+
+    def __init__(self, wsgi_input, cap, length=None):
+        self._input = wsgi_input
+        self.cap = cap
+        self.length = length
+        self.received = 0
+
+    def __iter__(self):
+        while True:
+            chunk = self._read()
+            if not chunk:
+                if self.length is not None and self.received < self.length:
+                    raise exception.UploadInterrupted(
+                        received=self.received,
+                        reason='the client sent %d of the %d bytes it '
+                               'announced' % (self.received, self.length))
+                return
+            self.received += len(chunk)
+            if self.received > self.cap:
+                raise exception.ImageSizeCapExceeded(cap=self.cap)
+            yield chunk
+
+    def _read(self):
+        size = CHUNK_SIZE
+        if self.length is not None:
+            size = min(size, self.length - self.received)
+            if not size:
+                return b''
+        try:
+            return self._input.read(size)
+        except Exception as exc:
+            # Raised as our own error, not the OSError it often is,
+            # so the store never takes a dropped client for a full
+            # disk; the driver removes what it wrote either way.
+            raise exception.UploadInterrupted(
+                received=self.received,
+                reason=str(exc) or type(exc).__name__) from None
+
+
+class _Readable:
+    """A file-like ``read()`` over an iterator, as glance_store reads."""
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+
+    def read(self, size=-1):
+        return next(self._chunks, b'')
+
+
+def upload(conf, context, store, image, wsgi_input, length=None):
+    """Store ``wsgi_input`` as the data of the queued ``image``; activate.
+
+    ``wsgi_input`` is the request's ``wsgi.input``; ``length`` is the
+    Content-Length, None for a chunked body. Returns
+    the active image; raises a :class:`~glance_tasks.exception.
+    GlanceTasksException` with the HTTP code the failure deserves, the
+    image queued again.
+    """
+    cap = conf.image_size_cap
+    if image.status != image_domain.QUEUED:
+        raise exception.ImageNotQueued(image_id=image.id,
+                                       status=image.status)
+    if length is not None and length > cap:
+        raise exception.ImageSizeCapExceeded(cap=cap)
+    saving = lifecycle.move(conf, context, image, image_domain.SAVING)
+    try:
+        stored, facts = _store(store, saving, wsgi_input, length, cap)
+    except BaseException:
+        _requeue(conf, context, saving)
+        raise
+    try:
+        return _activate(conf, context, saving, stored, facts)
+    except BaseException:
+        store.delete(stored['location'])
+        _requeue(conf, context, saving)
+        raise
+
+
+def _store(store, image, wsgi_input, length, cap):
+    """Write the stream; ``(what the store returned, inspection result)``."""
+    body = _Body(wsgi_input, cap, length)
+    inspection = inspect.Inspection(iter(body), image.disk_format)
+    try:
+        stored = store.add_stream(image.id, _Readable(inspection),
+                                  length or 0)
+    except (errors.FormatMismatch, errors.UnsafeImage,
+            errors.InvalidImageData) as exc:
+        raise exception.ImageDataRefused(reason=_refusal(exc, image))
+    except errors.StoreFull:
+        raise exception.ImageStoreFull()
+    except errors.StoreFailed as exc:
+        raise exception.ImageStoreUnavailable(action='written to',
+                                              reason=exc.kwargs['reason'])
+    finally:
+        inspection.close()
+    try:
+        facts = inspection.result(stored['size'])
+    except (errors.FormatMismatch, errors.UnsafeImage,
+            errors.InvalidImageData) as exc:
+        store.delete(stored['location'])
+        raise exception.ImageDataRefused(reason=_refusal(exc, image))
+    return stored, facts
+
+
+def _refusal(exc, image):
+    """Why the data is refused, in the words of an upload."""
+    if isinstance(exc, errors.FormatMismatch):
+        return ('the data is in %(actual)s format, but the image\'s '
+                'disk_format is %(expected)s. Upload %(expected)s data, or '
+                'create an image with disk_format %(actual)s.' % exc.kwargs)
+    if isinstance(exc, errors.InvalidImageData):
+        return ('the data could not be read as %(format)s (%(reason)s).'
+                % exc.kwargs)
+    return exc.message
+
+
+def _activate(conf, context, saving, stored, facts):
+    """Record the data and make the image active, in one transaction."""
+    with db_api.context_manager.writer.using(context):
+        lifecycle.record_upload(conf, context, saving.id, stored)
+        return lifecycle.move(conf, context, saving, image_domain.ACTIVE,
+                              values={'virtual_size':
+                                      facts['virtual_size']})
+
+
+def _requeue(conf, context, saving):
+    """The saving to queued edge, unless the image moved on meanwhile."""
+    try:
+        lifecycle.move(conf, context, saving, image_domain.QUEUED)
+    except (exception.ImageStatusConflict, exception.ImageNotFound):
+        # Deleted while its data arrived: nothing to give back.
+        LOG.info('Image %s left saving during its upload; not queued '
+                 'again.', saving.id)
