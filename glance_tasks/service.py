@@ -17,11 +17,10 @@ commits each status change with its notification, the outbox relay, and
 the executor that runs flows. The API and the command-line tools use it.
 """
 
-import threading
-
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from glance_tasks.common import periodic
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import outbox as outbox_db
@@ -62,26 +61,32 @@ class TaskService:
         self.services = parts.services
         self.executor = make_executor(conf, self.registry, self.lifecycle,
                                       self.backend, self.services)
-        self._stopping = threading.Event()
-        self._purger = None
-        self._scrubber = None
+        # A first purge soon after start releases what a crash left.
+        purge_interval = conf.task.purge_interval
+        self._purger = periodic.Loop(
+            'purger', self._purge_pass, purge_interval,
+            what='Periodic purge',
+            first_delay=min(FIRST_PURGE_DELAY, purge_interval))
+        # Glance's scrubber daemon, inside the service: every wakeup_time
+        # seconds, images pending_delete past scrub_time lose their data.
+        self._scrubber = periodic.Loop(
+            'scrubber', self._scrub_pass, conf.wakeup_time,
+            what='Scrubbing images')
 
     def start(self):
         """Start relaying notifications and running leftover tasks."""
         self.relay.start()
         self.executor.start()
         if self.conf.task.purge_interval:
-            self._purger = threading.Thread(target=self._purge_loop,
-                                            daemon=True, name='purger')
             self._purger.start()
         if self.conf.delayed_delete and self.conf.wakeup_time:
-            self._scrubber = threading.Thread(target=self._scrub_loop,
-                                              daemon=True, name='scrubber')
             self._scrubber.start()
 
     def stop(self):
         """Finish running flows, flush notifications, stop threads."""
-        self._stopping.set()
+        # Not joined: a pass under way ends with the process.
+        self._purger.stop(timeout=0)
+        self._scrubber.stop(timeout=0)
         self.executor.stop(wait=True)
         self.relay.stop()
         self.backend.close()
@@ -120,28 +125,12 @@ class TaskService:
         self.registry.release_stranded(self.services)
         return tasks, sent
 
-    def _purge_loop(self):
-        # A first pass soon after start releases what a crash left behind.
-        delay = min(FIRST_PURGE_DELAY, self.conf.task.purge_interval)
-        while not self._stopping.wait(delay):
-            delay = self.conf.task.purge_interval
-            try:
-                tasks, sent = self.purge()
-                LOG.info('Purged %(tasks)d expired task(s) and %(sent)d '
-                         'delivered notification(s).',
-                         {'tasks': tasks, 'sent': sent})
-            except Exception:
-                LOG.exception('Periodic purge failed; will retry.')
+    def _purge_pass(self):
+        tasks, sent = self.purge()
+        LOG.info('Purged %(tasks)d expired task(s) and %(sent)d '
+                 'delivered notification(s).', {'tasks': tasks, 'sent': sent})
 
-    def _scrub_loop(self):
-        # Glance's scrubber daemon, inside the service: every wakeup_time
-        # seconds, images pending_delete past scrub_time lose their data.
-        while not self._stopping.wait(self.conf.wakeup_time):
-            try:
-                scrubbed = scrubber.scrub(self.conf,
-                                          self.services.image_store)
-                if scrubbed:
-                    LOG.info('Scrubbed %d image(s) pending delete.',
-                             scrubbed)
-            except Exception:
-                LOG.exception('Scrubbing images failed; will retry.')
+    def _scrub_pass(self):
+        scrubbed = scrubber.scrub(self.conf, self.services.image_store)
+        if scrubbed:
+            LOG.info('Scrubbed %d image(s) pending delete.', scrubbed)

@@ -28,6 +28,7 @@ from oslo_log import log as logging
 from taskflow import exceptions as tf_exc
 
 from glance_tasks.common import internals
+from glance_tasks.common import periodic
 
 LOG = logging.getLogger(__name__)
 
@@ -131,22 +132,19 @@ class ClaimKeeper:
         self._on_lost = on_lost
         self._claims = {}
         self._guard = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread = None
+        self._loop = periodic.Loop('claim-keeper', self.renew_all,
+                                   self.interval, what='Renewing claims',
+                                   join_timeout=self.interval + 5)
 
     @property
     def interval(self):
         return self._expiration_time / 4.0
 
     def start(self):
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name='claim-keeper')
-        self._thread.start()
+        self._loop.start()
 
     def stop(self):
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(self.interval + 5)
+        self._loop.stop()
 
     @contextlib.contextmanager
     def holding(self, job, owner):
@@ -167,13 +165,6 @@ class ClaimKeeper:
         for claim in claims:
             if claim.due(0.2):
                 claim.renew()
-
-    def _run(self):
-        while not self._stopping.wait(self.interval):
-            try:
-                self.renew_all()
-            except Exception:
-                LOG.exception('Renewing claims failed; retrying.')
 
 
 class ClaimListener(internals.TransitionListener):

@@ -42,6 +42,7 @@ import futurist
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
 
+from glance_tasks.common import periodic
 from glance_tasks import context as gt_context
 from glance_tasks.db import leases as lease_db
 from glance_tasks.db import tasks as task_db
@@ -98,12 +99,15 @@ class LocalExecutor:
         self._context = gt_context.get_admin_context()
         self.lease = ownership.ExecutorLease(
             self._context, options.lease_duration, on_lost=self._fence)
-        self._keeper = ownership.Keeper(
-            'executor-lease', self.lease.renew_interval, self.lease.keep,
-            'Renewing the executor lease')
-        self._sweeper = ownership.Keeper(
-            'executor-sweep', options.sweep_interval, self.sweep,
-            'The executor sweep')
+        # Both run a first pass at start, then every interval.
+        self._keeper = periodic.Loop(
+            'executor-lease', self.lease.keep, self.lease.renew_interval,
+            what='Renewing the executor lease', first_delay=0,
+            on_failure=ownership.log_failure)
+        self._sweeper = periodic.Loop(
+            'executor-sweep', self.sweep, options.sweep_interval,
+            what='The executor sweep', first_delay=0,
+            on_failure=ownership.log_failure)
         self._guard = threading.Lock()
         self._active = {}  # task id -> the lease name it runs under
         self._retry = {}  # task id -> (delay, monotonic time not before)

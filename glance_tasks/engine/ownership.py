@@ -135,43 +135,14 @@ class ExecutorLease:
             leases.release(self._context, name, name)
 
 
-class Keeper:
-    """A daemon thread that calls ``work`` every ``interval`` seconds.
+def log_failure(what, exc, delay):
+    """Report a failed renewal or sweep; it is retried at the next tick.
 
-    ``work`` errors are logged and retried at the next tick: a database
-    outage must not end the thread.
+    A database outage is expected now and then: no traceback for it.
     """
-
-    def __init__(self, name, interval, work, what):
-        self._name = name
-        self._interval = interval
-        self._work = work
-        self._what = what
-        self._stopping = threading.Event()
-        self._thread = None
-
-    def start(self):
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name=self._name)
-        self._thread.start()
-
-    def _run(self):
-        while True:
-            try:
-                self._work()
-            except Exception as exc:
-                LOG.warning('%(what)s failed (%(error)s); retrying in '
-                            '%(delay).1f s.', {'what': self._what,
-                                               'error': exc,
-                                               'delay': self._interval},
-                            exc_info=not _is_db_outage(exc))
-            if self._stopping.wait(self._interval):
-                return
-
-    def stop(self, timeout=30):
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+    LOG.warning('%(what)s failed (%(error)s); retrying in %(delay).1f s.',
+                {'what': what, 'error': exc, 'delay': delay},
+                exc_info=not _is_db_outage(exc))
 
 
 def _is_db_outage(exc):

@@ -26,11 +26,10 @@ compare-and-swap finds it ended and changes nothing).
 """
 
 import datetime
-import random
-import threading
 
 from oslo_log import log as logging
 
+from glance_tasks.common import periodic
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import tasks as task_db
@@ -55,29 +54,17 @@ class Sweeper:
         self._registry = registry
         self._lifecycle = lifecycle
         self._context = gt_context.get_admin_context()
-        self._stopping = threading.Event()
-        self._thread = None
+        # Engines started together would sweep together; spread them.
+        self._loop = periodic.Loop('jobboard-sweep', self.sweep,
+                                   self._interval, what='Jobboard sweep',
+                                   jitter=0.25, join_timeout=30)
 
     def start(self):
-        if not self._interval:
-            return
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name='jobboard-sweep')
-        self._thread.start()
+        if self._interval:
+            self._loop.start()
 
     def stop(self):
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(30)
-
-    def _run(self):
-        # Engines started together would sweep together; spread them.
-        while not self._stopping.wait(
-                self._interval * random.uniform(0.75, 1.25)):
-            try:
-                self.sweep()
-            except Exception:
-                LOG.exception('Jobboard sweep failed; will retry.')
+        self._loop.stop()
 
     def sweep(self, now=None):
         """One sweep; returns (tasks failed, tasks posted again)."""

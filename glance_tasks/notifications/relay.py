@@ -23,10 +23,9 @@ it again with the same ``message_id``, which consumers can use to drop
 the duplicate.
 """
 
-import threading
-
 from oslo_log import log as logging
 
+from glance_tasks.common import periodic
 from glance_tasks import context as gt_context
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.notifications import lease as lease_mod
@@ -46,71 +45,56 @@ class OutboxRelay:
         self._batch_window = batch_window
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
-        self._wakeup = threading.Event()
-        self._stopping = threading.Event()
-        self._thread = None
+        self._backoff = 0.0
+        self._loop = periodic.Loop('outbox-relay', self._pass,
+                                   poll_interval, first_delay=0,
+                                   drain=True, on_exit=self._release)
         self._context = gt_context.get_admin_context()
         self.lease = lease_mod.RelayLease(self._context, lease_duration,
                                           holder)
 
     def start(self):
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name='outbox-relay')
-        self._thread.start()
+        self._loop.start()
 
     def wake(self):
         """Tell the relay new rows were committed."""
-        self._wakeup.set()
+        self._loop.wake()
 
     def stop(self, timeout=10.0):
         """Send what can still be sent, then stop the thread."""
-        self._stopping.set()
-        self._wakeup.set()
-        if self._thread is None:
+        if not self._loop.started:
+            self._loop.stop()
             self._release()
             return
-        self._thread.join(timeout)
-        if self._thread.is_alive():
+        if not self._loop.stop(timeout):
             # Still sending (a slow bus): stop it at its next row, but
             # leave the lease to lapse, so that no other process sends
             # beside a send of ours still in flight.
             self.lease.close()
 
-    def _run(self):
+    def _pass(self):
+        # Read before the pass: a pass that began before stop() may
+        # have missed rows committed just before it; one more runs.
+        stopping = self._loop.stopping
+        # Let a burst of commits gather, so one pass sends them all
+        # with one read and one write instead of two per event.
+        self._loop.sleep(self._batch_window)
         try:
-            self._loop()
-        finally:
-            # After the last pass: the next holder starts behind our sends.
-            self._release()
-
-    def _loop(self):
-        backoff = 0.0
-        while True:
-            # Read before the pass: a pass that began before stop() may
-            # have missed rows committed just before it; one more runs.
-            stopping = self._stopping.is_set()
-            # Let a burst of commits gather, so one pass sends them all
-            # with one read and one write instead of two per event.
-            self._stopping.wait(self._batch_window)
-            try:
-                delivered_all = self.relay_once()
-            except Exception:
-                LOG.exception('Outbox relay failed; retrying.')
-                delivered_all = False
-            if stopping and (delivered_all or backoff):
-                return
-            backoff = 0.0 if delivered_all else min(
-                max(backoff * 2, self._poll_interval), self._max_backoff)
-            self._pause(backoff or self._poll_interval)
-
-    def _pause(self, seconds):
-        if self.lease.held():
-            self._wakeup.wait(seconds)
-        else:
-            # Another process relays: our commits are not ours to send,
-            # so only check now and then whether its lease lapsed.
-            self._stopping.wait(seconds)
-        self._wakeup.clear()
+            delivered_all = self.relay_once()
+        except Exception:
+            LOG.exception('Outbox relay failed; retrying.')
+            delivered_all = False
+        if stopping and (delivered_all or self._backoff):
+            # After the last pass (on_exit): the lease is released, so
+            # the next holder starts behind our sends.
+            return periodic.DONE
+        self._backoff = 0.0 if delivered_all else min(
+            max(self._backoff * 2, self._poll_interval), self._max_backoff)
+        # Another process relays when we do not hold the lease: our
+        # commits are not ours to send, so a wake does not cut the wait;
+        # we only check now and then whether its lease lapsed.
+        return periodic.Pause(self._backoff or self._poll_interval,
+                              wakeable=self.lease.held())
 
     def _release(self):
         try:
