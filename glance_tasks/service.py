@@ -131,6 +131,7 @@ class TaskService:
                  'delivered notification(s).', {'tasks': tasks, 'sent': sent})
 
     def _scrub_pass(self):
-        scrubbed = scrubber.scrub(self.conf, self.services.image_store)
+        scrubbed = scrubber.scrub(self.services.images,
+                                  self.services.image_store)
         if scrubbed:
             LOG.info('Scrubbed %d image(s) pending delete.', scrubbed)

@@ -30,7 +30,7 @@ from oslo_serialization import jsonutils
 
 from glance_tasks.api import schemas
 from glance_tasks import exception
-from glance_tasks.images import lifecycle
+from glance_tasks.lifecycle import images as image_lifecycle
 
 PATCH_V21 = 'application/openstack-images-v2.1-json-patch'
 PATCH_V20 = 'application/openstack-images-v2.0-json-patch'
@@ -176,10 +176,10 @@ def patched(document, operations, media_type):
 
 
 def changes(before, after):
-    """The :class:`lifecycle.Changes` from image document ``before``."""
+    """The :class:`image_lifecycle.Changes` from document ``before``."""
     values, properties, tags = split(after)
     old_values, old_properties, old_tags = split(before)
-    return lifecycle.Changes(
+    return image_lifecycle.Changes(
         values={name: value for name, value in values.items()
                 if old_values.get(name) != value},
         set_properties={name: value for name, value in properties.items()

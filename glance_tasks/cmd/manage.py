@@ -30,6 +30,7 @@ from glance_tasks.engine import persistence
 from glance_tasks import exception
 from glance_tasks.images import scrubber
 from glance_tasks.images import store as store_mod
+from glance_tasks.lifecycle import images as image_lifecycle
 
 
 def _db_sync(conf):
@@ -58,14 +59,18 @@ def _tasks_purge(conf):
 
 
 def _images_scrub(conf):
-    scrubbed = scrubber.scrub(conf, store_mod.ImageStore(conf))
+    # No relay in this process: the service's relay sends the
+    # notifications at its next poll.
+    scrubbed = scrubber.scrub(image_lifecycle.ImageLifecycle(conf),
+                              store_mod.ImageStore(conf))
     print('Scrubbed %d image(s) pending delete for more than %d '
           'second(s).' % (scrubbed, conf.scrub_time))
 
 
 def _images_restore(conf):
     try:
-        image = scrubber.restore(conf, conf.command.image_id)
+        image = scrubber.restore(image_lifecycle.ImageLifecycle(conf),
+                                 conf.command.image_id)
     except exception.GlanceTasksException as exc:
         print(exc.message, file=sys.stderr)
         return 1

@@ -10,4 +10,4 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Running task flows: the lifecycle mapping and the executors."""
+"""Running task flows: the runner, the executors and the jobboard."""

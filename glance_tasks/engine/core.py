@@ -14,15 +14,17 @@
 
 The API's :class:`~glance_tasks.service.TaskService` and an engine's
 :class:`~glance_tasks.engine.worker.EngineService` both need the enabled
-task types, the outbox relay, the lifecycle that wakes it after each
-commit, the TaskFlow persistence backend, and the services the atoms of
-every flow receive (configuration, image store, contexts).
+task types, the outbox relay, the task and image lifecycles that wake
+it after each commit, the TaskFlow persistence backend, and the services
+the atoms of every flow receive (configuration, image store, image
+lifecycle, contexts).
 """
 
 import dataclasses
 
-from glance_tasks.engine import lifecycle as lifecycle_mod
 from glance_tasks.engine import persistence
+from glance_tasks.lifecycle import images as image_lifecycle
+from glance_tasks.lifecycle import tasks as task_lifecycle
 from glance_tasks.notifications import relay as relay_mod
 from glance_tasks.notifications import sender as sender_mod
 from glance_tasks.task_types import base as type_base
@@ -33,7 +35,7 @@ from glance_tasks.task_types import registry as registry_mod
 class Core:
     registry: registry_mod.TaskTypeRegistry
     relay: relay_mod.OutboxRelay
-    lifecycle: lifecycle_mod.Lifecycle
+    lifecycle: task_lifecycle.TaskLifecycle
     backend: object  # a TaskFlow persistence backend
     services: type_base.Services
 
@@ -50,6 +52,8 @@ def build(conf, registry=None, sender=None):
         registry=registry or
         registry_mod.TaskTypeRegistry.from_entry_points(conf),
         relay=relay,
-        lifecycle=lifecycle_mod.Lifecycle(conf, on_commit=relay.wake),
+        lifecycle=task_lifecycle.TaskLifecycle(conf, on_commit=relay.wake),
         backend=persistence.create_backend(conf),
-        services=type_base.Services(conf))
+        services=type_base.Services(
+            conf, images=image_lifecycle.ImageLifecycle(
+                conf, on_commit=relay.wake)))

@@ -19,7 +19,7 @@ pieces:
 * :mod:`.fetch` -- streaming a URL to a file, following checked redirects;
 * :mod:`.inspect` -- the real format of the data, and whether it is safe;
 * :mod:`.convert` -- ``qemu-img convert``;
-* :mod:`.store` -- glance_store, computing size and hashes as it writes;
-* :mod:`.lifecycle` -- image status moves, each committed with its
-  notification.
+* :mod:`.store` -- glance_store, computing size and hashes as it writes.
+
+Image status moves are :mod:`glance_tasks.lifecycle.images`.
 """

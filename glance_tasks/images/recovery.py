@@ -35,7 +35,7 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks import exception
-from glance_tasks.images import lifecycle
+from glance_tasks.lifecycle import images as image_lifecycle
 
 LOG = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def release(services, from_status, to_status, drop_upload=False,
     for image in image_db.list_images(context,
                                       filters={'status': from_status}):
         try:
-            dropped = _release(services.conf, context, image, to_status,
+            dropped = _release(services.images, context, image, to_status,
                                drop_upload)
         except (exception.ImageInUse, exception.ImageStatusConflict,
                 exception.ImageNotFound) as exc:
@@ -72,7 +72,7 @@ def release(services, from_status, to_status, drop_upload=False,
 
 
 @db_api.retry_on_deadlock
-def _release(conf, context, image, to_status, drop_upload):
+def _release(images, context, image, to_status, drop_upload):
     """Move ``image`` to ``to_status`` if its tasks have all ended.
 
     One transaction: the compare-and-swap (which locks the row), the
@@ -85,9 +85,10 @@ def _release(conf, context, image, to_status, drop_upload):
         if not task_db.image_tasks_ended(context, image.id):
             raise exception.ImageInUse(image_id=image.id)
         if drop_upload:
-            dropped.extend(lifecycle.drop_locations(context, image.id))
+            dropped.extend(images.drop_locations(context, image.id))
 
-    lifecycle.move(conf, context, image, to_status,
-                   values=dict(lifecycle.NO_UPLOAD) if drop_upload else None,
-                   also=only_if_stranded)
+    images.move(context, image, to_status,
+                values=(dict(image_lifecycle.NO_UPLOAD) if drop_upload
+                        else None),
+                also=only_if_stranded)
     return dropped

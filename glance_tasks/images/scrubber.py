@@ -30,25 +30,22 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
-from glance_tasks.images import lifecycle
+from glance_tasks.notifications import events
 
 LOG = logging.getLogger(__name__)
 
 
-def delete(conf, context, image, store):
+def delete(images, context, image, store):
     """``DELETE`` of an image: pending_delete, or deleted with its data.
 
     Announced as ``image.delete`` either way, as Glance does: for users
     the image is deleted.
     """
-    if conf.delayed_delete and image.status == image_domain.ACTIVE:
-        with db_api.context_manager.writer.using(context):
-            moved = image_db.update_status(context, image.id, image.status,
-                                           image_domain.PENDING_DELETE)
-            lifecycle.announce(conf, context, lifecycle.IMAGE_DELETE, moved)
-        return moved
+    if images.conf.delayed_delete and image.status == image_domain.ACTIVE:
+        return images.move(context, image, image_domain.PENDING_DELETE,
+                           event_type=events.IMAGE_DELETE)
     locations = image_db.get_locations(context, image.id)
-    deleted = lifecycle.delete(conf, context, image)
+    deleted = images.delete(context, image)
     _delete_data(store, image.id, [loc['url'] for loc in locations])
     return deleted
 
@@ -67,11 +64,11 @@ def _delete_data(store, image_id, uris):
     return done
 
 
-def scrub(conf, store, now=None):
+def scrub(images, store, now=None):
     """Delete images pending longer than ``scrub_time``; their count."""
     context = gt_context.get_admin_context()
     now = now or db_api.utcnow()
-    before = now - datetime.timedelta(seconds=conf.scrub_time)
+    before = now - datetime.timedelta(seconds=images.conf.scrub_time)
     scrubbed = 0
     for image in image_db.pending_delete_before(context, before):
         uris = [loc['url'] for loc in
@@ -79,22 +76,22 @@ def scrub(conf, store, now=None):
         if not _delete_data(store, image.id, uris):
             continue  # kept pending: its data is still there
         try:
-            with db_api.context_manager.writer.using(context):
+            with images.transaction(context):
                 properties = image_db.get_properties(context, image.id)
                 deleted = image_db.delete(context, image.id)
-                lifecycle.announce(conf, context, lifecycle.IMAGE_UPDATE,
-                                   deleted, properties=properties)
+                images.announce(context, events.IMAGE_UPDATE, deleted,
+                                properties=properties)
         except (exception.ImageStatusConflict, exception.ImageNotFound):
             continue  # restored or scrubbed by another process meanwhile
         scrubbed += 1
     return scrubbed
 
 
-def restore(conf, image_id):
+def restore(images, image_id):
     """Move the ``pending_delete`` image ``image_id`` back to ``active``."""
     context = gt_context.get_admin_context()
     image = image_db.get(context, image_id)
     if image.status != image_domain.PENDING_DELETE:
         raise exception.ImageNotPendingDelete(image_id=image_id,
                                               status=image.status)
-    return lifecycle.move(conf, context, image, image_domain.ACTIVE)
+    return images.move(context, image, image_domain.ACTIVE)

@@ -25,12 +25,10 @@ user can simply upload again.
 
 from oslo_log import log as logging
 
-from glance_tasks.db import api as db_api
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import errors
 from glance_tasks.images import inspect
-from glance_tasks.images import lifecycle
 
 LOG = logging.getLogger(__name__)
 
@@ -94,32 +92,33 @@ class _Readable:
         return next(self._chunks, b'')
 
 
-def upload(conf, context, store, image, wsgi_input, length=None):
+def upload(images, context, store, image, wsgi_input, length=None):
     """Store ``wsgi_input`` as the data of the queued ``image``; activate.
 
     ``wsgi_input`` is the request's ``wsgi.input``; ``length`` is the
     Content-Length, None for a chunked body. Returns
     the active image; raises a :class:`~glance_tasks.exception.
     GlanceTasksException` with the HTTP code the failure deserves, the
-    image queued again.
+    image queued again. ``images`` is the
+    :class:`~glance_tasks.lifecycle.images.ImageLifecycle`.
     """
-    cap = conf.image_size_cap
+    cap = images.conf.image_size_cap
     if image.status != image_domain.QUEUED:
         raise exception.ImageNotQueued(image_id=image.id,
                                        status=image.status)
     if length is not None and length > cap:
         raise exception.ImageSizeCapExceeded(cap=cap)
-    saving = lifecycle.move(conf, context, image, image_domain.SAVING)
+    saving = images.move(context, image, image_domain.SAVING)
     try:
         stored, facts = _store(store, saving, wsgi_input, length, cap)
     except BaseException:
-        _requeue(conf, context, saving)
+        _requeue(images, context, saving)
         raise
     try:
-        return _activate(conf, context, saving, stored, facts)
+        return _activate(images, context, saving, stored, facts)
     except BaseException:
         store.delete(stored['location'])
-        _requeue(conf, context, saving)
+        _requeue(images, context, saving)
         raise
 
 
@@ -161,19 +160,18 @@ def _refusal(exc, image):
     return exc.message
 
 
-def _activate(conf, context, saving, stored, facts):
+def _activate(images, context, saving, stored, facts):
     """Record the data and make the image active, in one transaction."""
-    with db_api.context_manager.writer.using(context):
-        lifecycle.record_upload(conf, context, saving.id, stored)
-        return lifecycle.move(conf, context, saving, image_domain.ACTIVE,
-                              values={'virtual_size':
-                                      facts['virtual_size']})
+    with images.transaction(context):
+        images.record_upload(context, saving.id, stored)
+        return images.move(context, saving, image_domain.ACTIVE,
+                           values={'virtual_size': facts['virtual_size']})
 
 
-def _requeue(conf, context, saving):
+def _requeue(images, context, saving):
     """The saving to queued edge, unless the image moved on meanwhile."""
     try:
-        lifecycle.move(conf, context, saving, image_domain.QUEUED)
+        images.move(context, saving, image_domain.QUEUED)
     except (exception.ImageStatusConflict, exception.ImageNotFound):
         # Deleted while its data arrived: nothing to give back.
         LOG.info('Image %s left saving during its upload; not queued '

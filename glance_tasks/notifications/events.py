@@ -31,6 +31,27 @@ TASK_STATUS_EVENTS = {
     'failure': TASK_FAILURE,
 }
 
+# Glance's image events: image.create for a new image, image.prepare
+# when data starts to arrive (queued to saving or importing),
+# image.upload once the data is in the store, image.activate on reaching
+# active, image.delete on deletion and image.update for any other change
+# (such as killed).
+IMAGE_CREATE = 'image.create'
+IMAGE_PREPARE = 'image.prepare'
+IMAGE_UPLOAD = 'image.upload'
+IMAGE_ACTIVATE = 'image.activate'
+IMAGE_UPDATE = 'image.update'
+IMAGE_DELETE = 'image.delete'
+
+# The event announcing an image's move to each status; other moves:
+# image.update.
+IMAGE_STATUS_EVENTS = {
+    'saving': IMAGE_PREPARE,
+    'importing': IMAGE_PREPARE,
+    'active': IMAGE_ACTIVATE,
+    'deleted': IMAGE_DELETE,
+}
+
 PRIORITY = 'INFO'
 
 

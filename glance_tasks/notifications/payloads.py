@@ -37,3 +37,31 @@ def task_payload(task):
         'user_id': task.user_id,
         'request_id': task.request_id,
     }
+
+
+def image_payload(image, properties, tags=()):
+    """Glance's image notification payload (never the locations)."""
+    return {
+        'id': image.id,
+        'name': image.name,
+        'status': image.status,
+        'created_at': _isotime(image.created_at),
+        'updated_at': _isotime(image.updated_at),
+        'min_disk': image.min_disk,
+        'min_ram': image.min_ram,
+        'protected': image.protected,
+        'checksum': image.checksum,
+        'owner': image.owner,
+        'disk_format': image.disk_format,
+        'container_format': image.container_format,
+        'size': image.size,
+        'virtual_size': image.virtual_size,
+        'is_public': image.visibility == 'public',
+        'visibility': image.visibility,
+        'properties': dict(properties),
+        'tags': sorted(tags),
+        'deleted': image.deleted,
+        'deleted_at': _isotime(image.deleted_at),
+        'os_hash_algo': image.os_hash_algo,
+        'os_hash_value': image.os_hash_value,
+    }

@@ -34,6 +34,7 @@ from taskflow.types import failure as tf_failure
 
 from glance_tasks import context as gt_context
 from glance_tasks.images import store as store_mod
+from glance_tasks.lifecycle import images as image_lifecycle
 
 # The name under which the flow's result is provided: a JSON object.
 RESULT = 'result'
@@ -97,14 +98,19 @@ class Services:
     ``admin_context``
         A new admin request context (atoms act for the service, checked
         by the task's owner where it matters).
+    ``images``
+        The :class:`~glance_tasks.lifecycle.images.ImageLifecycle`: every
+        change of an image, committed with its notification, then the
+        relay woken.
     ``notify_context``
         The ids of the request that created the task (``request_id``,
         ``user_id``, ``project_id``), which every notification of the
         task carries; ``None`` outside a task.
     """
 
-    def __init__(self, conf, image_store=None):
+    def __init__(self, conf, image_store=None, images=None):
         self.conf = conf
+        self.images = images or image_lifecycle.ImageLifecycle(conf)
         self.notify_context = None
         self._store = _OnFirstUse(lambda: store_mod.ImageStore(conf),
                                   image_store)

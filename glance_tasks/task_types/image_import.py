@@ -53,11 +53,11 @@ from glance_tasks.images import convert
 from glance_tasks.images import errors
 from glance_tasks.images import fetch
 from glance_tasks.images import inspect
-from glance_tasks.images import lifecycle
 from glance_tasks.images import properties as image_props
 from glance_tasks.images import recovery
 from glance_tasks.images import staging
 from glance_tasks.images import url_filter
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.task_types import base
 
 LOG = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ IMPORT_FORMATS = ['raw', 'qcow2', 'vhd', 'vhdx', 'vmdk', 'vdi', 'iso',
 
 def _current(context, image_id, *statuses):
     """The image if it is in one of ``statuses``, else ImageGone."""
-    image = lifecycle.get(context, image_id)
+    image = image_lifecycle.get(context, image_id)
     if image is None:
         raise errors.ImageGone(image_id=image_id, status='deleted')
     if image.status not in statuses:
@@ -78,7 +78,7 @@ def _current(context, image_id, *statuses):
     return image
 
 
-def _advance(conf, context, image_id, from_status, to_status,
+def _advance(images, context, image_id, from_status, to_status,
              notify_context, done, properties=None):
     """Move the image ``from_status`` → ``to_status`` by compare-and-swap.
 
@@ -87,9 +87,8 @@ def _advance(conf, context, image_id, from_status, to_status,
     is fine; any other status means someone else moved it: ImageGone.
     """
     try:
-        return lifecycle.move(
-            conf, context, image_domain.Image(id=image_id,
-                                              status=from_status),
+        return images.move(
+            context, image_domain.Image(id=image_id, status=from_status),
             to_status, notify_context=notify_context,
             properties=properties)
     except exception.ImageStatusConflict:
@@ -157,9 +156,9 @@ class CreateImage(base.Atom):
                      self._properties.get('disk_format'))
         values, extra = self._values()
         values.update(id=uuidutils.generate_uuid(), owner=task_row.owner)
-        image = lifecycle.create(conf, context, values, extra,
-                                 task_id=task_id,
-                                 notify_context=notify_context)
+        image = services.images.create(context, values, extra,
+                                       task_id=task_id,
+                                       notify_context=notify_context)
         LOG.info('Task %s created image %s.', task_id, image.id)
         return image.id, notify_context
 
@@ -172,12 +171,12 @@ class CreateImage(base.Atom):
             notify_context = services.notify_context
         else:
             image_id, notify_context = result
-        image = lifecycle.get(context, image_id) if image_id else None
+        image = image_lifecycle.get(context, image_id) if image_id else None
         # Only an image still without data is deleted; once data arrived
         # the fetch's revert left it killed, as Glance does.
         if image is not None and image.status == image_domain.QUEUED:
-            lifecycle.delete(services.conf, context, image,
-                             notify_context=notify_context)
+            services.images.delete(context, image,
+                                   notify_context=notify_context)
             LOG.info('Task %s deleted image %s: no data was fetched.',
                      task_id, image_id)
 
@@ -203,7 +202,7 @@ class FetchData(base.Atom):
                     limit=cap, detail='the source announced %d bytes'
                     % source.length)
             # Data is coming: saving (already so if this runs again).
-            _advance(conf, context, image_id, image_domain.QUEUED,
+            _advance(services.images, context, image_id, image_domain.QUEUED,
                      image_domain.SAVING, notify_context,
                      done=(image_domain.SAVING,),
                      properties=self._properties)
@@ -216,11 +215,11 @@ class FetchData(base.Atom):
         conf = services.conf
         context = services.admin_context
         staging.remove(conf, image_id)
-        image = lifecycle.get(context, image_id)
+        image = image_lifecycle.get(context, image_id)
         if image is not None and image.status == image_domain.SAVING:
-            lifecycle.move(conf, context, image, image_domain.KILLED,
-                           notify_context=notify_context,
-                           properties=self._properties)
+            services.images.move(context, image, image_domain.KILLED,
+                                 notify_context=notify_context,
+                                 properties=self._properties)
             LOG.info('Image %s killed: its data could not be imported.',
                      image_id)
 
@@ -318,9 +317,9 @@ class StoreData(base.Atom):
         if converted:
             values['disk_format'] = converted['disk_format']
         try:
-            lifecycle.record_upload(conf, context, image_id, stored, values,
-                                    notify_context=notify_context,
-                                    properties=self._properties)
+            services.images.record_upload(context, image_id, stored, values,
+                                          notify_context=notify_context,
+                                          properties=self._properties)
         except Exception:
             store.delete(stored['location'])
             raise
@@ -336,8 +335,8 @@ class StoreData(base.Atom):
         uris = []
         if not self.failed(result):
             uris.append(result['location'])
-        if lifecycle.get(context, image_id) is not None:
-            uris.extend(lifecycle.forget_upload(context, image_id))
+        if image_lifecycle.get(context, image_id) is not None:
+            uris.extend(services.images.forget_upload(context, image_id))
         remove_stored(store, image_id, uris)
 
 
@@ -358,9 +357,8 @@ class ActivateImage(base.Atom):
         self._properties = properties
 
     def execute(self, services, image_id, notify_context, stored):
-        conf = services.conf
         context = services.admin_context
-        _advance(conf, context, image_id, image_domain.SAVING,
+        _advance(services.images, context, image_id, image_domain.SAVING,
                  image_domain.ACTIVE, notify_context,
                  done=(image_domain.ACTIVE,), properties=self._properties)
         return {'image_id': image_id}

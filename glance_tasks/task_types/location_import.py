@@ -34,7 +34,6 @@ from glance_store import exceptions as store_exc
 from oslo_log import log as logging
 from taskflow.patterns import linear_flow
 
-from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
@@ -42,9 +41,9 @@ from glance_tasks import exception
 from glance_tasks.images import errors
 from glance_tasks.images import fetch
 from glance_tasks.images import inspect
-from glance_tasks.images import lifecycle
 from glance_tasks.images import recovery
 from glance_tasks.images import url_filter
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.task_types import base
 
 LOG = logging.getLogger(__name__)
@@ -89,7 +88,7 @@ class BeginImport(base.Atom):
         context = services.admin_context
         task_row = task_db.get(context, task_id, include_expired=True)
         notify_context = services.notify_context
-        image = lifecycle.get(context, self._image_id)
+        image = image_lifecycle.get(context, self._image_id)
         if image is None or (task_row.owner is not None
                              and image.owner != task_row.owner):
             raise exception.ImageNotFound(image_id=self._image_id)
@@ -107,20 +106,20 @@ class BeginImport(base.Atom):
                 reason='set the disk_format and container_format of image '
                 '%s first.' % image.id)
         self._check_url(conf, services.image_store)
-        with db_api.context_manager.writer.using(context):
+        with services.images.transaction(context):
             task_db.set_image(context, task_id, image.id)
-            lifecycle.move(conf, context, image, image_domain.IMPORTING,
-                           notify_context=notify_context)
+            services.images.move(context, image, image_domain.IMPORTING,
+                                 notify_context=notify_context)
         return notify_context
 
     def revert(self, services, task_id, result=None, **kwargs):
         if not isinstance(result, dict):
             return  # it failed before moving the image: nothing to undo
         context = services.admin_context
-        image = lifecycle.get(context, self._image_id)
+        image = image_lifecycle.get(context, self._image_id)
         if image is not None and image.status == image_domain.IMPORTING:
-            lifecycle.move(services.conf, context, image,
-                           image_domain.QUEUED, notify_context=result)
+            services.images.move(context, image,
+                                 image_domain.QUEUED, notify_context=result)
 
 
 def _chunks_of(conf, store, url):
@@ -156,7 +155,7 @@ class VerifyData(base.Atom):
 
     def execute(self, services):
         conf = services.conf
-        image = lifecycle.get(services.admin_context, self._image_id)
+        image = image_lifecycle.get(services.admin_context, self._image_id)
         if image is None or image.status != image_domain.IMPORTING:
             raise errors.ImageGone(image_id=self._image_id,
                                    status='changed')
@@ -211,19 +210,18 @@ class AddLocation(base.Atom):
         self._url = url
 
     def execute(self, services, notify_context, verified):
-        conf = services.conf
         context = services.admin_context
-        image = lifecycle.get(context, self._image_id)
+        image = image_lifecycle.get(context, self._image_id)
         if image is not None and image.status == image_domain.ACTIVE:
             return {'image_id': self._image_id}  # run again after a crash
         if image is None or image.status != image_domain.IMPORTING:
             raise errors.ImageGone(image_id=self._image_id,
                                    status='changed')
-        with db_api.context_manager.writer.using(context):
+        with services.images.transaction(context):
             image_db.add_location(context, image.id, self._url, {})
-            lifecycle.move(conf, context, image, image_domain.ACTIVE,
-                           values=dict(verified),
-                           notify_context=notify_context)
+            services.images.move(context, image, image_domain.ACTIVE,
+                                 values=dict(verified),
+                                 notify_context=notify_context)
         return {'image_id': self._image_id}
 
     def revert(self, *args, **kwargs):

@@ -49,7 +49,7 @@ def upload(req):
             explanation="Content-Type '%s' is not supported; send image "
                         "data as %s." % (req.content_type or '(none)',
                                          OCTET_STREAM))
-    image_upload.upload(req.state.conf, req.context,
+    image_upload.upload(image_handlers.lifecycle(req), req.context,
                         req.state.service.services.image_store, image,
                         req.body_file_raw, req.content_length)
     return webob.Response(status=204, content_type=None)

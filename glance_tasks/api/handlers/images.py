@@ -14,7 +14,7 @@
 (de|re)activate, and image tasks.
 
 Every status change goes through the image status machine and is
-announced (:mod:`glance_tasks.images.lifecycle`).
+announced (:mod:`glance_tasks.lifecycle.images`).
 """
 
 from oslo_log import log as logging
@@ -32,7 +32,6 @@ from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
-from glance_tasks.images import lifecycle as image_lifecycle
 from glance_tasks.images import scrubber
 from glance_tasks.policies import images as rules
 from glance_tasks.policies import tasks as task_rules
@@ -44,6 +43,11 @@ def _view(req, image):
     context = req.context
     return views.image(image, image_db.get_properties(context, image.id),
                        image_db.get_tags(context, image.id))
+
+
+def lifecycle(req):
+    """The service's image lifecycle: its commits wake the relay."""
+    return req.state.service.services.images
 
 
 def find_image(req, image_id=None):
@@ -96,8 +100,8 @@ def create_image(req):
     _authorize_owner(req, owner)
     _authorize_visibility(req, values.get('visibility'), owner)
     values.setdefault('id', uuidutils.generate_uuid())
-    image = image_lifecycle.create(req.state.conf, req.context, values,
-                                   properties, tags=tags)
+    image = lifecycle(req).create(req.context, values, properties,
+                                  tags=tags)
     return util.json_response(
         views.image(image, properties, tags), status=201,
         headers={'Location': '/v2/images/%s' % image.id})
@@ -116,7 +120,7 @@ def update_image(req):
     if 'visibility' in changes.values:
         _authorize_visibility(req, changes.values['visibility'],
                               image.owner)
-    image_lifecycle.update(req.state.conf, req.context, image.id, changes)
+    lifecycle(req).update(req.context, image.id, changes)
     return util.json_response(_view(req, find_image(req)))
 
 
@@ -141,7 +145,7 @@ def _tag(req):
 def add_tag(req):
     """``PUT /v2/images/{image_id}/tags/{tag_value}``: 204, idempotent."""
     image, tag = _tag(req)
-    image_lifecycle.tag(req.state.conf, req.context, image.id, tag, True)
+    lifecycle(req).tag(req.context, image.id, tag, True)
     return util.no_content()
 
 
@@ -151,8 +155,7 @@ def delete_tag(req):
     404 if the image does not have the tag (Glance's answer).
     """
     image, tag = _tag(req)
-    if not image_lifecycle.tag(req.state.conf, req.context, image.id, tag,
-                               False):
+    if not lifecycle(req).tag(req.context, image.id, tag, False):
         raise exception.NotFound(reason='image %s has no tag %s' %
                                  (image.id, tag))
     return util.no_content()
@@ -173,7 +176,7 @@ def delete_image(req):
     policy.authorize(req, rules.DELETE_IMAGE, {'project_id': image.owner})
     if image.protected:
         raise exception.ProtectedImageDelete(image_id=image.id)
-    scrubber.delete(req.state.conf, req.context, image,
+    scrubber.delete(lifecycle(req), req.context, image,
                     req.state.service.services.image_store)
     return util.no_content()
 
@@ -187,7 +190,7 @@ def _move(req, rule, action, from_status, to_status):
     if image.status != from_status:
         raise exception.ImageActionNotAllowed(action=action,
                                               status=image.status)
-    image_lifecycle.move(req.state.conf, req.context, image, to_status)
+    lifecycle(req).move(req.context, image, to_status)
     return util.no_content()
 
 

@@ -30,8 +30,8 @@ import webob
 from glance_tasks import context as gt_context
 from glance_tasks.db import images as image_db
 from glance_tasks import exception
-from glance_tasks.images import lifecycle
 from glance_tasks.images import scrubber
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.tests.functional.api import fixtures
 
 PROJECT = fixtures.PROJECT_A
@@ -64,7 +64,8 @@ class TestDelayedDelete(testtools.TestCase):
         return req.get_response(self.env.app)
 
     def active_image(self, **extra):
-        image = lifecycle.create(self.env.conf, self.context, dict(
+        images = image_lifecycle.ImageLifecycle(self.env.conf)
+        image = images.create(self.context, dict(
             id=uuidutils.generate_uuid(), owner=PROJECT, name='doomed',
             disk_format='raw', container_format='bare', **extra))
         response = self.request('/v2/images/%s/file' % image.id, 'PUT',
@@ -88,12 +89,13 @@ class TestDelayedDelete(testtools.TestCase):
         self.assertEqual('pending_delete', self.status(image_id))
         self.assertTrue(os.path.exists(self.data_path(image_id)))
         # Not yet past scrub_time: kept.
-        self.assertEqual(0, scrubber.scrub(self.env.conf, self.store))
+        images = image_lifecycle.ImageLifecycle(self.env.conf)
+        self.assertEqual(0, scrubber.scrub(images, self.store))
         self.assertTrue(os.path.exists(self.data_path(image_id)))
         later = image_db.get(self.context, image_id).updated_at.replace(
             tzinfo=None)
         self.assertEqual(1, scrubber.scrub(
-            self.env.conf, self.store,
+            images, self.store,
             now=later + datetime.timedelta(seconds=self.SCRUB_TIME + 1)))
         self.assertEqual('deleted', self.status(image_id))
         self.assertFalse(os.path.exists(self.data_path(image_id)))
@@ -101,12 +103,13 @@ class TestDelayedDelete(testtools.TestCase):
     def test_restore(self):
         image_id = self.active_image()
         self.request('/v2/images/%s' % image_id, 'DELETE')
-        restored = scrubber.restore(self.env.conf, image_id)
+        images = image_lifecycle.ImageLifecycle(self.env.conf)
+        restored = scrubber.restore(images, image_id)
         self.assertEqual('active', restored.status)
         got = self.request('/v2/images/%s/file' % image_id)
         self.assertEqual(b'k' * 1000, got.body)
         self.assertRaises(exception.ImageNotPendingDelete,
-                          scrubber.restore, self.env.conf, image_id)
+                          scrubber.restore, images, image_id)
 
     def test_protected_image_refuses_delete(self):
         image_id = self.active_image(protected=True)
@@ -115,7 +118,8 @@ class TestDelayedDelete(testtools.TestCase):
         self.assertEqual('active', self.status(image_id))
 
     def test_queued_image_is_deleted_at_once(self):
-        image = lifecycle.create(self.env.conf, self.context, dict(
+        images = image_lifecycle.ImageLifecycle(self.env.conf)
+        image = images.create(self.context, dict(
             id=uuidutils.generate_uuid(), owner=PROJECT,
             disk_format='raw', container_format='bare'))
         response = self.request('/v2/images/%s' % image.id, 'DELETE')

@@ -31,7 +31,7 @@ from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import outbox as outbox_db
-from glance_tasks.images import lifecycle
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.tests.functional.api import fixtures
 
 PROJECT = fixtures.PROJECT_A
@@ -76,7 +76,8 @@ class TestImageData(testtools.TestCase):
         self.datadir = os.path.join(self.env.tempdir, 'images')
 
     def make_image(self, disk_format='raw', status='queued', **extra):
-        image = lifecycle.create(self.env.conf, self.context, dict(
+        images = image_lifecycle.ImageLifecycle(self.env.conf)
+        image = images.create(self.context, dict(
             id=uuidutils.generate_uuid(), owner=PROJECT, name='data',
             disk_format=disk_format, container_format='bare', **extra))
         if status != 'queued':

@@ -35,7 +35,7 @@ from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import outbox as outbox_db
-from glance_tasks.images import lifecycle
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.tests.functional.api import test_clients
 
 TIMEOUT = 60
@@ -185,7 +185,8 @@ class TestClientGoneOverASocket(testtools.TestCase):
                 if row.payload.get('id') == image_id]
 
     def _check(self, headers, part):
-        image = lifecycle.create(self.server.env.conf, self.context, dict(
+        images = image_lifecycle.ImageLifecycle(self.server.env.conf)
+        image = images.create(self.context, dict(
             id=uuidutils.generate_uuid(), disk_format='raw',
             container_format='bare'))
         self._send_part(image.id, headers, part)

@@ -28,7 +28,7 @@ import webob
 from glance_tasks import context as gt_context
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
-from glance_tasks.images import lifecycle
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.tests.functional.api import fixtures
 
 PROJECT = fixtures.PROJECT_A
@@ -58,7 +58,8 @@ class TestImageLocations(testtools.TestCase):
         return req.get_response(self.env.app)
 
     def queued_image(self, status='queued'):
-        image = lifecycle.create(self.env.conf, self.context, dict(
+        images = image_lifecycle.ImageLifecycle(self.env.conf)
+        image = images.create(self.context, dict(
             id=uuidutils.generate_uuid(), owner=PROJECT,
             disk_format='raw', container_format='bare'))
         if status != 'queued':

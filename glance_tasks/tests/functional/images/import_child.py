@@ -20,14 +20,15 @@ id, status and checksum.
 import sys
 
 from glance_tasks import context as gt_context
-from glance_tasks.images import lifecycle
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.task_types import image_import
 from glance_tasks.task_types import location_import
 from glance_tasks.tests.functional import child_service
 
 
 def _image_fields(task):
-    image = lifecycle.get(gt_context.get_admin_context(), task.image_id) \
+    context = gt_context.get_admin_context()
+    image = image_lifecycle.get(context, task.image_id) \
         if task.image_id else None
     return {'image_id': task.image_id,
             'image_status': image.status if image else None,

@@ -28,7 +28,7 @@ from glance_store import exceptions as store_exc
 import testtools
 
 from glance_tasks.db import images as image_db
-from glance_tasks.images import lifecycle
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
 PROPS = {'name': 'cirros', 'disk_format': 'raw',
@@ -353,4 +353,4 @@ class ImportTest(image_fixtures.ImageServiceTestCase):
             'visibility', 'properties', 'tags', 'deleted', 'deleted_at',
             'os_hash_algo', 'os_hash_value'}, set(payload))
         self.assertEqual(os.path.getsize(source), payload['size'])
-        self.assertIsNotNone(lifecycle.get(self.admin, task.image_id))
+        self.assertIsNotNone(image_lifecycle.get(self.admin, task.image_id))

@@ -22,7 +22,7 @@ import testtools
 from glance_tasks import context as gt_context
 from glance_tasks.db import images as image_db
 from glance_tasks import exception
-from glance_tasks.images import lifecycle
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
 
@@ -38,7 +38,7 @@ class LocationImportTest(image_fixtures.ImageServiceTestCase):
         os.makedirs(self.store_dir, exist_ok=True)
 
     def queued_image(self, disk_format='raw', owner='project-a'):
-        return lifecycle.create(self.conf, self.admin, {
+        return image_lifecycle.ImageLifecycle(self.conf).create(self.admin, {
             'id': uuidutils.generate_uuid(),
             'name': 'registered', 'disk_format': disk_format,
             'container_format': 'bare', 'owner': owner})

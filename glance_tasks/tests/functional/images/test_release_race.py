@@ -44,9 +44,9 @@ from oslo_utils import uuidutils
 from glance_tasks import context as gt_context
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
-from glance_tasks.engine import lifecycle as task_lifecycle
-from glance_tasks.images import lifecycle
 from glance_tasks.images import staging
+from glance_tasks.lifecycle import images as image_lifecycle
+from glance_tasks.lifecycle import tasks as task_lifecycle
 from glance_tasks.task_types import base as type_base
 from glance_tasks.task_types import image_import
 from glance_tasks.tests import base
@@ -70,7 +70,7 @@ class ReleaseRaceTests:
 
     def setUp(self):
         super().setUp()
-        self.tasks = task_lifecycle.Lifecycle(self.conf)
+        self.tasks = task_lifecycle.TaskLifecycle(self.conf)
         self.services = type_base.Services(self.conf)
         self.store = self.services.image_store
 
@@ -80,18 +80,20 @@ class ReleaseRaceTests:
         task = self.tasks.start(context, self.tasks.create(context, {
             'id': uuidutils.generate_uuid(), 'type': 'import',
             'input': {}, 'owner': 'project-a'}))
-        image = lifecycle.create(self.conf, context, {
+        image = image_lifecycle.ImageLifecycle(self.conf).create(context, {
             'id': uuidutils.generate_uuid(), 'owner': 'project-a',
             'disk_format': 'raw', 'container_format': 'bare'},
             task_id=task.id)
-        lifecycle.move(self.conf, context, image, 'saving')
+        images = image_lifecycle.ImageLifecycle(self.conf)
+        images.move(context, image, 'saving')
         data = os.urandom(DATA_SIZE)
         path = staging.path_of(self.conf, image.id)
         with open(path, 'wb') as f:
             f.write(data)
         stored = self.store.add(image.id, path)
-        lifecycle.record_upload(self.conf, context, image.id, stored,
-                                {'virtual_size': DATA_SIZE})
+        images = image_lifecycle.ImageLifecycle(self.conf)
+        images.record_upload(context, image.id, stored,
+                             {'virtual_size': DATA_SIZE})
         staging.remove(self.conf, image.id)
         if stranded:
             task = self.tasks.fail(context, task, 'The engine stopped.')

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.db import tasks as task_db
+from glance_tasks.domain import task as task_domain
 from glance_tasks.engine import checkpoint
 from glance_tasks import exception
 from glance_tasks.tests.unit.engine import fixtures as gt_fixtures
@@ -376,3 +377,15 @@ class SharedDatabaseCheckpointTest(gt_fixtures.ServiceTestCase):
         self.assertEqual({'atoms': 2}, done.result)
         self.assertEqual([task.id], [row['book_uuid'] for row in self.db.rows(
             checkpoint.checkpoints.name, order_by='book_uuid')])
+
+
+class WiringTest(gt_fixtures.ServiceTestCase):
+    """The parts a service builds share one relay."""
+
+    def test_image_changes_wake_the_service_relay(self):
+        service = self.make_service(start=False)
+        self.assertEqual(service.relay.wake, service.services.images.on_commit)
+        # The atoms' copy of the services shares it.
+        task = task_domain.Task(id='t', type='noop', status='pending')
+        self.assertIs(service.services.images,
+                      service.services.for_task(task).images)

@@ -17,10 +17,11 @@ import dataclasses
 from oslo_utils import uuidutils
 
 from glance_tasks.db import images as image_db
+from glance_tasks.db import outbox as outbox_db
 from glance_tasks.db.sqlalchemy import models
 from glance_tasks.db import tasks as task_db
 from glance_tasks import exception
-from glance_tasks.images import lifecycle
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.tests import base
 from glance_tasks.tests.unit.db import helpers
 
@@ -38,6 +39,7 @@ class TestLifecycle(helpers.DbHelpers, base.DbTestCase):
     def setUp(self):
         super().setUp()
         self.set_clock(helpers.T0)
+        self.images = image_lifecycle.ImageLifecycle(self.conf)
         self.task = task_db.create(self.context, {
             'id': uuidutils.generate_uuid(), 'type': 'import',
             'owner': 'project-a', 'input': {}})
@@ -50,10 +52,10 @@ class TestLifecycle(helpers.DbHelpers, base.DbTestCase):
         values = dict({'id': uuidutils.generate_uuid(), 'name': 'cirros',
                        'owner': 'project-a', 'disk_format': 'raw',
                        'container_format': 'bare'}, **values)
-        return lifecycle.create(self.conf, self.context, values,
-                                {'os_distro': 'cirros'},
-                                task_id=task_id or self.task.id,
-                                notify_context=NOTIFY)
+        return self.images.create(self.context, values,
+                                  {'os_distro': 'cirros'},
+                                  task_id=task_id or self.task.id,
+                                  notify_context=NOTIFY)
 
     def test_create_ties_the_image_to_the_task_and_announces_it(self):
         image = self.create()
@@ -78,14 +80,14 @@ class TestLifecycle(helpers.DbHelpers, base.DbTestCase):
 
     def test_moves_and_their_events(self):
         image = self.create()
-        image = lifecycle.move(self.conf, self.context, image, 'saving')
-        image = lifecycle.record_upload(
-            self.conf, self.context, image.id,
+        image = self.images.move(self.context, image, 'saving')
+        image = self.images.record_upload(
+            self.context, image.id,
             {'location': 'file:///x', 'size': 5, 'checksum': 'c' * 32,
              'os_hash_algo': 'sha512', 'os_hash_value': 'h' * 128},
             {'virtual_size': 5})
         self.assertEqual(5, image.size)
-        image = lifecycle.move(self.conf, self.context, image, 'active')
+        image = self.images.move(self.context, image, 'active')
         self.assertEqual([('image.create', 'queued'),
                           ('image.prepare', 'saving'),
                           ('image.upload', 'saving'),
@@ -97,30 +99,29 @@ class TestLifecycle(helpers.DbHelpers, base.DbTestCase):
     def test_refused_move_writes_no_notification(self):
         image = self.create()
         self.assertRaises(exception.InvalidImageStatusTransition,
-                          lifecycle.move, self.conf, self.context, image,
-                          'killed')
+                          self.images.move, self.context, image, 'killed')
         stale = dataclasses.replace(image, status='saving')
-        self.assertRaises(exception.ImageStatusConflict, lifecycle.move,
-                          self.conf, self.context, stale, 'active')
+        self.assertRaises(exception.ImageStatusConflict, self.images.move,
+                          self.context, stale, 'active')
         self.assertEqual([('image.create', 'queued')], self.outbox())
         self.assertEqual('queued', image_db.get(self.context,
                                                 image.id).status)
 
     def test_killed_is_an_update(self):
-        image = lifecycle.move(self.conf, self.context, self.create(),
-                               'saving')
-        lifecycle.move(self.conf, self.context, image, 'killed')
+        image = self.images.move(self.context, self.create(),
+                                 'saving')
+        self.images.move(self.context, image, 'killed')
         self.assertEqual(('image.update', 'killed'), self.outbox()[-1])
 
     def test_forget_upload(self):
-        image = lifecycle.move(self.conf, self.context, self.create(),
-                               'saving')
-        lifecycle.record_upload(
-            self.conf, self.context, image.id,
+        image = self.images.move(self.context, self.create(),
+                                 'saving')
+        self.images.record_upload(
+            self.context, image.id,
             {'location': 'file:///x', 'size': 5, 'checksum': 'c' * 32,
              'os_hash_algo': 'sha512', 'os_hash_value': 'h' * 128})
         self.assertEqual(['file:///x'],
-                         lifecycle.forget_upload(self.context, image.id))
+                         self.images.forget_upload(self.context, image.id))
         image = image_db.get(self.context, image.id)
         self.assertEqual((None, None, None),
                          (image.size, image.checksum, image.os_hash_value))
@@ -128,18 +129,42 @@ class TestLifecycle(helpers.DbHelpers, base.DbTestCase):
 
     def test_delete_announces_the_properties_it_had(self):
         image = self.create()
-        lifecycle.delete(self.conf, self.context, image)
+        self.images.delete(self.context, image)
         row = self.select_rows(models.OutboxNotification)[-1]
         self.assertEqual('image.delete', row['event_type'])
         self.assertTrue(row['payload']['deleted'])
         self.assertEqual('2026-01-01T12:00:00Z', row['payload']['deleted_at'])
         self.assertEqual({'os_distro': 'cirros'},
                          row['payload']['properties'])
-        self.assertIsNone(lifecycle.get(self.context, image.id))
+        self.assertIsNone(image_lifecycle.get(self.context, image.id))
 
     def test_disabled_image_notifications(self):
         self.conf.set_override('disabled_notifications', ['image'])
-        image = lifecycle.move(self.conf, self.context, self.create(),
-                               'saving')
+        image = self.images.move(self.context, self.create(),
+                                 'saving')
         self.assertEqual('saving', image.status)
         self.assertEqual([], self.outbox())
+
+    def test_each_commit_wakes_the_relay_after_its_row_is_visible(self):
+        woken = []
+        self.images = image_lifecycle.ImageLifecycle(
+            self.conf, on_commit=lambda: woken.append(
+                outbox_db.unsent_count(self.context)))
+        image = self.create()
+        image = self.images.move(self.context, image, 'saving')
+        # A call inside an outer transaction wakes the relay early (a
+        # harmless pass); the outer commit wakes it again.
+        with self.images.transaction(self.context):
+            self.images.move(self.context, image, 'killed')
+        self.images.tag(self.context, image.id, 'web', True)
+        self.assertEqual([1, 2, 3, 3, 4], woken)
+
+    def test_a_rolled_back_move_does_not_wake_the_relay(self):
+        woken = []
+        self.images = image_lifecycle.ImageLifecycle(
+            self.conf, on_commit=lambda: woken.append(True))
+        stale = dataclasses.replace(self.create(), status='saving')
+        woken.clear()
+        self.assertRaises(exception.ImageStatusConflict, self.images.move,
+                          self.context, stale, 'active')
+        self.assertEqual([], woken)

@@ -22,8 +22,8 @@ from oslo_utils import uuidutils
 
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
-from glance_tasks.images import lifecycle
 from glance_tasks.images import staging
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.task_types import base as type_base
 from glance_tasks.task_types import image_import
 from glance_tasks.task_types import location_import
@@ -67,13 +67,15 @@ class TestReleaseStranded(base.DbTestCase):
         task = task_db.create(self.context, {
             'id': uuidutils.generate_uuid(), 'type': 'import',
             'owner': 'p', 'input': {}})
-        image = lifecycle.create(self.conf, self.context, {
+        images = image_lifecycle.ImageLifecycle(self.conf)
+        image = images.create(self.context, {
             'id': uuidutils.generate_uuid(), 'owner': 'p',
             'disk_format': 'raw', 'container_format': 'bare'},
             task_id=task.id)
         if image_status != 'queued':
-            image = lifecycle.move(self.conf, self.context, image,
-                                   image_status)
+            images = image_lifecycle.ImageLifecycle(self.conf)
+            image = images.move(self.context, image,
+                                image_status)
         if task_status != 'pending':
             task = task_db.advance(self.context, task, 'processing',
                                    ttl_hours=1)

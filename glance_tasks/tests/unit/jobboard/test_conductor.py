@@ -27,9 +27,9 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import claims
 from glance_tasks.engine import conductor
 from glance_tasks.engine import jobboard
-from glance_tasks.engine import lifecycle as lifecycle_mod
 from glance_tasks.engine import persistence
 from glance_tasks.engine import runner as runner_mod
+from glance_tasks.lifecycle import tasks as lifecycle_mod
 from glance_tasks.tests.unit.engine import fixtures as gt_fixtures
 from glance_tasks.tests.unit.jobboard import fakes
 
@@ -41,7 +41,7 @@ class JobTestCase(gt_fixtures.ServiceTestCase):
 
     def setUp(self):
         super().setUp()
-        self.lifecycle = lifecycle_mod.Lifecycle(self.conf)
+        self.lifecycle = lifecycle_mod.TaskLifecycle(self.conf)
         self.backend = persistence.create_backend(self.conf)
         self.addCleanup(self.backend.engine.dispose)
         self.runner = runner_mod.FlowRunner(

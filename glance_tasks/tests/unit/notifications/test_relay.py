@@ -27,8 +27,8 @@ from oslo_utils import uuidutils
 from glance_tasks.db import api as db_api
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.db import tasks as task_db
-from glance_tasks.engine import lifecycle as lifecycle_mod
 from glance_tasks import exception
+from glance_tasks.lifecycle import tasks as lifecycle_mod
 from glance_tasks.notifications import events
 from glance_tasks.notifications import relay as relay_mod
 from glance_tasks.notifications import sender as sender_mod
@@ -61,7 +61,7 @@ class OutboxTestCase(gt_fixtures.ServiceTestCase):
 
     def setUp(self):
         super().setUp()
-        self.lifecycle = lifecycle_mod.Lifecycle(self.conf)
+        self.lifecycle = lifecycle_mod.TaskLifecycle(self.conf)
 
     def new_task(self, atoms=1):
         return self.lifecycle.create(self.context, {
@@ -130,7 +130,7 @@ class TransactionTest(OutboxTestCase):
 
     def test_commit_wakes_the_relay(self):
         woken = []
-        lifecycle = lifecycle_mod.Lifecycle(
+        lifecycle = lifecycle_mod.TaskLifecycle(
             self.conf, on_commit=lambda: woken.append(
                 outbox_db.unsent_count(self.context)))
         task = lifecycle.create(self.context, {

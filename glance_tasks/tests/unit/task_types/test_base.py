@@ -23,9 +23,9 @@ from taskflow.patterns import linear_flow
 
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import task as task_domain
-from glance_tasks.engine import lifecycle as lifecycle_mod
 from glance_tasks.engine import persistence
 from glance_tasks.engine import runner as runner_mod
+from glance_tasks.lifecycle import tasks as lifecycle_mod
 from glance_tasks.task_types import base as type_base
 from glance_tasks.task_types import registry as registry_mod
 from glance_tasks.tests import base
@@ -102,7 +102,7 @@ class TestRunnerInjects(engine_fixtures.ServiceTestCase):
 
     def setUp(self):
         super().setUp()
-        self.lifecycle = lifecycle_mod.Lifecycle(self.conf)
+        self.lifecycle = lifecycle_mod.TaskLifecycle(self.conf)
         self.backend = persistence.create_backend(self.conf)
         self.addCleanup(self.backend.close)
 

@@ -12,7 +12,7 @@
 
 """Status changes of tasks, each committed with its notification.
 
-This is the only place the engine changes a task's status. Each change is
+This is the only place a task's status changes. Each change is
 a compare-and-swap and writes its notification to the outbox in the same
 transaction; the relay is woken after the commit.
 """
@@ -33,7 +33,7 @@ def _clip(message):
     return message[:MAX_MESSAGE_LENGTH - 3] + '...'
 
 
-class Lifecycle:
+class TaskLifecycle:
     """Moves tasks through their statuses and announces each move."""
 
     def __init__(self, conf, on_commit=None):

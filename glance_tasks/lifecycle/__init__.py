@@ -1,0 +1,19 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Status machines: every move of a task or an image, with its notification.
+
+:mod:`.tasks` and :mod:`.images` have the same shape: each status move
+is a compare-and-swap committed in one transaction with the notification
+that announces it, then the relay is woken (``on_commit``). Event names
+and payloads are in :mod:`glance_tasks.notifications`.
+"""
