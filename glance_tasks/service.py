@@ -29,6 +29,8 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import core
 from glance_tasks.engine import jobboard
 from glance_tasks.engine import local
+from glance_tasks.engine import ownership
+from glance_tasks.images import recovery
 from glance_tasks.images import scrubber
 
 LOG = logging.getLogger(__name__)
@@ -65,11 +67,39 @@ class TaskService:
         self._stopping = threading.Event()
         self._purger = None
         self._scrubber = None
+        self._own_upload_lease = None
+        self.upload_lease = self._make_upload_lease()
+        # Uploads whose process died are requeued as its tasks are
+        # taken over: within a lease plus a sweep.
+        self._upload_sweeper = ownership.Keeper(
+            'upload-sweep', conf.task_executor.sweep_interval,
+            lambda: recovery.release_abandoned_uploads(self.services),
+            'Releasing abandoned uploads')
+
+    def _make_upload_lease(self):
+        """The lease uploads of this process name: the executor's own.
+
+        A jobboard deployment runs no local executor; its API process
+        then holds a lease of its own for its uploads.
+        """
+        lease = getattr(self.executor, 'lease', None)
+        if lease is not None:
+            return lease
+        lease = ownership.ExecutorLease(
+            gt_context.get_admin_context(),
+            self.conf.task_executor.lease_duration)
+        self._own_upload_lease = ownership.Keeper(
+            'upload-lease', lease.renew_interval, lease.keep,
+            'Renewing the upload lease')
+        return lease
 
     def start(self):
         """Start relaying notifications and running leftover tasks."""
         self.relay.start()
         self.executor.start()
+        if self._own_upload_lease is not None:
+            self._own_upload_lease.start()
+        self._upload_sweeper.start()
         if self.conf.task.purge_interval:
             self._purger = threading.Thread(target=self._purge_loop,
                                             daemon=True, name='purger')
@@ -82,7 +112,11 @@ class TaskService:
     def stop(self):
         """Finish running flows, flush notifications, stop threads."""
         self._stopping.set()
+        self._upload_sweeper.stop()
         self.executor.stop(wait=True)
+        if self._own_upload_lease is not None:
+            self._own_upload_lease.stop()
+            self.upload_lease.release()
         self.relay.stop()
         self.backend.close()
 
