@@ -56,14 +56,17 @@ driver = noop
 """ % (LEASE, SWEEP)
 
 
-class TestUploadCrash(testtools.TestCase):
+class ChildAPITestCase(testtools.TestCase):
+    """Real ``glance-tasks-api`` children on one SQLite file and store."""
+
+    CONFIG = CONFIG
 
     def setUp(self):
         super().setUp()
         self.state = self.useFixture(fixtures.TempDir()).path
         self.config = os.path.join(self.state, 'glance-tasks.conf')
         with open(self.config, 'w') as f:
-            f.write(CONFIG.format(state=self.state))
+            f.write(self.CONFIG.format(state=self.state))
         subprocess.run([test_server._script('glance-tasks-manage'),
                         '--config-file', self.config, 'db', 'sync'],
                        check=True, capture_output=True, timeout=TIMEOUT)
@@ -110,6 +113,18 @@ class TestUploadCrash(testtools.TestCase):
             time.sleep(0.1)
         self.fail('image %s never became %s (is %s)' % (
             image_id, expected, self.image(port, image_id)['status']))
+
+    def create_image(self, port, name='data', disk_format='raw'):
+        status, body = self.call(
+            port, 'POST', '/v2/images',
+            json.dumps({'name': name, 'disk_format': disk_format,
+                        'container_format': 'bare'}),
+            {'Content-Type': 'application/json'})
+        self.assertEqual(201, status, body)
+        return body['id']
+
+
+class TestUploadCrash(ChildAPITestCase):
 
     def half_upload(self, port, image_id):
         """Send the head and half the body of an upload; keep the socket."""
