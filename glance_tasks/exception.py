@@ -205,6 +205,10 @@ class InvalidServerConfig(GlanceTasksException):
     msg_fmt = _('Cannot start the HTTP server: %(reason)s')
 
 
+class LocationNotAdded(Invalid):
+    msg_fmt = _('The location was not added: %(reason)s')
+
+
 class ImageNotQueued(Conflict):
     msg_fmt = _("Image %(image_id)s is '%(status)s'; data can be uploaded "
                 "only to a queued image.")

@@ -28,6 +28,8 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import core
 from glance_tasks.engine import jobboard
 from glance_tasks.engine import local
+from glance_tasks.engine import ownership
+from glance_tasks.images import recovery
 from glance_tasks.images import scrubber
 
 LOG = logging.getLogger(__name__)
@@ -72,11 +74,42 @@ class TaskService:
         self._scrubber = periodic.Loop(
             'scrubber', self._scrub_pass, conf.wakeup_time,
             what='Scrubbing images')
+        self._own_upload_lease = None
+        self.upload_lease = self._make_upload_lease()
+        # Uploads whose process died are requeued as its tasks are
+        # taken over: within a lease plus a sweep.
+        self._upload_sweeper = periodic.Loop(
+            'upload-sweep',
+            lambda: recovery.release_abandoned_uploads(self.services),
+            conf.task_executor.sweep_interval,
+            what='Releasing abandoned uploads', first_delay=0,
+            on_failure=ownership.log_failure)
+
+    def _make_upload_lease(self):
+        """The lease uploads of this process name: the executor's own.
+
+        A jobboard deployment runs no local executor; its API process
+        then holds a lease of its own for its uploads.
+        """
+        lease = getattr(self.executor, 'lease', None)
+        if lease is not None:
+            return lease
+        lease = ownership.ExecutorLease(
+            gt_context.get_admin_context(),
+            self.conf.task_executor.lease_duration)
+        self._own_upload_lease = periodic.Loop(
+            'upload-lease', lease.keep, lease.renew_interval,
+            what='Renewing the upload lease', first_delay=0,
+            on_failure=ownership.log_failure)
+        return lease
 
     def start(self):
         """Start relaying notifications and running leftover tasks."""
         self.relay.start()
         self.executor.start()
+        if self._own_upload_lease is not None:
+            self._own_upload_lease.start()
+        self._upload_sweeper.start()
         if self.conf.task.purge_interval:
             self._purger.start()
         if self.conf.delayed_delete and self.conf.wakeup_time:
@@ -87,7 +120,11 @@ class TaskService:
         # Not joined: a pass under way ends with the process.
         self._purger.stop(timeout=0)
         self._scrubber.stop(timeout=0)
+        self._upload_sweeper.stop()
         self.executor.stop(wait=True)
+        if self._own_upload_lease is not None:
+            self._own_upload_lease.stop()
+            self.upload_lease.release()
         self.relay.stop()
         self.backend.close()
 

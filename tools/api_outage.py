@@ -36,7 +36,7 @@ import time
 import urllib.error
 import urllib.request
 
-from glance_tasks.tests.functional.api import test_database_outage as outage
+from glance_tasks.tests.functional import dbserver
 
 BIN = os.path.dirname(sys.executable)
 PORT = 19496
@@ -114,7 +114,7 @@ def main():
     parser.add_argument('--outage', type=float, default=20)
     parser.add_argument('--after', type=float, default=10)
     args = parser.parse_args()
-    server = outage.PrivatePostgreSQL()
+    server = dbserver.PostgreSQLServer()
     server.setUp()
     state = tempfile.mkdtemp(prefix='gt-outage-')
     conf = _config(state, server.url)
@@ -157,7 +157,7 @@ def main():
     with open(log_path) as log:
         text = log.read()
     print('API log: %d "answered 503" lines, password present: %s (%s)' %
-          (text.count('answered 503'), outage.PASSWORD in text, log_path))
+          (text.count('answered 503'), dbserver.PASSWORD in text, log_path))
 
 
 if __name__ == '__main__':

@@ -126,5 +126,18 @@ if [ $((passed + failed + skipped)) -eq 0 ]; then
     echo "run-tests: no test ran"
     status=1
 fi
+# With the services required (CI), a skip is a failure: every reason a
+# test may skip (a missing server, qemu-img, uWSGI, ...) is something CI
+# must have installed.
+case "${GLANCE_TASKS_REQUIRE_SERVICES:-}" in
+    '' | 0 | false | False) required=no ;;
+    *) required=yes ;;
+esac
+if [ "$skipped" -ne 0 ] && [ "$required" = yes ]; then
+    echo "run-tests: $skipped test(s) skipped although" \
+        "GLANCE_TASKS_REQUIRE_SERVICES=1:"
+    stestr last --subunit | python tools/skipped_tests.py || true
+    status=1
+fi
 echo "stestr: $passed passed, $failed failed, $skipped skipped"
 exit "$status"

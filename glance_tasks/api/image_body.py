@@ -186,3 +186,48 @@ def changes(before, after):
                         if old_properties.get(name) != value},
         removed_properties=frozenset(set(old_properties) - set(properties)),
         tags=tags if tags != old_tags else None)
+
+
+LOCATIONS_PATH = '/locations'
+LOCATION_ADD_PATHS = frozenset({'/locations/-', '/locations/0'})
+
+
+def _path_of(item, media_type):
+    if not isinstance(item, dict):
+        return None
+    if media_type == PATCH_V20:
+        paths = [item[op] for op in OPERATIONS if op in item]
+        return paths[0] if len(paths) == 1 else None
+    return item.get('path')
+
+
+def location_add(operations, media_type):
+    """The location a legacy ``add /locations/-`` patch adds, or None.
+
+    None when no operation touches ``/locations`` (an ordinary update).
+    Only one location, alone in its patch, may be added: the op runs a
+    task. Replacing or removing locations stays refused (403), as with
+    Glance's default policy.
+    """
+    touching = [item for item in operations
+                if str(_path_of(item, media_type) or '').startswith(
+                    LOCATIONS_PATH)]
+    if not touching:
+        return None
+    if len(operations) != 1:
+        raise exception.Invalid(
+            reason="'add /locations/-' must be the only operation of its "
+                   "patch: one location at a time")
+    item = operations[0]
+    op = (item.get('op') if media_type != PATCH_V20 else
+          next((name for name in OPERATIONS if name in item), None))
+    if op != 'add' or _path_of(item, media_type) not in LOCATION_ADD_PATHS:
+        raise exception.Forbidden(
+            reason="Attribute 'locations' only takes 'add /locations/-' "
+                   "(the first location of a queued image).")
+    value = item.get('value')
+    if not isinstance(value, dict) or not isinstance(value.get('url'), str):
+        raise exception.Invalid(
+            reason='a location is an object with a "url" string and a '
+                   '"metadata" object')
+    return value

@@ -157,8 +157,11 @@ def _image_paths():
         '/v2/images/{image_id}': {
             'parameters': with_id,
             'get': _op('Show an image', {'200': _json(image, 'The image')}),
-            'patch': _op('Update an image (JSON patch)', {'200': _json(
-                image, 'The updated image')}, body=_patch_schema(),
+            'patch': _op(
+                'Update an image (JSON patch); the one op add '
+                '/locations/- adds the first location of a queued image',
+                {'200': _json(image, 'The updated image')},
+                body=_patch_schema(),
                 media_types=image_body.PATCH_MEDIA_TYPES),
             'delete': _op('Delete an image', no_content)},
         '/v2/images/{image_id}/file': {

@@ -53,7 +53,7 @@ ROUTES = {
     },
     '/v2/images/{image_id}': {
         'GET': images.show_image,
-        'PATCH': images.update_image,
+        'PATCH': image_locations.patch_image,
         'DELETE': images.delete_image,
     },
     '/v2/images/{image_id}/file': {

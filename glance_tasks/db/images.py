@@ -320,3 +320,33 @@ def pending_delete_before(context, before):
             IMAGES.c.deleted.is_(False),
             IMAGES.c.updated_at <= before).order_by(IMAGES.c.updated_at))
     return [to_domain(row) for row in rows]
+
+
+@db_api.context_manager.writer
+def set_uploader(context, image_id, uploader):
+    """Name (or, with None, forget) the process uploading the data.
+
+    Meant for the caller's transaction, with the status move it goes
+    with (see :mod:`glance_tasks.images.upload`).
+    """
+    context.session.execute(
+        IMAGES.update().where(IMAGES.c.id == image_id)
+        .values(uploader=uploader))
+
+
+@db_api.context_manager.reader
+def uploads(context, status):
+    """``(image id, uploader)`` of live images in ``status`` with one."""
+    return [tuple(row) for row in context.session.execute(
+        sa.select(IMAGES.c.id, IMAGES.c.uploader)
+        .where(IMAGES.c.status == status)
+        .where(IMAGES.c.deleted.is_(False))
+        .where(IMAGES.c.uploader.isnot(None)))]
+
+
+@db_api.context_manager.writer
+def uploader_of(context, image_id):
+    """The uploader of the image, its row locked for the transaction."""
+    return context.session.execute(
+        sa.select(IMAGES.c.uploader).where(IMAGES.c.id == image_id)
+        .with_for_update()).scalar()

@@ -33,7 +33,9 @@ from oslo_log import log as logging
 
 from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
+from glance_tasks.db import leases as lease_db
 from glance_tasks.db import tasks as task_db
+from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.lifecycle import images as image_lifecycle
 
@@ -91,4 +93,63 @@ def _release(images, context, image, to_status, drop_upload):
                 values=(dict(image_lifecycle.NO_UPLOAD) if drop_upload
                         else None),
                 also=only_if_stranded)
+    return dropped
+
+
+def release_abandoned_uploads(services):
+    """Requeue ``saving`` images whose uploader's lease has lapsed.
+
+    The uploader (see :mod:`glance_tasks.images.upload`) died, or lost
+    its lease, with the body half-received: the saving to queued edge
+    of a failed upload, the partial data removed from the store once the
+    move is committed. An image whose uploader lives is never touched.
+    Returns the ids of the images requeued.
+    """
+    context = services.admin_context
+    released = []
+    for image_id, uploader in image_db.uploads(context,
+                                               image_domain.SAVING):
+        if not _lapsed(context, uploader):
+            continue
+        # What the dead process wrote has no location row. Removed
+        # before the image is queued, when no new upload can be writing
+        # to the same place yet.
+        services.image_store.discard(image_id)
+        try:
+            dropped = _requeue_abandoned(services.images, context, image_id,
+                                         uploader)
+        except (exception.ImageInUse, exception.ImageStatusConflict,
+                exception.ImageNotFound) as exc:
+            LOG.debug('Upload of image %(id)s is not abandoned: %(why)s',
+                      {'id': image_id, 'why': exc})
+            continue
+        for uri in dropped:
+            services.image_store.delete(uri)
+        LOG.warning('The upload of image %(id)s by %(uploader)s ended with '
+                    'its process (its lease lapsed); the image is queued '
+                    'again.', {'id': image_id, 'uploader': uploader})
+        released.append(image_id)
+    return released
+
+
+def _lapsed(context, lease_name):
+    lease = lease_db.current(context, lease_name)
+    return lease is None or lease[1] <= lease_db.utcnow()
+
+
+@db_api.retry_on_deadlock
+def _requeue_abandoned(images, context, image_id, uploader):
+    """``saving → queued`` if ``uploader`` is still its lapsed uploader."""
+    dropped = []
+
+    def only_if_abandoned(context):
+        if (image_db.uploader_of(context, image_id) != uploader
+                or not _lapsed(context, uploader)):
+            raise exception.ImageInUse(image_id=image_id)
+        image_db.set_uploader(context, image_id, None)
+        dropped.extend(images.drop_locations(context, image_id))
+
+    image = image_db.get(context, image_id)
+    images.move(context, image, image_domain.QUEUED,
+                values=dict(image_lifecycle.NO_UPLOAD), also=only_if_abandoned)
     return dropped

@@ -21,10 +21,19 @@ the whole image in memory. Whatever goes wrong after the image left
 the data lies about its format -- removes what reached the store and
 moves the image back to ``queued`` (the saving to queued edge), so the
 user can simply upload again.
+
+A process killed mid-upload can clean nothing up, so the image names
+its uploader -- the executor lease of the receiving process
+(:mod:`glance_tasks.engine.ownership`), in ``images.uploader`` -- for
+the move to ``saving``. The periodic release
+(:func:`glance_tasks.images.recovery.release_abandoned_uploads`) requeues
+a ``saving`` image whose uploader's lease has lapsed, never one whose
+uploader lives; and an uploader that lost its lease does not activate.
 """
 
 from oslo_log import log as logging
 
+from glance_tasks.db import images as image_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import errors
@@ -92,15 +101,17 @@ class _Readable:
         return next(self._chunks, b'')
 
 
-def upload(images, context, store, image, wsgi_input, length=None):
+def upload(images, context, store, image, wsgi_input, length=None,
+           lease=None):
     """Store ``wsgi_input`` as the data of the queued ``image``; activate.
 
     ``wsgi_input`` is the request's ``wsgi.input``; ``length`` is the
-    Content-Length, None for a chunked body. Returns
+    Content-Length, None for a chunked body. ``lease``: this process's
+    :class:`~glance_tasks.engine.ownership.ExecutorLease`, recorded as
+    the image's uploader (None: no uploader, as in unit tests). Returns
     the active image; raises a :class:`~glance_tasks.exception.
     GlanceTasksException` with the HTTP code the failure deserves, the
-    image queued again. ``images`` is the
-    :class:`~glance_tasks.lifecycle.images.ImageLifecycle`.
+    image queued again.
     """
     cap = images.conf.image_size_cap
     if image.status != image_domain.QUEUED:
@@ -108,18 +119,47 @@ def upload(images, context, store, image, wsgi_input, length=None):
                                        status=image.status)
     if length is not None and length > cap:
         raise exception.ImageSizeCapExceeded(cap=cap)
-    saving = images.move(context, image, image_domain.SAVING)
+    uploader = _uploader(lease)
+    saving = images.move(
+        context, image, image_domain.SAVING,
+        also=lambda ctx: image_db.set_uploader(ctx, image.id, uploader))
     try:
         stored, facts = _store(store, saving, wsgi_input, length, cap)
     except BaseException:
-        _requeue(images, context, saving)
+        _requeue(images, context, saving, uploader)
         raise
     try:
-        return _activate(images, context, saving, stored, facts)
+        return _activate(images, context, saving, stored, facts, lease,
+                         uploader)
     except BaseException:
         store.delete(stored['location'])
-        _requeue(images, context, saving)
+        _requeue(images, context, saving, uploader)
         raise
+
+
+def _uploader(lease):
+    """The lease name to record; 503 while this process holds none."""
+    if lease is None:
+        return None
+    if not lease.held() and not lease.keep():
+        raise exception.ImageStoreUnavailable(
+            action='written to',
+            reason='this process holds no executor lease (is the '
+                   'database reachable?)')
+    return lease.name
+
+
+def _still_ours(context, image_id, lease, uploader):
+    """Raise unless ``uploader`` is still the image's, and held.
+
+    Runs in the transaction of the move it guards, the row locked: the
+    release cannot requeue the image between the check and the move.
+    """
+    if image_db.uploader_of(context, image_id) != uploader or (
+            lease is not None and not lease.holds(uploader)):
+        raise exception.ImageStatusConflict(image_id=image_id,
+                                            from_status=image_domain.SAVING)
+    image_db.set_uploader(context, image_id, None)
 
 
 def _store(store, image, wsgi_input, length, cap):
@@ -160,18 +200,25 @@ def _refusal(exc, image):
     return exc.message
 
 
-def _activate(images, context, saving, stored, facts):
-    """Record the data and make the image active, in one transaction."""
+def _activate(images, context, saving, stored, facts, lease, uploader):
+    """Record the data and make the image active, in one transaction.
+
+    Only while this process is still the image's uploader: once its
+    lease lapsed, the image may have been requeued and uploaded again.
+    """
     with images.transaction(context):
+        _still_ours(context, saving.id, lease, uploader)
         images.record_upload(context, saving.id, stored)
         return images.move(context, saving, image_domain.ACTIVE,
                            values={'virtual_size': facts['virtual_size']})
 
 
-def _requeue(images, context, saving):
+def _requeue(images, context, saving, uploader):
     """The saving to queued edge, unless the image moved on meanwhile."""
     try:
-        images.move(context, saving, image_domain.QUEUED)
+        images.move(
+            context, saving, image_domain.QUEUED,
+            also=lambda ctx: _still_ours(ctx, saving.id, None, uploader))
     except (exception.ImageStatusConflict, exception.ImageNotFound):
         # Deleted while its data arrived: nothing to give back.
         LOG.info('Image %s left saving during its upload; not queued '

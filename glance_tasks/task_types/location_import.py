@@ -20,7 +20,11 @@ the location is recorded and the image goes ``importing → active`` in one
 transaction. A failure puts the image back to ``queued``.
 
 Input: ``{"image_id": ..., "url": ..., "validation_data": {"os_hash_algo":
-..., "os_hash_value": ..., "checksum": ...}}``. The image must belong to
+..., "os_hash_value": ..., "checksum": ...}, "in_place": false}``. With
+``in_place`` (what a legacy ``PATCH add /locations/-`` runs) the image
+stays ``queued`` while its data is read and goes ``queued → active`` in
+the last transaction, the seed's "add location" edge; an upload started
+meanwhile wins, and the task fails. The image must belong to
 the task's owner and have its disk and container formats set. ``url`` is a
 glance_store URI: ``file://`` inside the filesystem store's directories,
 ``http(s)://`` through the import URL filtering, or the scheme of another
@@ -59,10 +63,11 @@ class BeginImport(base.Atom):
 
     default_provides = 'notify_context'
 
-    def __init__(self, image_id, url):
+    def __init__(self, image_id, url, in_place=False):
         super().__init__(name='begin-location-import')
         self._image_id = image_id
         self._url = url
+        self._in_place = in_place
 
     def _check_url(self, conf, store):
         safe = errors.safe_url(self._url)
@@ -108,8 +113,9 @@ class BeginImport(base.Atom):
         self._check_url(conf, services.image_store)
         with services.images.transaction(context):
             task_db.set_image(context, task_id, image.id)
-            services.images.move(context, image, image_domain.IMPORTING,
-                                 notify_context=notify_context)
+            if not self._in_place:
+                services.images.move(context, image, image_domain.IMPORTING,
+                                     notify_context=notify_context)
         return notify_context
 
     def revert(self, services, task_id, result=None, **kwargs):
@@ -147,16 +153,17 @@ class VerifyData(base.Atom):
 
     default_provides = 'verified'
 
-    def __init__(self, image_id, url, validation_data):
+    def __init__(self, image_id, url, validation_data, in_place=False):
         super().__init__(name='verify-location-data')
         self._image_id = image_id
         self._url = url
         self._validation = dict(validation_data or {})
+        self._expected = _working_status(in_place)
 
     def execute(self, services):
         conf = services.conf
         image = image_lifecycle.get(services.admin_context, self._image_id)
-        if image is None or image.status != image_domain.IMPORTING:
+        if image is None or image.status != self._expected:
             raise errors.ImageGone(image_id=self._image_id,
                                    status='changed')
         algo = self._validation.get('os_hash_algo') or conf.hashing_algorithm
@@ -204,17 +211,18 @@ class AddLocation(base.Atom):
 
     default_provides = base.RESULT
 
-    def __init__(self, image_id, url):
+    def __init__(self, image_id, url, in_place=False):
         super().__init__(name='add-location')
         self._image_id = image_id
         self._url = url
+        self._expected = _working_status(in_place)
 
     def execute(self, services, notify_context, verified):
         context = services.admin_context
         image = image_lifecycle.get(context, self._image_id)
         if image is not None and image.status == image_domain.ACTIVE:
             return {'image_id': self._image_id}  # run again after a crash
-        if image is None or image.status != image_domain.IMPORTING:
+        if image is None or image.status != self._expected:
             raise errors.ImageGone(image_id=self._image_id,
                                    status='changed')
         with services.images.transaction(context):
@@ -228,14 +236,21 @@ class AddLocation(base.Atom):
         """Nothing to undo: it commits all it does at once, last."""
 
 
+def _working_status(in_place):
+    """The status of the image while its data is read."""
+    return image_domain.QUEUED if in_place else image_domain.IMPORTING
+
+
 def build_flow(task_id, task_input):
     """The flow factory named by :class:`LocationImport`."""
     image_id = task_input['image_id']
     url = task_input['url']
+    in_place = task_input.get('in_place', False)
     flow = linear_flow.Flow('location-import-%s' % task_id)
-    flow.add(BeginImport(image_id, url),
-             VerifyData(image_id, url, task_input.get('validation_data')),
-             AddLocation(image_id, url))
+    flow.add(BeginImport(image_id, url, in_place),
+             VerifyData(image_id, url, task_input.get('validation_data'),
+                        in_place),
+             AddLocation(image_id, url, in_place))
     return flow
 
 
@@ -263,6 +278,7 @@ class LocationImport(base.TaskType):
                                  'os_hash_value': ['os_hash_algo']},
                 'additionalProperties': False,
             },
+            'in_place': {'type': 'boolean'},
         },
         'required': ['image_id', 'url'],
         'additionalProperties': False,

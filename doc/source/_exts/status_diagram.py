@@ -26,7 +26,10 @@ double-circled. ``status-table`` renders each status, its meaning (from the
 ``STATUS_DESCRIPTIONS`` dict of the table's module) and the statuses it may
 move to. Both are generated at build time, so the docs cannot drift from the
 code; a status without a description, or a ``:label:`` naming an edge the
-table does not have, is a build error.
+table does not have, is a build error. ``:labels-from: package.module.func``
+labels every edge with ``func(from_status, to_status)`` (the image table's
+edges are labelled so by :func:`glance_tasks.images.edges.label`, the data
+its functional test walks).
 """
 
 import importlib
@@ -51,6 +54,17 @@ def import_table(dotted_name):
     if not callable(getattr(table, 'edges', None)):
         raise ValueError('%r is not a StatusTable' % dotted_name)
     return module, table
+
+
+def labels_from(dotted_name, table):
+    """``{edge: label}`` from the function ``dotted_name`` for each edge."""
+    module_name, _, attr = dotted_name.rpartition('.')
+    try:
+        label = getattr(importlib.import_module(module_name), attr)
+        return {edge: label(*edge) for edge in table.edges()}
+    except (ImportError, AttributeError, ValueError, KeyError) as exc:
+        raise ValueError('cannot label the edges with %r: %s'
+                         % (dotted_name, exc)) from exc
 
 
 def parse_labels(text, table):
@@ -166,11 +180,15 @@ class StatusDiagramDirective(_TableDirective):
         'caption': directives.unchanged,
         'rankdir': lambda arg: directives.choice(arg, ('lr', 'tb')).upper(),
         'label': directives.unchanged,
+        'labels-from': directives.unchanged,
         'alt': directives.unchanged,
     }
 
     def build(self, module, table):
-        labels = parse_labels(self.options.get('label'), table)
+        labels = {}
+        if 'labels-from' in self.options:
+            labels = labels_from(self.options['labels-from'], table)
+        labels.update(parse_labels(self.options.get('label'), table))
         body = '\n'.join(dot_lines(table, labels,
                                    self.options.get('rankdir', 'LR')))
         node = graphviz.graphviz()

@@ -51,7 +51,8 @@ def upload(req):
                                          OCTET_STREAM))
     image_upload.upload(image_handlers.lifecycle(req), req.context,
                         req.state.service.services.image_store, image,
-                        req.body_file_raw, req.content_length)
+                        req.body_file_raw, req.content_length,
+                        lease=req.state.service.upload_lease)
     return webob.Response(status=204, content_type=None)
 
 

@@ -39,6 +39,11 @@ from glance_tasks.policies import tasks as task_rules
 LOG = logging.getLogger(__name__)
 
 
+def image_view(req, image):
+    """The image as the API shows it."""
+    return _view(req, image)
+
+
 def _view(req, image):
     context = req.context
     return views.image(image, image_db.get_properties(context, image.id),
@@ -107,11 +112,14 @@ def create_image(req):
         headers={'Location': '/v2/images/%s' % image.id})
 
 
-def update_image(req):
-    """``PATCH /v2/images/{image_id}``: Glance's JSON patch; 200."""
+def update_image(req, operations):
+    """``PATCH /v2/images/{image_id}``: Glance's JSON patch; 200.
+
+    ``operations``: the parsed patch (see
+    :func:`~.image_locations.patch_image`, which routes it here).
+    """
     image = find_image(req)
     policy.authorize(req, rules.MODIFY_IMAGE, {'project_id': image.owner})
-    operations = util.json_body(req, image_body.PATCH_MEDIA_TYPES, list)
     before = _document(req, image)
     after = image_body.patched(before, operations, req.content_type)
     changes = image_body.changes(before, after)

@@ -130,6 +130,9 @@ class Image(Timestamps, Base):
                           server_default=sa.false())
     os_hidden = sa.Column(sa.Boolean, nullable=False, default=False,
                           server_default=sa.false())
+    # While an upload writes the data (``saving``): the executor lease
+    # of the process receiving it; a lapsed one means a dead upload.
+    uploader = sa.Column(sa.String(64), nullable=True)
 
 
 class ImageProperty(Timestamps, Base):

@@ -21,11 +21,7 @@ neither the body nor the log may show the SQL, the URL or its password.
 """
 
 import os
-import pwd
-import shutil
 import socket
-import subprocess
-import tempfile
 import time
 
 import fixtures
@@ -38,6 +34,7 @@ from glance_tasks.api import errors
 from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
 from glance_tasks.tests.functional.api import fixtures as api_fixtures
+from glance_tasks.tests.functional import dbserver
 
 PASSWORD = 'sekrit-db-pw'
 ADMIN = {'X-Roles': 'admin', 'X-Project-Id': api_fixtures.PROJECT_A}
@@ -196,58 +193,6 @@ class TestSQLiteMissingFile(OutageTests, testtools.TestCase):
             self.env.tempdir, 'gone', 'glance.sqlite')
 
 
-PG_BIN = '/usr/lib/postgresql/15/bin'
-
-
-class PrivatePostgreSQL(fixtures.Fixture):
-    """A PostgreSQL of our own (Debian's binaries, a temp data directory).
-
-    Stopping it disturbs no other test; the shared server on :5432 is
-    never touched. PostgreSQL refuses to run as root, so the server runs
-    as the ``postgres`` user when the tests run as root.
-    """
-
-    def _setUp(self):
-        if not os.path.exists(os.path.join(PG_BIN, 'pg_ctl')):
-            self.skip_reason = 'PostgreSQL binaries not installed'
-            raise testtools.TestCase.skipException(self.skip_reason)
-        self.datadir = tempfile.mkdtemp(prefix='gt-pg-')
-        self.addCleanup(shutil.rmtree, self.datadir, ignore_errors=True)
-        sock = closed_port()
-        self.port = sock.getsockname()[1]
-        sock.close()
-        if os.geteuid() == 0:
-            os.chown(self.datadir, pwd.getpwnam('postgres').pw_uid, -1)
-        self._run('initdb', '-D', self.datadir + '/data', '-A', 'trust',
-                  '-U', 'gt', '--no-sync')
-        self.start()
-        self.addCleanup(self.stop)
-        self._run('createdb', '-h', '127.0.0.1', '-p', str(self.port),
-                  '-U', 'gt', 'gt')
-        self.url = ('postgresql+psycopg2://gt:%s@127.0.0.1:%d/gt' %
-                    (PASSWORD, self.port))
-
-    def _run(self, tool, *args):
-        command = [os.path.join(PG_BIN, tool)] + list(args)
-        if os.geteuid() == 0:
-            command = ['runuser', '-u', 'postgres', '--'] + command
-        subprocess.run(command, check=True, capture_output=True,
-                       timeout=120)
-
-    def start(self):
-        self._run('pg_ctl', '-D', self.datadir + '/data', '-w', '-l',
-                  self.datadir + '/log', '-o',
-                  '-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off' %
-                  (self.port, self.datadir), 'start')
-
-    def stop(self):
-        try:
-            self._run('pg_ctl', '-D', self.datadir + '/data', '-w', '-m',
-                      'fast', 'stop')
-        except subprocess.CalledProcessError:
-            pass  # already stopped
-
-
 class PostgreSQLEnvironment(api_fixtures.APIEnvironment):
     """The API environment on a private PostgreSQL instead of SQLite."""
 
@@ -270,7 +215,7 @@ class TestPostgreSQLStopped(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.server = self.useFixture(PrivatePostgreSQL())
+        self.server = self.useFixture(dbserver.PostgreSQLServer())
         self.env = PostgreSQLEnvironment(self.server.url)
         self.addCleanup(self.env.stop)
         self.logger = self.useFixture(fixtures.FakeLogger(
@@ -298,7 +243,7 @@ class TestPostgreSQLStopped(testtools.TestCase):
                     self.assertEqual(
                         'image.database_unavailable',
                         response.json['errors'][0]['code'])
-                    self.assertNotIn(PASSWORD, response.text)
+                    self.assertNotIn(dbserver.PASSWORD, response.text)
         finally:
             self.server.start()
         # No restart of the app: the pool reconnects, and the POST
@@ -309,5 +254,5 @@ class TestPostgreSQLStopped(testtools.TestCase):
                          sorted(task['id'] for task in after.json['tasks']))
         self.assertEqual(201, self._call('/v2/tasks', 'POST',
                                          TASK).status_code)
-        self.assertNotIn(PASSWORD, self.logger.output)
+        self.assertNotIn(dbserver.PASSWORD, self.logger.output)
         self.assertNotIn('SELECT', self.logger.output)
