@@ -55,6 +55,23 @@ setup_venv() {
             | { grep -v "^WARNING: Location 'file:.*' is ignored" || true; }
         echo "$want" >"$stamp"
     fi
+    install_uwsgi
+}
+
+# uWSGI is compiled by pip: with no compiler here, go on without it (its
+# test skips, which fails a run that requires every service).
+install_uwsgi() {
+    local stamp="$VENV/.uwsgi-from" want
+    want=$(sha256sum <uwsgi-requirements.txt)
+    [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+    echo "run-tests: building uWSGI (uwsgi-requirements.txt)"
+    if "$VENV/bin/pip" install -q -r uwsgi-requirements.txt \
+            >"$VENV/uwsgi-install.log" 2>&1; then
+        echo "$want" >"$stamp"
+    else
+        echo "run-tests: uWSGI could not be built (it needs gcc and the" \
+            "Python headers; see $VENV/uwsgi-install.log); its test skips"
+    fi
 }
 
 if [ "${1:-}" = "--setup-only" ]; then
