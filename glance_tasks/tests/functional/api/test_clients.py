@@ -37,6 +37,24 @@ def _close_stdin():
     os.close(0)
 
 
+def run_glance(test, url, *args, expect_fail=False):
+    """Run the ``glance`` CLI against ``url``; assert its exit status."""
+    command = [os.path.join(os.path.dirname(sys.executable), 'glance'),
+               '--os-image-url', url,
+               '--os-auth-token', 'unused-under-noauth'] + list(args)
+    # A closed stdin, as in `glance ... <&-`: glanceclient reads image
+    # data from any other stdin that is not a terminal.
+    done = subprocess.run(command, capture_output=True, text=True,
+                          timeout=TIMEOUT, check=False,
+                          env=dict(os.environ, OS_CLOUD=''),
+                          preexec_fn=_close_stdin)
+    if expect_fail:
+        test.assertNotEqual(0, done.returncode, done.stdout)
+    else:
+        test.assertEqual(0, done.returncode, done.stderr)
+    return done
+
+
 class ServerFixture(test_fixtures.Fixture):
     """An API environment served on 127.0.0.1 at a free port."""
 
@@ -59,20 +77,8 @@ class TestGlanceClientCLI(testtools.TestCase):
         self.server = self.useFixture(ServerFixture())
 
     def glance(self, *args, expect_fail=False):
-        command = [os.path.join(os.path.dirname(sys.executable), 'glance'),
-                   '--os-image-url', self.server.url,
-                   '--os-auth-token', 'unused-under-noauth'] + list(args)
-        # A closed stdin, as in `glance ... <&-`: glanceclient reads image
-        # data from any other stdin that is not a terminal.
-        done = subprocess.run(command, capture_output=True, text=True,
-                              timeout=TIMEOUT, check=False,
-                              env=dict(os.environ, OS_CLOUD=''),
-                              preexec_fn=_close_stdin)
-        if expect_fail:
-            self.assertNotEqual(0, done.returncode, done.stdout)
-        else:
-            self.assertEqual(0, done.returncode, done.stderr)
-        return done
+        return run_glance(self, self.server.url, *args,
+                          expect_fail=expect_fail)
 
     def test_task_create_list_show(self):
         created = self.glance('task-create', '--type', 'noop',

@@ -22,8 +22,6 @@ import hashlib
 import io
 import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 
@@ -50,18 +48,8 @@ class TestGlanceCLIImageData(testtools.TestCase):
             test_clients.test_fixtures.TempDir()).path
 
     def glance(self, *args, expect_fail=False):
-        command = [os.path.join(os.path.dirname(sys.executable), 'glance'),
-                   '--os-image-url', self.server.url,
-                   '--os-auth-token', 'unused-under-noauth'] + list(args)
-        done = subprocess.run(command, capture_output=True, text=True,
-                              timeout=TIMEOUT, check=False,
-                              env=dict(os.environ, OS_CLOUD=''),
-                              preexec_fn=test_clients._close_stdin)
-        if expect_fail:
-            self.assertNotEqual(0, done.returncode, done.stdout)
-        else:
-            self.assertEqual(0, done.returncode, done.stderr)
-        return done
+        return test_clients.run_glance(self, self.server.url, *args,
+                                       expect_fail=expect_fail)
 
     @staticmethod
     def field(table, name):

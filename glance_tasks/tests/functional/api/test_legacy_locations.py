@@ -24,8 +24,6 @@ one move, with the size and checksum of the data read. openstacksdk's
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import time
 
 from glance_tasks.tests.functional.api import test_clients
@@ -54,18 +52,8 @@ class TestLegacyLocationAdd(test_upload_crash.ChildAPITestCase):
         return 'file://' + path, data
 
     def glance(self, *args, expect_fail=False):
-        command = [os.path.join(os.path.dirname(sys.executable), 'glance'),
-                   '--os-image-url', self.url,
-                   '--os-auth-token', 'unused-under-noauth'] + list(args)
-        done = subprocess.run(command, capture_output=True, text=True,
-                              timeout=TIMEOUT, check=False,
-                              env=dict(os.environ, OS_CLOUD=''),
-                              preexec_fn=test_clients._close_stdin)
-        if expect_fail:
-            self.assertNotEqual(0, done.returncode, done.stdout)
-        else:
-            self.assertEqual(0, done.returncode, done.stderr)
-        return done
+        return test_clients.run_glance(self, self.url, *args,
+                                       expect_fail=expect_fail)
 
     def test_glanceclient_location_add(self):
         image_id = self.create_image(self.port)
