@@ -24,6 +24,7 @@ captured level (``DEBUG`` unless told; ``TRACE`` adds TaskFlow's traces).
 
 import logging
 import os
+import socket
 
 import fixtures
 from oslo_config import fixture as config_fixture
@@ -42,6 +43,13 @@ def services_required():
     """True when a missing real service must fail the test, not skip it."""
     return os.environ.get('GLANCE_TASKS_REQUIRE_SERVICES', '') not in (
         '', '0', 'false', 'False')
+
+
+def free_port(host='127.0.0.1'):
+    """A TCP port nothing listens on now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
 
 
 def read_until(stream, marker, limit=200):

@@ -36,6 +36,8 @@ import time
 import fixtures
 import testtools
 
+from glance_tasks.tests import base
+
 PG_BIN = '/usr/lib/postgresql/15/bin'
 MARIADB_INSTALL = shutil.which('mariadb-install-db') or shutil.which(
     'mysql_install_db')
@@ -44,12 +46,6 @@ MARIADBD = shutil.which('mariadbd', path='/usr/sbin:/usr/bin') or \
 PASSWORD = 'gt-private-pw'
 # Set GT_DBSERVER_DIR to keep the servers' data elsewhere than /tmp.
 START_TIMEOUT = 60
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for_port(port, timeout=START_TIMEOUT):
@@ -83,7 +79,7 @@ class _Server(fixtures.Fixture):
                                                        '/tmp'))
         self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
         _owned_by(self.USER, self.dir)
-        self.port = free_port()
+        self.port = base.free_port()
         self.initialise()
         self.start()
         self.addCleanup(self.stop)

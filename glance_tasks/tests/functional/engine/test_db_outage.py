@@ -77,7 +77,7 @@ class OutageMixin:
         self.server = self.useFixture(self.SERVER())
         self.engine = sa.create_engine(self.server.url)
         self.addCleanup(self.engine.dispose)
-        self.port = dbserver.free_port()
+        self.port = base.free_port()
         self.base = 'http://127.0.0.1:%d' % self.port
         self.config = os.path.join(self.state_path, 'api.conf')
         with open(self.config, 'w') as f:

@@ -27,7 +27,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -44,6 +43,7 @@ import sqlalchemy as sa
 
 from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
+from glance_tasks.tests import base
 from glance_tasks.tests.unit.engine import fixtures as engine_fixtures
 
 HOST = '127.0.0.1'
@@ -68,12 +68,6 @@ def zookeeper_reachable():
     client.stop()
     client.close()
     return True
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(predicate, timeout, what, interval=0.05):
@@ -132,7 +126,7 @@ class RedisServer(fixtures.Fixture):
     def __init__(self, directory):
         super().__init__()
         self.directory = directory
-        self.port = free_port()
+        self.port = base.free_port(HOST)
         self.proc = None
 
     def _setUp(self):

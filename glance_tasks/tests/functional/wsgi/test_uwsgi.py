@@ -77,12 +77,6 @@ driver = log
 """
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def _mariadb_url(test):
     """A new MariaDB database as oslo.db provisions it, or None."""
     try:
@@ -140,7 +134,7 @@ class TestUWSGISample(base.TestCase):
         It runs as systemd runs the shipped unit (``Type=notify``): a
         ``NOTIFY_SOCKET`` to send its readiness to.
         """
-        self.port = _free_port()
+        self.port = base.free_port()
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.addCleanup(self.notify.close)
         notify_path = os.path.join(self.workdir, 'notify')
