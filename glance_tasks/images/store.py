@@ -100,13 +100,17 @@ class ImageStore:
         return store_location.Location(
             scheme, driver.get_store_location_class(), self.conf, uri=uri)
 
-    def add(self, image_id, path):
+    def add(self, image_id, path, backend=None):
         """Store the file at ``path`` as the data of ``image_id``.
+
+        ``backend`` names one of :func:`backend_names` (None: the default
+        store).
 
         Returns ``{location, size, checksum, os_hash_algo, os_hash_value,
         metadata}``. Partial data of an earlier, interrupted attempt is
         replaced.
         """
+        self._check_backend(backend)
         size = os.path.getsize(path)
 
         def write(algo):
@@ -115,7 +119,7 @@ class ImageStore:
                                         hashing_algo=algo)
         return self._write(image_id, write, size)
 
-    def add_stream(self, image_id, data, size=0):
+    def add_stream(self, image_id, data, size=0, backend=None):
         """Store the file-like ``data`` as the data of ``image_id``.
 
         ``size`` is the length announced, 0 when unknown. The driver
@@ -125,9 +129,16 @@ class ImageStore:
         returns. Partial data of an interrupted attempt is replaced (the
         driver finds it before it reads anything).
         """
+        self._check_backend(backend)
+
         def write(algo):
             return self.default.add(image_id, data, size, hashing_algo=algo)
         return self._write(image_id, write, size)
+
+    def _check_backend(self, backend):
+        if backend is not None and backend not in backend_names(self.conf):
+            raise errors.StoreFailed(
+                reason='no store named %s is configured' % backend)
 
     def _write(self, image_id, write, size):
         algo = self.conf.hashing_algorithm
@@ -198,3 +209,12 @@ class ImageStore:
             return self.driver(location.store_name).get(location)
         return self.driver(location.store_name).get(
             location, offset=offset, chunk_size=length)
+
+
+def backend_names(conf):
+    """Names of the stores of ``[DEFAULT] enabled_backends``.
+
+    Empty when the service runs with one store (``[glance_store]
+    default_store``), the configuration it had before multi-store.
+    """
+    return []
