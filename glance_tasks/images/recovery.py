@@ -37,6 +37,7 @@ from glance_tasks.db import leases as lease_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
+from glance_tasks.images import staging
 from glance_tasks.lifecycle import images as image_lifecycle
 
 LOG = logging.getLogger(__name__)
@@ -97,24 +98,39 @@ def _release(images, context, image, to_status, drop_upload):
 
 
 def release_abandoned_uploads(services):
-    """Requeue ``saving`` images whose uploader's lease has lapsed.
+    """Requeue uploads and stages whose uploader's lease has lapsed.
 
     The uploader (see :mod:`glance_tasks.images.upload`) died, or lost
     its lease, with the body half-received: the saving to queued edge
-    of a failed upload, the partial data removed from the store once the
-    move is committed. An image whose uploader lives is never touched.
+    of a failed upload (the partial data removed from the store), or the
+    uploading to queued edge of a failed stage (the partial file removed
+    from the staging area). An image whose uploader lives is never
+    touched, nor a staged image (its stage ended, naming no uploader).
     Returns the ids of the images requeued.
+    """
+    def discard_staged(image_id):
+        staging.remove(services.conf, image_id)
+
+    return (_release_abandoned(services, image_domain.SAVING,
+                               services.image_store.discard)
+            + _release_abandoned(services, image_domain.UPLOADING,
+                                 discard_staged))
+
+
+def _release_abandoned(services, status, discard):
+    """Requeue the ``status`` images of lapsed uploaders.
+
+    ``discard(image_id)`` removes the data the dead process wrote.
     """
     context = services.admin_context
     released = []
-    for image_id, uploader in image_db.uploads(context,
-                                               image_domain.SAVING):
+    for image_id, uploader in image_db.uploads(context, status):
         if not _lapsed(context, uploader):
             continue
         # What the dead process wrote has no location row. Removed
         # before the image is queued, when no new upload can be writing
         # to the same place yet.
-        services.image_store.discard(image_id)
+        discard(image_id)
         try:
             dropped = _requeue_abandoned(services.images, context, image_id,
                                          uploader)

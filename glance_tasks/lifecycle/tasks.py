@@ -40,11 +40,18 @@ class TaskLifecycle:
         self._conf = conf
         self._on_commit = on_commit or (lambda: None)
 
-    def create(self, context, values):
-        """Insert a pending task and queue ``task.create``; return it."""
+    def create(self, context, values, also=None):
+        """Insert a pending task and queue ``task.create``; return it.
+
+        ``also(context, task)`` runs in the same transaction, after the
+        insert: what it changes commits with the task, and what it raises
+        undoes it (the import call takes its image's lock there).
+        """
         with db_api.context_manager.writer.using(context):
             task = task_db.create(context, values)
             self._announce(context, events.TASK_CREATE, task)
+            if also is not None:
+                also(context, task)
         self._on_commit()
         return task
 

@@ -21,6 +21,7 @@ from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from glance_tasks.api import image_body
+from glance_tasks.api import import_request
 from glance_tasks.api import links
 from glance_tasks.api import params
 from glance_tasks.api import policy
@@ -107,9 +108,10 @@ def create_image(req):
     values.setdefault('id', uuidutils.generate_uuid())
     image = lifecycle(req).create(req.context, values, properties,
                                   tags=tags)
-    return util.json_response(
-        views.image(image, properties, tags), status=201,
-        headers={'Location': '/v2/images/%s' % image.id})
+    headers = import_request.discovery_headers(req.state.conf)
+    headers['Location'] = '/v2/images/%s' % image.id
+    return util.json_response(views.image(image, properties, tags),
+                              status=201, headers=headers)
 
 
 def update_image(req, operations):
