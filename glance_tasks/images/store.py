@@ -266,6 +266,18 @@ class ImageStore:
             return name
         return None
 
+    def store_of(self, location):
+        """The store of a location row (``{url, metadata}``), or None.
+
+        Its ``metadata["store"]``, as Glance records it; for a location
+        recorded before multi-store was configured, the store holding
+        its URI.
+        """
+        if not self.multi:
+            return None
+        return ((location.get('metadata') or {}).get('store')
+                or self.backend_of(location['url']))
+
     def location(self, uri, backend=None):
         """``(driver, glance_store Location)`` of ``uri``.
 
