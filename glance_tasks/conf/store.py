@@ -24,8 +24,10 @@ group per store, named after it, holding that driver's options
 (``[fast] filesystem_store_datadir``). Those groups exist only once the
 value of ``enabled_backends`` is known: :func:`register_backend_opts`
 registers them after parsing, as Glance does. Glance's reserved stores
-(``os_glance_staging_store``, ``os_glance_tasks_store``) are filesystem
-directories of the service itself, never offered to users.
+(``os_glance_staging_store``, ``os_glance_tasks_store``) are the
+service's own directories, never offered to users; the staging one is
+configured here (tasks keep their work files in ``[image_import]
+work_dir``).
 """
 
 import logging
@@ -73,7 +75,7 @@ store_opts = [
 ]
 
 # Glance's reserved stores: filesystem directories for the service's own
-# use, configured like a store and never listed to users.
+# use, never listed to users, and names enabled_backends may not use.
 RESERVED_STORES = {
     'os_glance_staging_store': 'file',
     'os_glance_tasks_store': 'file',
@@ -88,13 +90,6 @@ reserved_opts = {
                         'Glance\'s reserved staging store. Unset: '
                         '``[image_import] work_dir``. Put it on a local '
                         'disk with room for the images staged at once.'),
-    ],
-    'os_glance_tasks_store': [
-        cfg.StrOpt('filesystem_store_datadir',
-                   help='Directory for the work files of tasks, as in '
-                        'Glance\'s reserved tasks store. Unset: '
-                        '``[image_import] work_dir``. Put it on a local '
-                        'disk with room for the largest image converted.'),
     ],
 }
 
