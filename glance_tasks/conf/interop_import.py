@@ -13,15 +13,13 @@
 """Options of the interoperable import (stage, then import), Glance's.
 
 ``[DEFAULT] enabled_import_methods`` names the methods ``POST
-/v2/images/{id}/import`` takes and ``GET /v2/info/import`` lists.
-``[os_glance_staging_store] filesystem_store_datadir`` is where Glance
-keeps staged data; set, it is the staging area here too, so a Glance
-operator's configuration keeps its meaning.
+/v2/images/{id}/import`` takes and ``GET /v2/info/import`` lists. The
+staging area is Glance's ``[os_glance_staging_store]
+filesystem_store_datadir`` (:mod:`glance_tasks.conf.store`), else
+``[image_import] work_dir``.
 """
 
 from oslo_config import cfg
-
-from glance_tasks.conf import opts
 
 GLANCE_DIRECT = 'glance-direct'
 WEB_DOWNLOAD = 'web-download'
@@ -46,31 +44,10 @@ interop_import_opts = [
                      'not served by this service.'),
 ]
 
-staging_store_group = cfg.OptGroup(
-    'os_glance_staging_store', title='Staging area of the image import',
-    help='Glance\'s reserved store for data staged by ``PUT '
-         '/v2/images/{image_id}/stage`` and fetched by ``web-download``.')
-
-staging_store_opts = [
-    cfg.StrOpt('filesystem_store_datadir',
-               help='Directory of the staging area (Glance\'s option of '
-                    'its reserved staging store). Staged data waits here, '
-                    'one file per image named by its id, until its '
-                    'import stores it and removes it; a failed stage or '
-                    'import, or the image\'s deletion, removes it too. '
-                    'Unset, ``[image_import] work_dir`` is used. It needs '
-                    'room for every image staged and not yet imported. '
-                    'Where several API processes on different hosts '
-                    'serve one cloud, it must be a directory they share '
-                    '(an import reads what another process staged).'),
-]
-
 
 def register_opts(conf):
     conf.register_opts(interop_import_opts)
-    opts.register_group_opts(conf, staging_store_group, staging_store_opts)
 
 
 def list_opts():
-    return [('DEFAULT', interop_import_opts),
-            (staging_store_group, staging_store_opts)]
+    return [('DEFAULT', interop_import_opts)]
