@@ -41,6 +41,7 @@ from glance_tasks.images import staging
 from glance_tasks.tests.functional.api import fixtures
 from glance_tasks.tests.functional.api import import_stub
 from glance_tasks.tests.functional.api import test_image_data
+from glance_tasks.tests import multi_store
 
 PROJECT = fixtures.PROJECT_A
 MEMBER = {'X-Project-Id': PROJECT, 'X-Roles': 'member,reader',
@@ -56,6 +57,7 @@ class ImportTestCase(testtools.TestCase):
 
     BACKEND = 'sqlite'
     OVERRIDES = {}
+    BEFORE_APP = None
 
     def setUp(self):
         super().setUp()
@@ -66,7 +68,7 @@ class ImportTestCase(testtools.TestCase):
         overrides.update(self.OVERRIDES)
         self.env = fixtures.APIEnvironment(
             backend=self.BACKEND, overrides=overrides,
-            task_types=[import_stub.StubImport])
+            before_app=self.BEFORE_APP, task_types=[import_stub.StubImport])
         self.addCleanup(self.env.stop)
         # Before the service stops, which waits for its flows.
         self.addCleanup(import_stub.RELEASE.set)
@@ -715,3 +717,113 @@ class TestStagingStoreDir(ImportTestCase):
         image_id = self.staged_image(b'here')
         with open(os.path.join(self.datadir, image_id), 'rb') as f:
             self.assertEqual(b'here', f.read())
+
+
+class TestMultiStoreImport(ImportTestCase):
+    """Target stores with two real file stores, ``fast`` and ``slow``."""
+
+    BEFORE_APP = staticmethod(multi_store.configure)
+
+    def setUp(self):
+        super().setUp()
+        self.web = {'name': 'web-download', 'uri': 'https://example.com/i'}
+
+    def task_input(self, image_id):
+        [task] = self.image_tasks(image_id)
+        return task['input']
+
+    def imported(self, body, headers=MEMBER):
+        image_id = self.create()
+        response = self.start_import(image_id, body, headers)
+        self.assertEqual(202, response.status_code, response.text)
+        return image_id
+
+    def test_create_names_the_stores_too(self):
+        response = self.call('/v2/images', 'POST', {'name': 'x'})
+        self.assertEqual('fast,slow',
+                         response.headers['OpenStack-image-store-ids'])
+        self.assertEqual('glance-direct,web-download,copy-image',
+                         response.headers['OpenStack-image-import-methods'])
+
+    def test_target_stores(self):
+        for body, headers, backend in (
+                ({'method': self.web}, MEMBER, ['fast']),
+                ({'method': self.web, 'stores': ['slow']}, MEMBER, ['slow']),
+                ({'method': self.web, 'stores': ['slow', 'fast', 'slow']},
+                 MEMBER, ['slow', 'fast']),
+                ({'method': self.web, 'all_stores': True,
+                  'all_stores_must_succeed': False}, MEMBER,
+                 ['fast', 'slow']),
+                ({'method': self.web},
+                 dict(MEMBER, **{'X-Image-Meta-Store': 'slow'}), ['slow'])):
+            with self.subTest(body=body, headers=headers):
+                image_id = self.imported(body, headers)
+                task_input = self.task_input(image_id)
+                self.assertEqual(backend, task_input['backend'])
+                self.assertEqual(body.get('all_stores', False),
+                                 task_input['import_req']['all_stores'])
+                self.assertEqual(','.join(backend), self.properties(
+                    image_id)['os_glance_importing_to_stores'])
+
+    def test_store_refusals(self):
+        image_id = self.create()
+        slow = dict(MEMBER, **{'X-Image-Meta-Store': 'slow'})
+        for body, headers, words in (
+                ({'method': self.web, 'stores': ['cold']}, MEMBER,
+                 ["Unknown store 'cold'", 'fast, slow']),
+                ({'method': self.web, 'stores': ['os_glance_staging_store']},
+                 MEMBER, ['Unknown store']),
+                ({'method': self.web},
+                 dict(MEMBER, **{'X-Image-Meta-Store': 'cold'}),
+                 ["Unknown store 'cold'"]),
+                ({'method': self.web, 'stores': ['fast'],
+                  'all_stores': True}, MEMBER, ["can't be used"]),
+                ({'method': self.web, 'stores': ['fast']}, slow,
+                 ["can't be both specified"])):
+            with self.subTest(body=body):
+                self.assert_refused(self.start_import(image_id, body,
+                                                      headers),
+                                    400, *words)
+                self.assertEqual('queued', self.image(image_id).status)
+                self.assertEqual({}, self.properties(image_id))
+
+    def active_in_fast(self):
+        image_id = self.create()
+        response = self.call('/v2/images/%s/file' % image_id, 'PUT',
+                             b'\3' * 1000,
+                             content_type='application/octet-stream')
+        self.assertEqual(204, response.status_code, response.text)
+        return image_id
+
+    def test_copy_image(self):
+        image_id = self.active_in_fast()
+        copy = {'name': 'copy-image'}
+        self.assert_refused(self.start_import(
+            image_id, {'method': copy, 'stores': ['fast']}, ADMIN), 400,
+            "already present at store 'fast'")
+        self.assertEqual(403, self.start_import(
+            image_id, {'method': copy, 'stores': ['slow']}).status_code)
+        response = self.start_import(image_id, {'method': copy,
+                                                'all_stores': True}, ADMIN)
+        self.assertEqual(202, response.status_code, response.text)
+        self.assertEqual('active', self.image(image_id).status)
+        task_input = self.task_input(image_id)
+        self.assertEqual(['slow'], task_input['backend'])
+        properties = self.properties(image_id)
+        self.assertEqual('slow', properties['os_glance_importing_to_stores'])
+        [task] = self.image_tasks(image_id)
+        self.assertEqual(task['id'], properties[LOCK])
+        # A second copy while the first runs: Glance's 409.
+        self.assert_refused(self.start_import(
+            image_id, {'method': copy, 'stores': ['slow']}, ADMIN), 409,
+            'prior operation is still in progress')
+
+    def test_copy_into_every_store_already_there_is_202_and_no_task(self):
+        image_id = self.active_in_fast()
+        image_db.add_location(self.context, image_id, 'file:///elsewhere',
+                              {'store': 'slow'})
+        response = self.start_import(image_id, {
+            'method': {'name': 'copy-image'}, 'all_stores': True}, ADMIN)
+        self.assertEqual(202, response.status_code, response.text)
+        self.assertEqual([], self.image_tasks(image_id))
+        self.assertNotIn(LOCK, self.properties(image_id))
