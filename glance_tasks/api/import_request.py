@@ -175,9 +175,9 @@ def _single_store(request, header):
         _refuse('Stores cannot be chosen: multi-store is not configured on '
                 'this cloud ([DEFAULT] enabled_backends is empty), which '
                 'has one store.')
-    if not request['all_stores_must_succeed']:
-        _refuse('all_stores_must_succeed can only be set with '
-                'enabled_backends.')
+    # Glance refuses all_stores_must_succeed: false here; with one store
+    # it means nothing, and OpenStackClient's ``image import`` sends it
+    # unasked, so it is taken (and has no effect).
     if request['method']['name'] == interop_import.COPY_IMAGE:
         _refuse('The copy-image method copies an image into more stores, '
                 'but multi-store is not configured on this cloud '

@@ -588,13 +588,13 @@ class TestImportRefusals(ImportTestCase):
                              'multi-store is not configured')
         self.refused(image_id, {'method': web, 'stores': ['fast']}, 400,
                      headers=dict(MEMBER, **{'X-Image-Meta-Store': 'x'}))
-        self.refused(image_id, {'method': web,
-                                'all_stores_must_succeed': False}, 400,
-                     'all_stores_must_succeed')
-        # Empty is no choice at all: accepted.
-        response = self.start_import(image_id, {'method': web,
-                                                'stores': []})
+        # Empty is no choice at all, and all_stores_must_succeed means
+        # nothing with one store (OpenStackClient sends false): accepted.
+        response = self.start_import(image_id, {
+            'method': web, 'stores': [], 'all_stores_must_succeed': False})
         self.assertEqual(202, response.status_code, response.text)
+        [task] = self.image_tasks(image_id)
+        self.assertIsNone(task['input']['backend'])
 
     def test_copy_image_needs_multi_store(self):
         image_id = self.staged_image()
