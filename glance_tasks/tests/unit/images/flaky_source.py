@@ -36,6 +36,8 @@ connection mid-body.
     short every time.
 ``/liar``
     Serves other bytes than ``data`` (the first byte changed), whole.
+``/busy``
+    Answers 503 ``fails`` times, then serves the data whole.
 
 ``requests`` lists ``(route, Range header, If-Range header)`` per request.
 """
@@ -68,6 +70,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                                     self.headers.get('If-Range')))
             answer = server.answers.get(route, 0)
             server.answers[route] = answer + 1
+        if route == 'busy' and answer < query.get('fails', 0):
+            self.send_error(503, 'Busy')
+            return
         data, etag = server.data, ETAG
         if route == 'liar':
             data = bytes([data[0] ^ 0xff]) + data[1:]

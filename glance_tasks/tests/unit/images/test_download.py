@@ -233,6 +233,18 @@ class TestOtherFailures(DownloadTestCase):
         self.assertEqual(404, error.kwargs['status'])
         self.assertEqual(['/nope.raw'], self.images.requests)
 
+    def test_busy_source_is_asked_again(self):
+        self.assertEqual(len(DATA), self.download(
+            self.source.url('busy', fails=3)))
+        self.assertEqual(DATA, self.written())
+        self.assertEqual(4, len(self.source.requests))
+
+    def test_busy_source_keeps_its_message(self):
+        error = self.assertRaises(errors.SourceHTTPError, self.download,
+                                  self.source.url('busy', fails=4))
+        self.assertEqual(503, error.kwargs['status'])
+        self.assertEqual(4, len(self.source.requests))
+
     def test_refused_connection_keeps_its_message(self):
         url = 'http://127.0.0.1:%d/a.raw' % base.free_port()
         error = self.assertRaises(errors.SourceUnreachable, self.download,
