@@ -25,7 +25,11 @@ operator's properties off every image would be the greater surprise).
 
 The properties are set in one image update (``image.update``), the
 revert undoes exactly that: the properties it added are removed, those it
-replaced get their earlier value back.
+replaced get their earlier value back. What it changed is read in the
+same transaction as the update, so the record is exact; only if the
+process dies after that commit and before TaskFlow saved the result does
+the run again find the properties already set, record nothing, and leave
+them on a failed import (harmless: they are the operator's own).
 """
 
 from oslo_log import log as logging
