@@ -28,6 +28,9 @@ connection mid-body.
 ``/changing``
     Like ``/range``, but the data and its ETag change after the first
     answer (``If-Range`` then gets the new data whole, as RFC 9110 says).
+``/changing206``
+    Like ``/changing``, but ignores ``If-Range``: it answers 206 with the
+    new ETag, and the client must notice.
 ``/badrange``
     Answers a ``Range`` request 206 with a ``Content-Range`` starting at 0
     (other bytes than asked for), with the same ETag.
@@ -76,7 +79,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         data, etag = server.data, ETAG
         if route == 'liar':
             data = bytes([data[0] ^ 0xff]) + data[1:]
-        elif route == 'changing' and answer:
+        elif route in ('changing', 'changing206') and answer:
             data, etag = server.new_data, NEW_ETAG
         start = self._start(route, etag)
         end = len(data)
@@ -93,7 +96,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not asked or route in ('norange', 'liar'):
             return 0
         if_range = self.headers.get('If-Range')
-        if if_range is not None and if_range not in (etag, LAST_MODIFIED):
+        if route != 'changing206' and if_range is not None and \
+                if_range not in (etag, LAST_MODIFIED):
             return 0  # the data changed: all of it, 200
         return int(asked.split('=')[1].rstrip('-'))
 
