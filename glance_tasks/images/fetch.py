@@ -382,6 +382,17 @@ def _reason_of(exc):
     return exc.message
 
 
+def _usable(algo):
+    """True for a hash this Python can compute (FIPS may forbid some)."""
+    if algo not in HASH_ALGOS:
+        return False
+    try:
+        hashlib.new(algo)
+    except ValueError:
+        return False
+    return True
+
+
 class _Digest:
     """The hash validation_data asks for, computed as the file is written.
 
@@ -403,8 +414,7 @@ class _Digest:
             return None
         algo = validation_data.get('os_hash_algo')
         value = validation_data.get('os_hash_value')
-        if algo not in HASH_ALGOS or not isinstance(value, str) or \
-                not value:
+        if not _usable(algo) or not isinstance(value, str) or not value:
             raise errors.InvalidImportInput(
                 reason='validation_data needs os_hash_algo, one of %s, '
                        'and os_hash_value, the hex digest of the data '
