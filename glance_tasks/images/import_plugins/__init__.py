@@ -28,6 +28,11 @@ puts them between the inspection of the data and its storing:
 What flows from atom to atom is a dict ``{"path": file, "disk_format":
 fmt}`` (``disk_format`` may be absent: the image's own), each plugin
 getting the one before's and providing the next.
+
+A flow factory that cannot read the configuration (a task type's gets only
+the task's id and input) puts :class:`.runner.RunPlugins` in its flow
+instead: one atom that reads the list when it runs and runs the same
+plugins, with the same reverts.
 """
 
 from importlib import metadata

@@ -34,6 +34,7 @@ from glance_tasks.images import import_plugins
 from glance_tasks.images.import_plugins import image_conversion
 from glance_tasks.images.import_plugins import inject_image_metadata
 from glance_tasks.images.import_plugins import no_op
+from glance_tasks.images.import_plugins import runner
 from glance_tasks.images import inspect
 from glance_tasks.task_types import base as type_base
 from glance_tasks.tests import base
@@ -317,3 +318,71 @@ class TestInjectImageMetadata(PluginTestCase):
                           fail=True)
         self.assertEqual({'support': 'user-given'}, self.properties())
         self.assertEqual(['image.create'], self.events())
+
+
+class TestRunPlugins(PluginTestCase):
+    """The plugins as one atom, reading the list when it runs."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf.set_override('inject', {'cloud': 'example'},
+                               group='inject_metadata_properties')
+        # Built before the list is set: the flow is the same whatever
+        # the configuration of the process that builds it.
+        self.flow_atoms = [runner.RunPlugins(source='staged',
+                                             provides='plugged')]
+
+    def run_atom(self, data, fail=False, **store):
+        flow = linear_flow.Flow('plugins')
+        flow.add(*self.flow_atoms)
+        if fail:
+            flow.add(FailingStore(rebind={'final': 'plugged'}))
+        engine = engines.load(flow, store=dict(
+            store, staged=data, image_id=self.image.id,
+            **{type_base.SERVICES: self.services}))
+        engine.run()
+        return engine.storage.fetch('plugged')
+
+    def test_no_plugin_passes_the_data_on(self):
+        data = {'path': '/staged', 'disk_format': 'raw'}
+        self.assertEqual(data, self.run_atom(data))
+        self.assertEqual(['image.create'], self.events())
+
+    @testtools.skipUnless(image_fixtures.QEMU_IMG,
+                          'qemu-img is not installed')
+    def test_runs_them_in_order_and_reverts_them_all(self):
+        self.use_plugins('inject_image_metadata', 'image_conversion')
+        staged = image_fixtures.make_image(self.work_dir, self.image.id,
+                                           'qcow2')
+        data = {'path': staged, 'disk_format': 'qcow2'}
+        self.assertRaises(StoreFailed, self.run_atom, data, fail=True)
+        self.assertEqual({'support': 'user-given'}, self.properties())
+        self.assertEqual([self.image.id], os.listdir(self.work_dir))
+        self.assertEqual({'path': staged + '.raw', 'disk_format': 'raw'},
+                         self.run_atom(data))
+        self.assertEqual('example', self.properties()['cloud'])
+
+    @testtools.skipUnless(image_fixtures.QEMU_IMG,
+                          'qemu-img is not installed')
+    def test_a_failing_plugin_reverts_those_before_it(self):
+        self.use_plugins('inject_image_metadata', 'no_op',
+                         'image_conversion')
+        raw = image_fixtures.make_image(self.work_dir, self.image.id)
+        error = self.assertRaises(errors.FormatMismatch, self.run_atom,
+                                  {'path': raw, 'disk_format': 'qcow2'})
+        self.assertEqual('raw', error.kwargs['actual'])
+        self.assertEqual({'support': 'user-given'}, self.properties())
+        self.assertEqual(['image.create', 'image.update', 'image.update'],
+                         self.events())
+
+    def test_roles_reach_the_plugins(self):
+        self.use_plugins('inject_image_metadata')
+        self.run_atom({'path': '/staged'}, user_roles=['admin'])
+        self.assertEqual({'support': 'user-given'}, self.properties())
+        self.run_atom({'path': '/staged'}, user_roles=['member'])
+        self.assertEqual('example', self.properties()['cloud'])
+
+    def test_a_plugin_that_is_not_installed(self):
+        self.use_plugins('no_op', 'nope')
+        self.assertRaises(errors.ImportPluginUnknown, self.run_atom,
+                          {'path': '/staged'})
