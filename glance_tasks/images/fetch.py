@@ -518,8 +518,16 @@ def _resumes(source, offset, transfer):
 def _open_aligned(conf, url, timeout, transfer):
     """Open the source where the file ends (or from 0, restarting it)."""
     offset = transfer.resume_offset()
-    source = open_source(conf, url, timeout,
-                         _range_headers(offset, transfer.validator))
+    try:
+        source = open_source(conf, url, timeout,
+                             _range_headers(offset, transfer.validator))
+    except errors.SourceHTTPError as exc:
+        if not offset or exc.kwargs['status'] != 416:
+            raise
+        # "Range Not Satisfiable": the data is not what the file began.
+        transfer.restart('starting over: the source refused the Range '
+                         'request')
+        return _open_aligned(conf, url, timeout, transfer)
     if source.status == 206:
         if _resumes(source, offset, transfer):
             transfer.total = int(

@@ -41,6 +41,8 @@ connection mid-body.
     Serves other bytes than ``data`` (the first byte changed), whole.
 ``/busy``
     Answers 503 ``fails`` times, then serves the data whole.
+``/unsatisfiable``
+    Like ``/range``, but answers every ``Range`` request 416.
 
 ``requests`` lists ``(route, Range header, If-Range header)`` per request.
 """
@@ -75,6 +77,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             server.answers[route] = answer + 1
         if route == 'busy' and answer < query.get('fails', 0):
             self.send_error(503, 'Busy')
+            return
+        if route == 'unsatisfiable' and self.headers.get('Range'):
+            self.send_error(416, 'Range Not Satisfiable')
             return
         data, etag = server.data, ETAG
         if route == 'liar':

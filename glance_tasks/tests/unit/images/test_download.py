@@ -111,6 +111,11 @@ class TestResume(DownloadTestCase):
         self.assertEqual(DATA[::-1], self.written())
         self.assertEqual([None, 'bytes=%d-' % MIB, None], self.ranges())
 
+    def test_range_not_satisfiable_starts_over(self):
+        self.download(self.source.url('unsatisfiable', drop=MIB, fails=1))
+        self.assertEqual(DATA, self.written())
+        self.assertEqual([None, 'bytes=%d-' % MIB, None], self.ranges())
+
     def test_other_bytes_than_asked_start_over(self):
         self.download(self.source.url('badrange', drop=MIB, fails=1))
         self.assertEqual(DATA, self.written())
