@@ -41,6 +41,9 @@ connection mid-body.
     Serves other bytes than ``data`` (the first byte changed), whole.
 ``/busy``
     Answers 503 ``fails`` times, then serves the data whole.
+``/stall``
+    Like ``/range``, but instead of closing the connection after ``drop``
+    bytes it goes silent for ``stall`` seconds, then closes it.
 ``/unsatisfiable``
     Like ``/range``, but answers every ``Range`` request 416.
 
@@ -49,6 +52,7 @@ connection mid-body.
 
 import http.server
 import threading
+import time
 import urllib.parse
 
 import fixtures
@@ -93,7 +97,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         drop = query.get('drop')
         if drop is not None and answer < query.get('fails', 1 << 30):
             end = min(end, start + drop)
-        self._answer(route, data, start, end, etag)
+        stall = query.get('stall', 0) if end < len(data) else 0
+        self._answer(route, data, start, end, etag, stall)
 
     def _start(self, route, etag):
         """Where the body starts: the Range asked, if the route honours it."""
@@ -106,7 +111,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return 0  # the data changed: all of it, 200
         return int(asked.split('=')[1].rstrip('-'))
 
-    def _answer(self, route, data, start, end, etag):
+    def _answer(self, route, data, start, end, etag, stall=0):
         partial = start > 0
         # /badrange: a 206 for other bytes than asked, all of them.
         first = 0 if route == 'badrange' else start
@@ -127,6 +132,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:
             return
+        time.sleep(stall)  # the client gives up waiting meanwhile
         # Closing before Content-Length was sent is the broken transfer.
         self.connection.shutdown(2)
 

@@ -91,6 +91,15 @@ class TestResume(DownloadTestCase):
             % (3 * MIB, len(DATA), self.source.url('range')),
             error.message)
 
+    def test_silent_source_is_resumed(self):
+        size = fetch.download(self.conf,
+                              self.source.url('stall', drop=MIB, fails=1,
+                                              stall=3),
+                              self.dest, 10 ** 9, 1)
+        self.assertEqual(len(DATA), size)
+        self.assertEqual(DATA, self.written())
+        self.assertEqual([None, 'bytes=%d-' % MIB], self.ranges())
+
     def test_without_validators_it_starts_over(self):
         self.download(self.source.url('novalidator', drop=MIB, fails=1))
         self.assertEqual(DATA, self.written())
