@@ -1,0 +1,254 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The first atoms: claim the image, get its data staged, inspect it.
+
+Each method gets the data to the same place, the image's staging file
+(:func:`glance_tasks.images.staging.path_of`), and provides ``staged``:
+``{"path": file, "disk_format": fmt}``, what the import plugins and the
+store atoms take.
+"""
+
+import errno
+import hashlib
+import os
+
+from glance_store import exceptions as store_exc
+from oslo_log import log as logging
+
+from glance_tasks.images import errors as image_errors
+from glance_tasks.images import fetch
+from glance_tasks.images import inspect
+from glance_tasks.images import staging
+from glance_tasks.task_types.api_image_import import claim
+from glance_tasks.task_types.api_image_import import errors
+from glance_tasks.task_types.api_image_import import progress
+from glance_tasks.task_types import base
+
+LOG = logging.getLogger(__name__)
+
+
+class _Step(base.Atom):
+    """An atom of one import: the image, the method, the lock check."""
+
+    def __init__(self, name, image_id, method, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.image_id = image_id
+        self.method = method
+
+    def claimed(self, services, task_id):
+        return claim.claimed(services.admin_context, self.image_id,
+                             task_id, self.method)
+
+    def progress(self, services, task_id):
+        return progress.Progress(services, task_id, self.image_id,
+                                 self.method)
+
+
+class ClaimImage(_Step):
+    """Check that this task holds the image's import lock.
+
+    Its revert gives the image back, whatever failed after it: the lock
+    and ``os_glance_importing_to_stores`` dropped, every target store
+    added to ``os_glance_failed_import``, ``importing → queued``
+    (copy-image: still ``active``) and the staged data removed. An image
+    deleted meanwhile only has its staged data removed; an image locked
+    by another task is not touched at all.
+    """
+
+    default_provides = 'notify_context'
+
+    def __init__(self, image_id, method, stores):
+        super().__init__('claim-image', image_id, method)
+        self.stores = [store for store in stores if store]
+
+    def execute(self, services, task_id):
+        context = services.admin_context
+        _image, properties = self.claimed(services, task_id)
+        if self.method == claim.COPY_IMAGE and not self.stores:
+            # Writing "again" to the image's one store would replace
+            # the very data it copies.
+            raise errors.CopyNeedsStores(image_id=self.image_id)
+        # A new attempt on stores that failed before: not failed (yet).
+        failed = claim.names(properties.get(claim.FAILED))
+        still_failed = [name for name in failed if name not in self.stores]
+        if still_failed != failed:
+            services.images.update(
+                context, self.image_id, claim.image_lifecycle.Changes(
+                    set_properties={claim.FAILED:
+                                    claim.joined(still_failed)}),
+                notify_context=services.notify_context)
+        return services.notify_context
+
+    def revert(self, services, task_id, result=None, flow_failures=None,
+               **kwargs):
+        context = services.admin_context
+        try:
+            image, properties = claim.read(context, self.image_id)
+        except errors.ImageDeletedDuringImport:
+            staging.remove(services.conf, self.image_id)
+            return
+        if properties.get(claim.LOCK) != task_id:
+            return  # another task's import: nothing here is ours
+        if claim.give_back(services, self.image_id, task_id, self.method,
+                           self.stores, services.notify_context):
+            LOG.info('Import of image %(image)s by task %(task)s failed; '
+                     'its lock is released.',
+                     {'image': self.image_id, 'task': task_id})
+        staging.remove(services.conf, self.image_id)
+
+
+class VerifyStaged(_Step):
+    """glance-direct: the data staged by ``PUT /v2/images/{id}/stage``."""
+
+    default_provides = 'staged'
+
+    def __init__(self, image_id, method):
+        super().__init__('verify-staged', image_id, method)
+
+    def execute(self, services, task_id):
+        image, _properties = self.claimed(services, task_id)
+        path = staging.path_of(services.conf, self.image_id)
+        if not os.path.isfile(path):
+            raise errors.NothingStaged(image_id=self.image_id)
+        cap = services.conf.image_import.max_image_size
+        size = staging.size_of(path)
+        if size > cap:
+            raise image_errors.ImageTooLarge(
+                limit=cap, detail='%d bytes are staged' % size)
+        return {'path': path, 'disk_format': image.disk_format}
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: it only reads (the claim removes the data)."""
+
+
+def _write(path, chunks, count):
+    """Write ``chunks`` to ``path`` (truncated first); the bytes written."""
+    written = 0
+    with open(path, 'wb') as out:
+        for chunk in chunks:
+            try:
+                out.write(chunk)
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                    raise image_errors.WorkDirFull(received=written)
+                raise
+            written += len(chunk)
+            count(len(chunk))
+    return written
+
+
+def _hashed(chunks, hasher):
+    for chunk in chunks:
+        hasher.update(chunk)
+        yield chunk
+
+
+class Download(_Step):
+    """web-download: the URI fetched to the staging file.
+
+    The URL filtering, the size cap and the errors of the ``import``
+    task's fetch; with ``validation_data`` the data's hash is checked.
+    """
+
+    default_provides = 'staged'
+
+    def __init__(self, image_id, method, uri, validation_data=None):
+        super().__init__('download', image_id, method)
+        self.uri = uri
+        self.validation = dict(validation_data or {})
+
+    def execute(self, services, task_id):
+        conf = services.conf
+        image, _properties = self.claimed(services, task_id)
+        path = staging.path_of(conf, self.image_id)
+        cap = conf.image_import.max_image_size
+        count = self.progress(services, task_id)
+        hasher = (hashlib.new(self.validation['os_hash_algo'])
+                  if self.validation else None)
+        with fetch.open_source(conf, self.uri) as source:
+            if source.length is not None and source.length > cap:
+                raise image_errors.ImageTooLarge(
+                    limit=cap, detail='the source announced %d bytes'
+                    % source.length)
+            chunks = source.chunks(cap, conf.image_import.fetch_timeout)
+            size = _write(path, _hashed(chunks, hasher) if hasher
+                          else chunks, count)
+        if hasher is not None:
+            self._check_hash(hasher.hexdigest())
+        count.report()
+        LOG.info('Image %s: downloaded %d bytes.', self.image_id, size)
+        return {'path': path, 'disk_format': image.disk_format}
+
+    def _check_hash(self, actual):
+        expected = self.validation['os_hash_value'].lower()
+        if actual != expected:
+            raise image_errors.ValidationMismatch(
+                url=image_errors.safe_url(self.uri), field='os_hash_value',
+                actual=actual, expected=expected)
+
+    def revert(self, services, **kwargs):
+        staging.remove_file(staging.path_of(services.conf, self.image_id))
+
+
+class CopyExisting(_Step):
+    """copy-image: the active image's data read from its location."""
+
+    default_provides = 'staged'
+
+    def __init__(self, image_id, method):
+        super().__init__('copy-existing-data', image_id, method)
+
+    def execute(self, services, task_id):
+        conf = services.conf
+        context = services.admin_context
+        image, _properties = self.claimed(services, task_id)
+        locations = claim.image_db.get_locations(context, self.image_id)
+        if not locations:
+            raise errors.NothingToCopy(image_id=self.image_id,
+                                       reason='it has no location')
+        try:
+            chunks, _size = services.image_store.open(locations[0]['url'])
+        except (store_exc.GlanceStoreException,
+                store_exc.BackendException) as exc:
+            raise errors.NothingToCopy(
+                image_id=self.image_id,
+                reason=getattr(exc, 'msg', None) or str(exc))
+        path = staging.path_of(conf, self.image_id)
+        count = self.progress(services, task_id)
+        try:
+            size = _write(path, iter(chunks), count)
+        finally:
+            getattr(chunks, 'close', lambda: None)()
+        count.report()
+        LOG.info('Image %s: %d bytes read from its store to copy them.',
+                 self.image_id, size)
+        return {'path': path, 'disk_format': image.disk_format}
+
+    def revert(self, services, **kwargs):
+        staging.remove_file(staging.path_of(services.conf, self.image_id))
+
+
+class Inspect(_Step):
+    """The real format and safety of the data (the routine of uploads)."""
+
+    default_provides = 'inspection'
+
+    def __init__(self, image_id, method):
+        super().__init__('inspect', image_id, method)
+
+    def execute(self, services, task_id, staged):
+        self.claimed(services, task_id)
+        return inspect.inspect(staged['path'], staged['disk_format'])
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: inspection only reads."""

@@ -1,0 +1,351 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""``api_image_import`` on the real service, engines and an HTTP source.
+
+Each test starts the import as the import call does
+(:func:`.api_import.begin_import`) and checks what the flow leaves: the
+image, its properties and locations, the store, the staging area and
+the task's message.
+"""
+
+import hashlib
+
+import testtools
+
+from glance_tasks import context as gt_context
+from glance_tasks.db import images as image_db
+from glance_tasks.lifecycle import images as image_lifecycle
+from glance_tasks.task_types import api_image_import
+from glance_tasks.task_types.api_image_import import claim
+from glance_tasks.task_types.api_image_import import progress
+from glance_tasks.task_types import location_import
+from glance_tasks.task_types import registry as registry_mod
+from glance_tasks.tests.functional.images import api_import
+from glance_tasks.tests.unit.engine import fixtures as engine_fixtures
+from glance_tasks.tests.unit.images import fixtures as image_fixtures
+
+SIZE = 3 * 1024 * 1024 + 5
+
+
+class ApiImportTestCase(image_fixtures.ImageServiceTestCase):
+    """The image service with ``api_image_import`` enabled."""
+
+    ENABLED = ('import', 'location_import', 'api_image_import')
+
+    def setUp(self):
+        super().setUp()
+        self.admin = gt_context.get_admin_context()
+        self.service = self.make_service()
+        self.source = image_fixtures.make_image(self.source_dir, 'disk.raw',
+                                                size=SIZE)
+        with open(self.source, 'rb') as f:
+            self.data = f.read()
+
+    def registry(self, enabled=None):
+        return registry_mod.TaskTypeRegistry(
+            image_fixtures.ALL_TYPES + (api_image_import.ApiImageImport,),
+            enabled=self.ENABLED if enabled is None else enabled)
+
+    def start(self, image, method, **kwargs):
+        task_input = api_import.import_input(image.id, method, **kwargs)
+        return api_import.begin_import(self.service, self.context, image.id,
+                                       task_input)
+
+    def run_import(self, image, method, **kwargs):
+        task = self.start(image, method, **kwargs)
+        return self.wait_until_finished(self.service, task.id, timeout=60)
+
+    def staged_image(self, path=None, disk_format='raw'):
+        image = api_import.new_image(self.conf, disk_format=disk_format)
+        return api_import.stage(self.conf, image, path or self.source)
+
+    def image(self, image_id):
+        return image_lifecycle.get(self.admin, image_id)
+
+    def properties(self, image_id):
+        return image_db.get_properties(self.admin, image_id)
+
+    def assertImported(self, task, image_id):
+        self.assertEqual('success', task.status, task.message)
+        self.assertEqual({'image_id': image_id}, task.result)
+        image = self.image(image_id)
+        self.assertEqual('active', image.status)
+        self.assertEqual(len(self.data), image.size)
+        self.assertEqual(len(self.data), image.virtual_size)
+        self.assertEqual(hashlib.md5(self.data).hexdigest(), image.checksum)
+        self.assertEqual('sha512', image.os_hash_algo)
+        self.assertEqual(hashlib.sha512(self.data).hexdigest(),
+                         image.os_hash_value)
+        [location] = image_db.get_locations(self.admin, image_id)
+        with open(location['url'][len('file://'):], 'rb') as f:
+            self.assertEqual(self.data, f.read())
+        properties = self.properties(image_id)
+        self.assertNotIn(claim.LOCK, properties)
+        self.assertNotIn(claim.IMPORTING_TO, properties)
+        self.assertNoLeftovers(keep=[image_id])
+
+    def assertRequeued(self, task, image_id, message):
+        self.assertEqual('failure', task.status)
+        self.assertIn(message, task.message)
+        image = self.image(image_id)
+        self.assertEqual('queued', image.status)
+        self.assertIsNone(image.checksum)
+        self.assertIsNone(image.size)
+        self.assertEqual([], image_db.get_locations(self.admin, image_id))
+        self.assertNotIn(claim.LOCK, self.properties(image_id))
+        self.assertNoLeftovers()
+
+
+@testtools.skipUnless(image_fixtures.QEMU_IMG, 'qemu-img is not installed')
+class GlanceDirectTest(ApiImportTestCase):
+
+    def test_staged_data_becomes_the_image(self):
+        image = self.staged_image()
+
+        task = self.run_import(image, 'glance-direct')
+
+        self.assertImported(task, image.id)
+        events = [m['event_type'] for m in self.notifications.messages
+                  if m['event_type'].startswith('image.')
+                  and m['payload']['id'] == image.id]
+        self.assertEqual(['image.upload', 'image.activate'], events[-2:])
+
+    def test_nothing_staged_fails_and_requeues(self):
+        image = api_import.new_image(self.conf)
+        image = image_lifecycle.ImageLifecycle(self.conf).move(
+            self.admin, image, 'uploading')
+
+        task = self.run_import(image, 'glance-direct')
+
+        self.assertRequeued(task, image.id, 'No data is staged for image')
+
+    def test_data_not_in_its_disk_format_is_refused(self):
+        qcow2 = image_fixtures.make_image(self.source_dir, 'disk.qcow2',
+                                          'qcow2')
+        image = self.staged_image(qcow2, disk_format='raw')
+
+        task = self.run_import(image, 'glance-direct')
+
+        self.assertRequeued(task, image.id, 'in qcow2 format')
+
+    def test_a_lock_held_by_another_task_is_left_alone(self):
+        image = self.staged_image()
+        other = self.start(image, 'glance-direct')
+        self.wait_until_finished(self.service, other.id, timeout=60)
+        # A task that does not hold the lock (created by POST /v2/tasks,
+        # say) must not touch the image.
+        image_db.set_property(self.admin, image.id, claim.LOCK, 'someone')
+        task = self.service.create_task(
+            self.context, 'api_image_import',
+            api_import.import_input(image.id, 'glance-direct'))
+        task = self.wait_until_finished(self.service, task.id)
+
+        self.assertEqual('failure', task.status)
+        self.assertIn('its import lock (os_glance_import_task) is someone',
+                      task.message)
+        self.assertEqual('active', self.image(image.id).status)
+        self.assertEqual('someone', self.properties(image.id)[claim.LOCK])
+        self.assertEqual(1, len(image_db.get_locations(self.admin,
+                                                       image.id)))
+
+
+@testtools.skipUnless(image_fixtures.QEMU_IMG, 'qemu-img is not installed')
+class WebDownloadTest(ApiImportTestCase):
+
+    def test_downloaded_data_becomes_the_image(self):
+        image = api_import.new_image(self.conf)
+
+        task = self.run_import(image, 'web-download',
+                               uri=self.server.url('disk.raw'))
+
+        self.assertImported(task, image.id)
+        self.assertEqual(['/disk.raw'], self.server.requests)
+
+    def test_source_404_fails_saying_so_and_requeues(self):
+        image = api_import.new_image(self.conf)
+
+        task = self.run_import(image, 'web-download',
+                               uri=self.server.url('missing.raw'))
+
+        self.assertRequeued(task, image.id, 'answered HTTP 404 (Not Found)')
+
+    def test_refused_url_fails_and_requeues(self):
+        self.conf.set_override('allowed_ports', [1], 'import_filtering_opts')
+        image = api_import.new_image(self.conf)
+
+        task = self.run_import(image, 'web-download',
+                               uri=self.server.url('disk.raw'))
+
+        self.assertRequeued(task, image.id, "refused by this cloud's import "
+                                            'filtering')
+        self.assertEqual([], self.server.requests)
+
+    def test_size_cap_applies(self):
+        self.conf.set_override('max_image_size', 1024 * 1024,
+                               'image_import')
+        image = api_import.new_image(self.conf)
+
+        task = self.run_import(image, 'web-download',
+                               uri=self.server.url('disk.raw', 'nolength'))
+
+        self.assertRequeued(task, image.id, 'larger than 1048576 bytes')
+
+    def test_validation_data_is_checked(self):
+        image = api_import.new_image(self.conf)
+        good = {'os_hash_algo': 'sha256',
+                'os_hash_value': hashlib.sha256(self.data).hexdigest()}
+        bad = dict(good, os_hash_value='ab' * 32)
+
+        task = self.run_import(image, 'web-download', validation_data=bad,
+                               uri=self.server.url('disk.raw'))
+        self.assertRequeued(task, image.id, 'does not match validation_data')
+
+        task = self.run_import(image, 'web-download', validation_data=good,
+                               uri=self.server.url('disk.raw'))
+        self.assertImported(task, image.id)
+
+    def test_progress_is_reported_in_the_message(self):
+        self.useFixture(engine_fixtures.fixtures.MonkeyPatch(
+            '%s.INTERVAL' % progress.__name__, 0.2))
+        image = api_import.new_image(self.conf)
+        task = self.start(image, 'web-download',
+                          uri=self.server.url('disk.raw', 'slow',
+                                              rate=2 * 1024 * 1024))
+        seen = engine_fixtures.wait_for(
+            lambda: (self.service.get_task(self.context, task.id).message
+                     or '').startswith('Copied '), 30, what='progress')
+        self.assertTrue(seen)
+        message = self.service.get_task(self.context, task.id).message
+        self.assertRegex(message, r'^Copied \d+ MiB$')
+
+        task = self.wait_until_finished(self.service, task.id, timeout=60)
+        self.assertImported(task, image.id)
+
+    def test_image_deleted_during_download(self):
+        self.useFixture(engine_fixtures.fixtures.MonkeyPatch(
+            '%s.INTERVAL' % progress.__name__, 0.2))
+        image = api_import.new_image(self.conf)
+        task = self.start(image, 'web-download',
+                          uri=self.server.url('disk.raw', 'slow',
+                                              rate=1024 * 1024))
+        engine_fixtures.wait_for(
+            lambda: self.files_in(self.work_dir), 30, what='staged data')
+        image_lifecycle.ImageLifecycle(self.conf).delete(
+            self.admin, self.image(image.id))
+
+        task = self.wait_until_finished(self.service, task.id, timeout=60)
+
+        self.assertEqual('failure', task.status)
+        self.assertIn('was deleted during its import', task.message)
+        self.assertIsNone(self.image(image.id))
+        self.assertNoLeftovers()
+
+
+@testtools.skipUnless(image_fixtures.QEMU_IMG, 'qemu-img is not installed')
+class StoresTest(ApiImportTestCase):
+    """Target stores, as the single-store service can show them."""
+
+    def test_a_store_that_fails_is_recorded(self):
+        image = self.staged_image()
+
+        task = self.run_import(image, 'glance-direct', backend=['nowhere'],
+                               must_succeed=False)
+
+        self.assertRequeued(task, image.id,
+                            'None of the stores accepted the image data: '
+                            'nowhere:')
+        self.assertEqual('nowhere',
+                         self.properties(image.id)[claim.FAILED])
+        self.assertNotIn(claim.IMPORTING_TO, self.properties(image.id))
+
+    def test_all_stores_must_succeed(self):
+        image = self.staged_image()
+
+        task = self.run_import(image, 'glance-direct', backend=['nowhere'],
+                               must_succeed=True)
+
+        self.assertRequeued(task, image.id, 'no store named nowhere')
+        self.assertEqual('nowhere',
+                         self.properties(image.id)[claim.FAILED])
+
+    def test_copy_image_needs_named_stores(self):
+        image = self.staged_image()
+        self.assertImported(self.run_import(image, 'glance-direct'),
+                            image.id)
+
+        task = self.run_import(self.image(image.id), 'copy-image')
+
+        self.assertEqual('failure', task.status)
+        self.assertIn('copy-image copies the data', task.message)
+        # The image keeps its data and stays active, unlocked.
+        image = self.image(image.id)
+        self.assertEqual('active', image.status)
+        self.assertEqual(hashlib.md5(self.data).hexdigest(), image.checksum)
+        self.assertNotIn(claim.LOCK, self.properties(image.id))
+        self.assertEqual(1, len(image_db.get_locations(self.admin,
+                                                       image.id)))
+        self.assertNoLeftovers(keep=[image.id])
+
+
+class ReleaseStrandedTest(ApiImportTestCase):
+    """What a task that ended without its reverts left, released."""
+
+    def test_an_image_left_importing_is_requeued(self):
+        image = self.staged_image()
+        task = api_import.begin_import(
+            self.service, self.context, image.id,
+            api_import.import_input(image.id, 'glance-direct'),
+            submit=False)
+        stored = self.service.services.image_store.add(
+            image.id, self.source)
+        self.service.services.images.record_upload(self.admin, image.id,
+                                                   stored)
+        # Its engine died and it was failed without its reverts.
+        self.service.lifecycle.fail(self.admin, task, 'stopped')
+
+        released = api_image_import.ApiImageImport.release_stranded(
+            self.service.services)
+
+        self.assertEqual([image.id], released)
+        image = self.image(image.id)
+        self.assertEqual('queued', image.status)
+        self.assertIsNone(image.checksum)
+        self.assertNotIn(claim.LOCK, self.properties(image.id))
+        self.assertEqual([], image_db.get_locations(self.admin, image.id))
+        self.assertNoLeftovers()
+        self.assertEqual([], api_image_import.ApiImageImport
+                         .release_stranded(self.service.services))
+
+    def test_an_image_whose_task_runs_is_not_touched(self):
+        image = self.staged_image()
+        api_import.begin_import(
+            self.service, self.context, image.id,
+            api_import.import_input(image.id, 'glance-direct'),
+            submit=False)
+
+        self.assertEqual([], api_image_import.ApiImageImport
+                         .release_stranded(self.service.services))
+        self.assertEqual('importing', self.image(image.id).status)
+        self.assertEqual([image.id], self.files_in(self.work_dir))
+
+    def test_location_import_leaves_it_to_this_type(self):
+        image = self.staged_image()
+        task = api_import.begin_import(
+            self.service, self.context, image.id,
+            api_import.import_input(image.id, 'glance-direct'),
+            submit=False)
+        self.service.lifecycle.fail(self.admin, task, 'stopped')
+
+        self.assertEqual([], location_import.LocationImport
+                         .release_stranded(self.service.services))
+        self.assertEqual('importing', self.image(image.id).status)
