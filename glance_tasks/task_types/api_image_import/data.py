@@ -248,7 +248,11 @@ class Inspect(_Step):
 
     def execute(self, services, task_id, staged):
         self.claimed(services, task_id)
-        return inspect.inspect(staged['path'], staged['disk_format'])
+        try:
+            return inspect.inspect(staged['path'], staged['disk_format'])
+        except image_errors.FormatMismatch as exc:
+            # Said in this API's words: there is no import_from_format.
+            raise errors.FormatMismatch(**exc.kwargs)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: inspection only reads."""

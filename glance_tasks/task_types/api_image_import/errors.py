@@ -57,3 +57,9 @@ class CopyNeedsStores(errors.ImageTaskError):
     msg_fmt = _('copy-image copies the data of image %(image_id)s into '
                 'other named stores, and this import names none (the '
                 'service runs with one store).')
+
+
+class FormatMismatch(errors.ImageTaskError):
+    msg_fmt = _('The image data is in %(actual)s format, but the image\'s '
+                'disk_format is %(expected)s. Set disk_format to '
+                '%(actual)s (or import %(expected)s data) and try again.')

@@ -38,6 +38,10 @@ from glance_tasks.task_types import base
 
 LOG = logging.getLogger(__name__)
 
+# What stops the whole import, never only one store.
+_STOPS = (errors.ImageDeletedDuringImport, errors.ImportLockLost,
+          errors.TaskAborted)
+
 
 def result_name(store):
     """What the :class:`StoreTo` of ``store`` provides."""
@@ -86,8 +90,7 @@ class StoreTo(data._Step):
         try:
             stored = self._write(services, task_id, staged['path'])
         except image_errors.ImageTaskError as exc:
-            if self.must_succeed or isinstance(
-                    exc, errors.ImageDeletedDuringImport):
+            if self.must_succeed or isinstance(exc, _STOPS):
                 raise
             self._record_failure(services)
             LOG.warning('Image %(image)s could not be written to store '

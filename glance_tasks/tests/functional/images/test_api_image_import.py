@@ -136,7 +136,8 @@ class GlanceDirectTest(ApiImportTestCase):
 
         task = self.run_import(image, 'glance-direct')
 
-        self.assertRequeued(task, image.id, 'in qcow2 format')
+        self.assertRequeued(task, image.id, "in qcow2 format, but the image's "
+                                            'disk_format is raw')
 
     def test_a_lock_held_by_another_task_is_left_alone(self):
         image = self.staged_image()
