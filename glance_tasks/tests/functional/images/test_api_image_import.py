@@ -115,10 +115,14 @@ class GlanceDirectTest(ApiImportTestCase):
         task = self.run_import(image, 'glance-direct')
 
         self.assertImported(task, image.id)
-        events = [m['event_type'] for m in self.notifications.messages
-                  if m['event_type'].startswith('image.')
-                  and m['payload']['id'] == image.id]
-        self.assertEqual(['image.upload', 'image.activate'], events[-2:])
+
+        def events():
+            return [m['event_type'] for m in self.notifications.messages
+                    if m['event_type'].startswith('image.')
+                    and m['payload']['id'] == image.id]
+        engine_fixtures.wait_for(lambda: 'image.activate' in events(), 10,
+                                 what='image.activate')
+        self.assertEqual(['image.upload', 'image.activate'], events()[-2:])
 
     def test_nothing_staged_fails_and_requeues(self):
         image = api_import.new_image(self.conf)
