@@ -19,6 +19,7 @@ the task's message.
 """
 
 import hashlib
+import time
 
 import testtools
 
@@ -240,16 +241,20 @@ class WebDownloadTest(ApiImportTestCase):
         self.useFixture(engine_fixtures.fixtures.MonkeyPatch(
             '%s.INTERVAL' % progress.__name__, 0.2))
         image = api_import.new_image(self.conf)
+        # The whole download would take 12 s.
         task = self.start(image, 'web-download',
                           uri=self.server.url('disk.raw', 'slow',
-                                              rate=1024 * 1024))
+                                              rate=256 * 1024))
         engine_fixtures.wait_for(
             lambda: self.files_in(self.work_dir), 30, what='staged data')
         image_lifecycle.ImageLifecycle(self.conf).delete(
             self.admin, self.image(image.id))
+        deleted = time.monotonic()
 
         task = self.wait_until_finished(self.service, task.id, timeout=60)
 
+        # Stopped at a progress report, not at the end of the download.
+        self.assertLess(time.monotonic() - deleted, 6)
         self.assertEqual('failure', task.status)
         self.assertIn('was deleted during its import', task.message)
         self.assertIsNone(self.image(image.id))
