@@ -336,6 +336,26 @@ class ReleaseStrandedTest(ApiImportTestCase):
         self.assertEqual([], api_image_import.ApiImageImport
                          .release_stranded(self.service.services))
 
+    def test_an_active_image_keeps_its_data(self):
+        # A copy-image task died: the image stays active with its data.
+        image = self.staged_image()
+        self.assertImported(self.run_import(image, 'glance-direct'),
+                            image.id)
+        task = api_import.begin_import(
+            self.service, self.context, image.id,
+            api_import.import_input(image.id, 'copy-image',
+                                    backend=['slow']), submit=False)
+        self.service.lifecycle.fail(self.admin, task, 'stopped')
+
+        released = api_image_import.ApiImageImport.release_stranded(
+            self.service.services)
+
+        self.assertEqual([image.id], released)
+        self.assertNotIn(claim.LOCK, self.properties(image.id))
+        self.assertNotIn(claim.IMPORTING_TO, self.properties(image.id))
+        self.assertEqual('active', self.image(image.id).status)
+        self.assertNoLeftovers(keep=[image.id])
+
     def test_an_image_whose_task_runs_is_not_touched(self):
         image = self.staged_image()
         api_import.begin_import(
