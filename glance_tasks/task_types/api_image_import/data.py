@@ -216,8 +216,11 @@ class CopyExisting(_Step):
         if not locations:
             raise errors.NothingToCopy(image_id=self.image_id,
                                        reason='it has no location')
+        source = locations[0]
         try:
-            chunks, _size = services.image_store.open(locations[0]['url'])
+            chunks, _size = services.image_store.open(
+                source['url'],
+                backend=services.image_store.store_of(source))
         except (store_exc.GlanceStoreException,
                 store_exc.BackendException) as exc:
             raise errors.NothingToCopy(

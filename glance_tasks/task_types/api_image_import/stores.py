@@ -29,6 +29,7 @@ from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import errors as image_errors
 from glance_tasks.images import staging
+from glance_tasks.images import store as store_mod
 from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.notifications import events
 from glance_tasks.task_types.api_image_import import claim
@@ -41,6 +42,13 @@ LOG = logging.getLogger(__name__)
 # What stops the whole import, never only one store.
 _STOPS = (errors.ImageDeletedDuringImport, errors.ImportLockLost,
           errors.TaskAborted)
+
+
+def _describe(exc):
+    if isinstance(exc, image_errors.ImageTaskError):
+        return exc.message
+    return image_errors.StoreFailed(
+        reason=str(exc) or type(exc).__name__).message
 
 
 def result_name(store):
@@ -89,22 +97,25 @@ class StoreTo(data._Step):
             return {'store': self.store, 'location': recorded['url']}
         try:
             stored = self._write(services, task_id, staged['path'])
-        except image_errors.ImageTaskError as exc:
+        except Exception as exc:
             if self.must_succeed or isinstance(exc, _STOPS):
                 raise
+            why = _describe(exc)
             self._record_failure(services)
             LOG.warning('Image %(image)s could not be written to store '
                         '%(store)s; the import goes on: %(why)s',
                         {'image': self.image_id, 'store': self.store,
-                         'why': exc.message})
-            return {'store': self.store, 'failed': exc.message}
+                         'why': why})
+            return {'store': self.store, 'failed': why}
         try:
             self._record(services, image, stored, inspection)
         except exception.ImageNotFound:
-            services.image_store.delete(stored['location'])
+            services.image_store.delete(stored['location'],
+                                        backend=self.store)
             raise errors.ImageDeletedDuringImport(image_id=self.image_id)
         except Exception:
-            services.image_store.delete(stored['location'])
+            services.image_store.delete(stored['location'],
+                                        backend=self.store)
             raise
         return {'store': self.store, 'location': stored['location']}
 
@@ -116,8 +127,9 @@ class StoreTo(data._Step):
                 os.path.getsize(path), backend=self.store)
         try:
             count.report()
-        except errors.ImageDeletedDuringImport:
-            services.image_store.delete(stored['location'])
+        except _STOPS:
+            services.image_store.delete(stored['location'],
+                                        backend=self.store)
             raise
         return stored
 
@@ -173,12 +185,21 @@ class StoreTo(data._Step):
         uri = None if self.failed(result) else result.get('location')
         if uri is not None:
             self._forget(context, services, uri)
-            services.image_store.delete(uri)
-        elif not self.copying:
+            services.image_store.delete(uri, backend=self.store)
+        elif self.failed(result) and self._may_discard(services.conf):
             # A write that failed or was cut short leaves partial data
-            # without a location. (Never for copy-image: the image's own
-            # data lies where discard looks.)
-            services.image_store.discard(self.image_id)
+            # without a location.
+            services.image_store.discard(self.image_id, backend=self.store)
+
+    def _may_discard(self, conf):
+        """True if what this store holds of the image can only be ours.
+
+        Not the image's one store in copy-image: its own data lies
+        there. Not a store that is not configured: there is none.
+        """
+        if self.store is None:
+            return not self.copying
+        return self.store in store_mod.backend_names(conf)
 
     def _forget(self, context, services, uri):
         """Drop the location at ``uri``; the data facts with the last."""

@@ -31,6 +31,7 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import staging
+from glance_tasks.images import store as store_mod
 from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.task_types.api_image_import import claim
 
@@ -55,7 +56,10 @@ def release(services):
         for uri in dropped:
             services.image_store.delete(uri)
         if status == image_domain.IMPORTING:
-            services.image_store.discard(image_id)
+            # Not active: whatever any store holds of it is the dead
+            # task's partial writes.
+            for name in store_mod.backend_names(services.conf) or [None]:
+                services.image_store.discard(image_id, backend=name)
         LOG.warning('Image %(id)s was left locked by import task %(task)s, '
                     'which ended; its lock is released.',
                     {'id': image_id, 'task': holder})

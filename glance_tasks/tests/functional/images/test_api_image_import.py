@@ -19,6 +19,7 @@ the task's message.
 """
 
 import hashlib
+import os
 import time
 
 import testtools
@@ -32,6 +33,7 @@ from glance_tasks.task_types.api_image_import import progress
 from glance_tasks.task_types import location_import
 from glance_tasks.task_types import registry as registry_mod
 from glance_tasks.tests.functional.images import api_import
+from glance_tasks.tests import multi_store
 from glance_tasks.tests.unit.engine import fixtures as engine_fixtures
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
@@ -46,6 +48,7 @@ class ApiImportTestCase(image_fixtures.ImageServiceTestCase):
     def setUp(self):
         super().setUp()
         self.admin = gt_context.get_admin_context()
+        self.configure_stores()
         self.service = self.make_service()
         self.source = image_fixtures.make_image(self.source_dir, 'disk.raw',
                                                 size=SIZE)
@@ -56,6 +59,9 @@ class ApiImportTestCase(image_fixtures.ImageServiceTestCase):
         return registry_mod.TaskTypeRegistry(
             image_fixtures.ALL_TYPES + (api_image_import.ApiImageImport,),
             enabled=self.ENABLED if enabled is None else enabled)
+
+    def configure_stores(self):
+        """One store (the default); multi-store tests configure two."""
 
     def start(self, image, method, **kwargs):
         task_input = api_import.import_input(image.id, method, **kwargs)
@@ -379,3 +385,100 @@ class ReleaseStrandedTest(ApiImportTestCase):
         self.assertEqual([], location_import.LocationImport
                          .release_stranded(self.service.services))
         self.assertEqual('importing', self.image(image.id).status)
+
+
+@testtools.skipUnless(image_fixtures.QEMU_IMG, 'qemu-img is not installed')
+class MultiStoreTest(ApiImportTestCase):
+    """Two real file stores, ``fast`` (the default) and ``slow``."""
+
+    def configure_stores(self):
+        multi_store.configure(self.conf)
+
+    def stored(self, image_id):
+        """``{store: data}`` of the image's locations."""
+        found = {}
+        for location in image_db.get_locations(self.admin, image_id):
+            with open(location['url'][len('file://'):], 'rb') as f:
+                found[location['metadata']['store']] = f.read()
+        return found
+
+    def store_files(self, name):
+        return self.files_in(multi_store.datadir(self.conf, name))
+
+    def test_imported_into_every_target_store(self):
+        image = self.staged_image()
+
+        task = self.run_import(image, 'glance-direct',
+                               backend=['fast', 'slow'])
+
+        self.assertEqual('success', task.status, task.message)
+        self.assertEqual({'fast': self.data, 'slow': self.data},
+                         self.stored(image.id))
+        image_row = self.image(image.id)
+        self.assertEqual('active', image_row.status)
+        self.assertEqual(hashlib.md5(self.data).hexdigest(),
+                         image_row.checksum)
+        properties = self.properties(image.id)
+        for name in (claim.LOCK, claim.IMPORTING_TO, claim.FAILED):
+            self.assertNotIn(name, properties)
+        self.assertEqual([], self.files_in(self.work_dir))
+
+    def test_copy_image_adds_a_store(self):
+        image = api_import.new_image(self.conf)
+        task = self.run_import(image, 'web-download', backend=['fast'],
+                               uri=self.server.url('disk.raw'))
+        self.assertEqual('success', task.status, task.message)
+
+        task = self.run_import(self.image(image.id), 'copy-image',
+                               backend=['slow'])
+
+        self.assertEqual('success', task.status, task.message)
+        self.assertEqual({'fast': self.data, 'slow': self.data},
+                         self.stored(image.id))
+        self.assertEqual('active', self.image(image.id).status)
+        self.assertNotIn(claim.LOCK, self.properties(image.id))
+        self.assertEqual([], self.files_in(self.work_dir))
+
+    def test_a_failing_store_is_recorded_and_the_rest_go_on(self):
+        image = self.staged_image()
+
+        task = self.run_import(image, 'glance-direct',
+                               backend=['nowhere', 'slow'],
+                               must_succeed=False)
+
+        self.assertEqual('success', task.status, task.message)
+        self.assertEqual({'slow': self.data}, self.stored(image.id))
+        self.assertEqual('nowhere', self.properties(image.id)[claim.FAILED])
+        self.assertNotIn(claim.IMPORTING_TO, self.properties(image.id))
+
+    def test_all_stores_must_succeed_empties_the_stores_written(self):
+        image = self.staged_image()
+
+        task = self.run_import(image, 'glance-direct',
+                               backend=['fast', 'nowhere'],
+                               must_succeed=True)
+
+        self.assertEqual('failure', task.status)
+        self.assertIn('no store named nowhere', task.message)
+        self.assertEqual('queued', self.image(image.id).status)
+        self.assertEqual({}, self.stored(image.id))
+        self.assertEqual([], self.store_files('fast'))
+        self.assertEqual('fast,nowhere',
+                         self.properties(image.id)[claim.FAILED])
+        self.assertEqual([], self.files_in(self.work_dir))
+
+    def test_a_store_that_breaks_while_writing(self):
+        # The slow store's directory is gone, a file in its place.
+        image = self.staged_image()
+        os.makedirs(multi_store.datadir(self.conf, 'slow'), exist_ok=True)
+        os.rmdir(multi_store.datadir(self.conf, 'slow'))
+        with open(multi_store.datadir(self.conf, 'slow'), 'w') as f:
+            f.write('not a directory')
+
+        task = self.run_import(image, 'glance-direct',
+                               backend=['fast', 'slow'],
+                               must_succeed=False)
+
+        self.assertEqual('success', task.status, task.message)
+        self.assertEqual({'fast': self.data}, self.stored(image.id))
+        self.assertEqual('slow', self.properties(image.id)[claim.FAILED])
