@@ -44,7 +44,11 @@ class Progress:
         self.total = 0
 
     def __call__(self, count):
-        self.total += count
+        self.at(self.total + count)
+
+    def at(self, total):
+        """``total`` bytes so far (what ``fetch.download`` reports)."""
+        self.total = total
         now = time.monotonic()
         if now - self._last >= INTERVAL:
             self._last = now
