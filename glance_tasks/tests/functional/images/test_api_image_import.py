@@ -482,3 +482,82 @@ class MultiStoreTest(ApiImportTestCase):
         self.assertEqual('success', task.status, task.message)
         self.assertEqual({'fast': self.data}, self.stored(image.id))
         self.assertEqual('slow', self.properties(image.id)[claim.FAILED])
+
+
+@testtools.skipUnless(image_fixtures.QEMU_IMG, 'qemu-img is not installed')
+class RunAgainTest(ApiImportTestCase):
+    """Every atom run twice, as a crash right after each would make it."""
+
+    def configure_stores(self):
+        multi_store.configure(self.conf)
+
+    def prepared(self, method, **kwargs):
+        image = (self.staged_image() if method == 'glance-direct'
+                 else api_import.new_image(self.conf))
+        task_input = api_import.import_input(image.id, method,
+                                             backend=['fast', 'slow'],
+                                             **kwargs)
+        task = api_import.begin_import(self.service, self.context, image.id,
+                                       task_input, submit=False)
+        task = self.service.lifecycle.start(self.admin, task)
+        flow = api_image_import.build_flow(task.id, task_input)
+        values = {'task_id': task.id,
+                  'services': self.service.services.for_task(task)}
+        return image, list(flow), values
+
+    @staticmethod
+    def run_twice(atom, values):
+        for _attempt in range(2):
+            result = atom.execute(**{arg: values[name] for arg, name
+                                     in atom.rebind.items()
+                                     if name in values})
+        names = sorted(atom.save_as, key=atom.save_as.get)
+        if len(names) > 1:
+            values.update(zip(names, result))
+        elif names:
+            values[names[0]] = result
+        return result
+
+    @staticmethod
+    def revert_twice(atom, values, result):
+        args = {arg: values[name] for arg, name in atom.rebind.items()
+                if name in values}
+        for _attempt in range(2):
+            atom.revert(result=result, flow_failures={}, **args)
+
+    def test_every_atom_can_run_again(self):
+        for method, kwargs in (('glance-direct', {}),
+                               ('web-download',
+                                {'uri': self.server.url('disk.raw')})):
+            image, atoms, values = self.prepared(method, **kwargs)
+            for atom in atoms:
+                self.run_twice(atom, values)
+
+            image = self.image(image.id)
+            self.assertEqual('active', image.status, method)
+            self.assertEqual(hashlib.md5(self.data).hexdigest(),
+                             image.checksum)
+            self.assertEqual(2, len(image_db.get_locations(self.admin,
+                                                           image.id)))
+            self.assertNotIn(claim.LOCK, self.properties(image.id))
+            self.assertEqual([], self.files_in(self.work_dir))
+
+    def test_every_revert_can_run_again(self):
+        image, atoms, values = self.prepared('glance-direct')
+        results = [(atom, self.run_twice(atom, values))
+                   for atom in atoms[:-1]]  # all but complete-import
+        self.assertEqual('importing', self.image(image.id).status)
+
+        for atom, result in reversed(results):
+            self.revert_twice(atom, values, result)
+
+        image = self.image(image.id)
+        self.assertEqual('queued', image.status)
+        self.assertIsNone(image.checksum)
+        self.assertEqual([], image_db.get_locations(self.admin, image.id))
+        self.assertEqual('fast,slow', self.properties(image.id)[claim.FAILED])
+        self.assertNotIn(claim.LOCK, self.properties(image.id))
+        for name in ('fast', 'slow'):
+            self.assertEqual([], self.files_in(multi_store.datadir(
+                self.conf, name)))
+        self.assertEqual([], self.files_in(self.work_dir))
