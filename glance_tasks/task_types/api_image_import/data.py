@@ -37,6 +37,15 @@ from glance_tasks.task_types import base
 LOG = logging.getLogger(__name__)
 
 
+def size_cap(conf):
+    """The largest image an import may bring: both caps hold.
+
+    Glance's ``[DEFAULT] image_size_cap`` (what a stage or upload may
+    send) and ``[image_import] max_image_size`` (what ``import`` fetches).
+    """
+    return min(conf.image_size_cap, conf.image_import.max_image_size)
+
+
 class _Step(base.Atom):
     """An atom of one import: the image, the method, the lock check."""
 
@@ -120,7 +129,7 @@ class VerifyStaged(_Step):
         path = staging.path_of(services.conf, self.image_id)
         if not os.path.isfile(path):
             raise errors.NothingStaged(image_id=self.image_id)
-        cap = services.conf.image_import.max_image_size
+        cap = size_cap(services.conf)
         size = staging.size_of(path)
         if size > cap:
             raise image_errors.ImageTooLarge(
@@ -171,7 +180,7 @@ class Download(_Step):
         conf = services.conf
         image, _properties = self.claimed(services, task_id)
         path = staging.path_of(conf, self.image_id)
-        cap = conf.image_import.max_image_size
+        cap = size_cap(conf)
         count = self.progress(services, task_id)
         hasher = (hashlib.new(self.validation['os_hash_algo'])
                   if self.validation else None)
