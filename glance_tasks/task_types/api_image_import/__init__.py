@@ -36,7 +36,9 @@ atom                    does                          revert
 ``copy-existing-data``  copy-image: the image's data  the staged file removed
                         read from its store
 ``inspect``             real format and safety        nothing
-(import plugins)        ``[image_import_opts]``       their own
+``import-plugins``      ``[image_import_opts]         the plugins' reverts
+                        image_import_plugins``, in    (last first)
+                        order (not copy-image)
 ``store[-<name>]``      written to each target        its location and data
                         store, location recorded      removed
 ``complete-import``     ``importing → active``, lock  nothing (it commits
@@ -52,6 +54,7 @@ wrote.
 
 from taskflow.patterns import linear_flow
 
+from glance_tasks.images.import_plugins import runner as plugin_runner
 from glance_tasks.task_types.api_image_import import claim
 from glance_tasks.task_types.api_image_import import data
 from glance_tasks.task_types.api_image_import import stores
@@ -74,13 +77,17 @@ def _getting_data(image_id, method):
 
 
 def _plugins(method_name):
-    """``(atoms, what they provide)``: the import plugins' atoms.
+    """``(atoms, what they provide)``: the import plugins, if any run.
 
-    Glance runs no plugin for copy-image. The chain of ``[image_import_opts]
-    image_import_plugins`` (``import_plugins.chain(conf, source='staged')``)
-    slots in here; until it is there, no plugin runs.
+    Glance runs no plugin on data it only copies. The list
+    (``[image_import_opts] image_import_plugins``) is read by
+    ``RunPlugins`` when it runs: this factory gets no configuration, and
+    must build the same flow in every process.
     """
-    return [], 'staged'
+    if method_name == claim.COPY_IMAGE:
+        return [], 'staged'
+    return [plugin_runner.RunPlugins(source='staged',
+                                     provides='plugged')], 'plugged'
 
 
 def build_flow(task_id, task_input):
@@ -97,7 +104,7 @@ def build_flow(task_id, task_input):
     if name != claim.COPY_IMAGE:
         flow.add(data.Inspect(image_id, name))
     plugin_atoms, source = _plugins(name)
-    flow.add(*plugin_atoms)
+    flow.add(*plugin_atoms)  # between the inspection and the stores
     for target in targets:
         flow.add(stores.StoreTo(image_id, name, target, must_succeed,
                                 source=source))

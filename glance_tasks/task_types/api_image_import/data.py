@@ -19,7 +19,6 @@ store atoms take.
 """
 
 import errno
-import hashlib
 import os
 
 from glance_store import exceptions as store_exc
@@ -74,7 +73,8 @@ class ClaimImage(_Step):
     by another task is not touched at all.
     """
 
-    default_provides = 'notify_context'
+    # image_id: what the import plugins take from the flow.
+    default_provides = ('notify_context', 'image_id')
 
     def __init__(self, image_id, method, stores):
         super().__init__('claim-image', image_id, method)
@@ -96,7 +96,7 @@ class ClaimImage(_Step):
                     set_properties={claim.FAILED:
                                     claim.joined(still_failed)}),
                 notify_context=services.notify_context)
-        return services.notify_context
+        return services.notify_context, self.image_id
 
     def revert(self, services, task_id, result=None, flow_failures=None,
                **kwargs):
@@ -156,17 +156,12 @@ def _write(path, chunks, count):
     return written
 
 
-def _hashed(chunks, hasher):
-    for chunk in chunks:
-        hasher.update(chunk)
-        yield chunk
-
-
 class Download(_Step):
     """web-download: the URI fetched to the staging file.
 
-    The URL filtering, the size cap and the errors of the ``import``
-    task's fetch; with ``validation_data`` the data's hash is checked.
+    :func:`glance_tasks.images.fetch.download`, as the ``import`` task
+    fetches: the URL filtering, the size cap, a broken transfer resumed,
+    and with ``validation_data`` the data's hash checked.
     """
 
     default_provides = 'staged'
@@ -180,30 +175,14 @@ class Download(_Step):
         conf = services.conf
         image, _properties = self.claimed(services, task_id)
         path = staging.path_of(conf, self.image_id)
-        cap = size_cap(conf)
         count = self.progress(services, task_id)
-        hasher = (hashlib.new(self.validation['os_hash_algo'])
-                  if self.validation else None)
-        with fetch.open_source(conf, self.uri) as source:
-            if source.length is not None and source.length > cap:
-                raise image_errors.ImageTooLarge(
-                    limit=cap, detail='the source announced %d bytes'
-                    % source.length)
-            chunks = source.chunks(cap, conf.image_import.fetch_timeout)
-            size = _write(path, _hashed(chunks, hasher) if hasher
-                          else chunks, count)
-        if hasher is not None:
-            self._check_hash(hasher.hexdigest())
+        size = fetch.download(conf, self.uri, path, size_cap(conf),
+                              conf.image_import.fetch_timeout,
+                              validation_data=self.validation or None,
+                              progress=count.at)
         count.report()
         LOG.info('Image %s: downloaded %d bytes.', self.image_id, size)
         return {'path': path, 'disk_format': image.disk_format}
-
-    def _check_hash(self, actual):
-        expected = self.validation['os_hash_value'].lower()
-        if actual != expected:
-            raise image_errors.ValidationMismatch(
-                url=image_errors.safe_url(self.uri), field='os_hash_value',
-                actual=actual, expected=expected)
 
     def revert(self, services, **kwargs):
         staging.remove_file(staging.path_of(services.conf, self.image_id))

@@ -108,7 +108,7 @@ class StoreTo(data._Step):
                          'why': why})
             return {'store': self.store, 'failed': why}
         try:
-            self._record(services, image, stored, inspection)
+            self._record(services, image, stored, staged, inspection)
         except exception.ImageNotFound:
             services.image_store.delete(stored['location'],
                                         backend=self.store)
@@ -133,7 +133,7 @@ class StoreTo(data._Step):
             raise
         return stored
 
-    def _record(self, services, image, stored, inspection):
+    def _record(self, services, image, stored, staged, inspection):
         """Location (and data facts) and the store list, in one commit."""
         context = services.admin_context
         metadata = dict(stored.get('metadata') or {})
@@ -158,6 +158,9 @@ class StoreTo(data._Step):
             else:
                 values = {'virtual_size': (inspection or {}).get(
                     'virtual_size')}
+                if staged.get('disk_format') not in (None,
+                                                     image.disk_format):
+                    values['disk_format'] = staged['disk_format']  # plugin
                 services.images.record_upload(
                     context, self.image_id, stored, values,
                     notify_context=services.notify_context)

@@ -561,3 +561,48 @@ class RunAgainTest(ApiImportTestCase):
             self.assertEqual([], self.files_in(multi_store.datadir(
                 self.conf, name)))
         self.assertEqual([], self.files_in(self.work_dir))
+
+
+@testtools.skipUnless(image_fixtures.QEMU_IMG, 'qemu-img is not installed')
+class PluginsTest(ApiImportTestCase):
+    """The configured import plugins, between inspection and store."""
+
+    def test_conversion_and_injection(self):
+        self.conf.set_override('image_import_plugins',
+                               ['image_conversion', 'inject_image_metadata'],
+                               group='image_import_opts')
+        self.conf.set_override('output_format', 'raw',
+                               group='image_conversion')
+        self.conf.set_override('inject', {'hw_vendor': 'acme'},
+                               group='inject_metadata_properties')
+        size = 3 * 1024 * 1024  # whole sectors: the raw data comes back
+        qcow2 = image_fixtures.make_image(self.source_dir, 'disk.qcow2',
+                                          'qcow2', size=size)
+        raw = image_fixtures.make_image(self.source_dir, 'same.raw',
+                                        size=size)
+        with open(raw, 'rb') as f:
+            expected = hashlib.md5(f.read()).hexdigest()
+        image = self.staged_image(qcow2, disk_format='qcow2')
+
+        task = self.run_import(image, 'glance-direct')
+
+        self.assertEqual('success', task.status, task.message)
+        image = self.image(image.id)
+        self.assertEqual('raw', image.disk_format)
+        self.assertEqual(size, image.size)
+        self.assertEqual(expected, image.checksum)
+        self.assertEqual('acme', self.properties(image.id)['hw_vendor'])
+        self.assertNoLeftovers(keep=[image.id])
+
+    def test_a_later_failure_reverts_the_plugins(self):
+        self.conf.set_override('image_import_plugins',
+                               ['inject_image_metadata'],
+                               group='image_import_opts')
+        self.conf.set_override('inject', {'hw_vendor': 'acme'},
+                               group='inject_metadata_properties')
+        image = self.staged_image()
+
+        task = self.run_import(image, 'glance-direct', backend=['nowhere'])
+
+        self.assertRequeued(task, image.id, 'no store named nowhere')
+        self.assertNotIn('hw_vendor', self.properties(image.id))

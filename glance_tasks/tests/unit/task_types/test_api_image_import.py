@@ -79,12 +79,12 @@ class FlowTest(base.TestCase):
 
     def test_one_atom_per_step_and_store(self):
         self.assertEqual(
-            ['claim-image', 'verify-staged', 'inspect', 'store',
-             'complete-import'],
+            ['claim-image', 'verify-staged', 'inspect', 'import-plugins',
+             'store', 'complete-import'],
             self.atoms(task_input({'name': 'glance-direct'})))
         self.assertEqual(
-            ['claim-image', 'download', 'inspect', 'store-fast',
-             'store-slow', 'complete-import'],
+            ['claim-image', 'download', 'inspect', 'import-plugins',
+             'store-fast', 'store-slow', 'complete-import'],
             self.atoms(task_input({'name': 'web-download', 'uri': 'http://x/'},
                                   backend=['fast', 'slow'])))
         # Glance inspects nor runs plugins on data it only copies.
