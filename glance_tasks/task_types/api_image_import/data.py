@@ -24,10 +24,12 @@ import os
 from glance_store import exceptions as store_exc
 from oslo_log import log as logging
 
+from glance_tasks.db import images as image_db
 from glance_tasks.images import errors as image_errors
 from glance_tasks.images import fetch
 from glance_tasks.images import inspect
 from glance_tasks.images import staging
+from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.task_types.api_image_import import claim
 from glance_tasks.task_types.api_image_import import errors
 from glance_tasks.task_types.api_image_import import progress
@@ -92,7 +94,7 @@ class ClaimImage(_Step):
         still_failed = [name for name in failed if name not in self.stores]
         if still_failed != failed:
             services.images.update(
-                context, self.image_id, claim.image_lifecycle.Changes(
+                context, self.image_id, image_lifecycle.Changes(
                     set_properties={claim.FAILED:
                                     claim.joined(still_failed)}),
                 notify_context=services.notify_context)
@@ -102,7 +104,7 @@ class ClaimImage(_Step):
                **kwargs):
         context = services.admin_context
         try:
-            image, properties = claim.read(context, self.image_id)
+            _image, properties = claim.read(context, self.image_id)
         except errors.ImageDeletedDuringImport:
             staging.remove(services.conf, self.image_id)
             return
@@ -200,7 +202,7 @@ class CopyExisting(_Step):
         conf = services.conf
         context = services.admin_context
         image, _properties = self.claimed(services, task_id)
-        locations = claim.image_db.get_locations(context, self.image_id)
+        locations = image_db.get_locations(context, self.image_id)
         if not locations:
             raise errors.NothingToCopy(image_id=self.image_id,
                                        reason='it has no location')

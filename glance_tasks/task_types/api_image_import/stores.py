@@ -35,6 +35,7 @@ from glance_tasks.notifications import events
 from glance_tasks.task_types.api_image_import import claim
 from glance_tasks.task_types.api_image_import import data
 from glance_tasks.task_types.api_image_import import errors
+from glance_tasks.task_types.api_image_import import progress
 from glance_tasks.task_types import base
 
 LOG = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ class StoreTo(data._Step):
         count = self.progress(services, task_id)
         with open(path, 'rb') as f:
             stored = services.image_store.add_stream(
-                self.image_id, data.progress.Reader(f, count),
+                self.image_id, progress.Reader(f, count),
                 os.path.getsize(path), backend=self.store)
         try:
             count.report()
@@ -149,6 +150,11 @@ class StoreTo(data._Step):
                                       claim.IMPORTING_TO,
                                       claim.joined(importing))
             if self.copying:
+                if image.checksum and stored['checksum'] != image.checksum:
+                    raise image_errors.StoreFailed(
+                        reason='the copy written has the checksum %s, not '
+                        'the image\'s %s'
+                        % (stored['checksum'], image.checksum))
                 image_db.add_location(context, self.image_id,
                                       stored['location'], metadata)
                 services.images.announce(
