@@ -180,6 +180,16 @@ class ServiceConfig:
             check=True, capture_output=True, timeout=2 * TIMEOUT)
 
 
+def loopback_imports(fetch_timeout=None, **more):
+    """``options`` for ``import`` tasks from a test's HTTP server here."""
+    options = {'import_filtering_opts': {'allowed_hosts': [HOST],
+                                         'allowed_ports': []}}
+    if fetch_timeout is not None:
+        options['image_import'] = {'fetch_timeout': fetch_timeout}
+    options.update(more)
+    return options
+
+
 def start_in_process(conf, task_types=None, sync=True):
     """A started ``TaskService`` on ``conf``'s databases, synced first.
 

@@ -81,15 +81,6 @@ def child_config(state_path, task_types, log='child', **choices):
                                  name=log, **choices)
 
 
-def import_options(fetch_timeout, **more):
-    """Options for ``import`` tasks from this host's test HTTP server."""
-    options = {'import_filtering_opts': {'allowed_hosts': ['127.0.0.1'],
-                                         'allowed_ports': []},
-               'image_import': {'fetch_timeout': fetch_timeout}}
-    options.update(more)
-    return options
-
-
 def command(config, *args):
     """The command line of a child on ``config`` (a path)."""
     return [sys.executable, '-m', __name__, config, *args,

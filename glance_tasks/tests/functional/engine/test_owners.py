@@ -84,7 +84,7 @@ class OwnersMixin:
         """A service process creating one import per URL: (proc, out)."""
         config = service_child.child_config(
             self.dir, ('import',), log=name, database=self.url,
-            options=service_child.import_options(30, task_executor={
+            options=service.loopback_imports(30, task_executor={
                 # The flows' progress in the shared database.
                 'persistence_connection': None,
                 'lease_duration': LEASE, 'sweep_interval': SWEEP}))

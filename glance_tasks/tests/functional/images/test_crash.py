@@ -50,7 +50,7 @@ class ImportCrashTest(image_fixtures.ImageServiceTestCase):
         self.dir = self.state_path
         self.config = service_child.child_config(
             self.dir, ('import',),
-            options=service_child.import_options(10)).write()
+            options=service.loopback_imports(10)).write()
         # This process takes the task over once the child's lease lapses.
         for name, value in (('lease_duration', 3), ('sweep_interval', 1)):
             self.conf.set_override(name, value, group='task_executor')
