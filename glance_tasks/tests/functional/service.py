@@ -150,6 +150,7 @@ class ServiceConfig:
         sections = dict(self.settings)
         sections['DEFAULT'] = dict({'state_path': self.state_path},
                                    **sections['DEFAULT'])
+        os.makedirs(self.state_path, exist_ok=True)
         with open(self.path, 'w') as f:
             for group, values in sections.items():
                 f.write('[%s]\n' % group)
