@@ -80,6 +80,12 @@ CHUNK = 5000
 FAILURE_EVERY = 10
 
 
+def make_conf(state_path, database_url):
+    conf = benchlib.make_conf(state_path, database_url)
+    conf.set_override('bind_host', HOST)
+    return conf
+
+
 def _rows(start, count, now):
     tasks, infos = [], []
     expires = now + datetime.timedelta(days=3650)
@@ -281,7 +287,7 @@ def parse_args():
 def main():
     args = parse_args()
     state_path = tempfile.mkdtemp(prefix='gt-bench-api-')
-    conf = benchlib.make_conf(state_path, args.database_url)
+    conf = make_conf(state_path, args.database_url)
     logging.setup(conf, 'glance-tasks-bench')
     db_api.configure(conf)
     migration.db_sync()

@@ -81,9 +81,12 @@ def child_config(state_path, task_types, log='child', **choices):
                                  name=log, **choices)
 
 
-def command(config, *args):
-    """The command line of a child on ``config`` (a path)."""
-    return [sys.executable, '-m', __name__, config, *args,
+def command(config, *args, module=__name__):
+    """The command line of a child on ``config`` (a path).
+
+    ``module``: a child program of its own that calls :func:`main`.
+    """
+    return [sys.executable, '-m', module, config, *args,
             '--timeout', str(CHILD_TIMEOUT - 30)]
 
 
@@ -103,12 +106,16 @@ def parse(argv):
     return parser.parse_args(argv)
 
 
-def _start(config):
+def _start(config, task_types):
     conf = cfg.ConfigOpts()
     logging.register_options(conf)
     gt_conf.load(args=['--config-file', config], conf=conf)
     logging.setup(conf, 'service-child')
-    return service.start_in_process(conf, TASK_TYPES)
+    return service.start_in_process(conf, task_types)
+
+
+def _create_task(started, context, task_type, task_input):
+    return started.create_task(context, task_type, task_input)
 
 
 def _wait(predicate, deadline):
@@ -123,14 +130,19 @@ def _print(value):
     print(json.dumps(value), flush=True)
 
 
-def main(argv=None):
-    """Run the child; its exit status."""
+def main(argv=None, task_types=TASK_TYPES, create=_create_task):
+    """Run the child; its exit status.
+
+    A child program of its own (for types or a way to create tasks this
+    one lacks) calls this with its ``task_types`` and ``create(service,
+    context, task_type, task_input)``, which returns the task.
+    """
     args = parse(sys.argv[1:] if argv is None else argv)
-    started = _start(args.config)
+    started = _start(args.config, task_types)
     context = gt_context.RequestContext(project_id='project-a',
                                         user_id='user-a')
     if args.mode == 'create':
-        ids = [started.create_task(context, args.type, task_input).id
+        ids = [create(started, context, args.type, task_input).id
                for task_input in args.inputs]
         _print({'ids': ids, 'executor': started.executor.owner})
         if args.until == 'stdin':
