@@ -36,6 +36,7 @@ installed in the venv, and ``fixtures`` is a test requirement the
 benchmarks' venv has.
 """
 
+import functools
 import os
 import shutil
 import signal
@@ -181,6 +182,23 @@ class ServiceConfig:
             check=True, capture_output=True, timeout=2 * TIMEOUT)
 
 
+def new_database(database_type, prefix):
+    """A fresh database on the shared ``mysql`` or ``postgresql`` server.
+
+    Provisioned with oslo.db's opportunistic credentials, as its own
+    tests do; raises ``BackendNotAvailable`` when that server is not
+    there. Returns ``(url, drop)``; call ``drop()`` once every connection
+    to it is closed.
+    """
+    backend = provision.Backend.backend_for_database_type(database_type)
+    name = '%s_%s' % (prefix, uuidutils.generate_uuid(dashed=False))
+    backend.create_named_database(name)
+    url = backend.provisioned_database_url(name).render_as_string(
+        hide_password=False)
+    return url, functools.partial(backend.drop_named_database, name,
+                                  conditional=True)
+
+
 def loopback_imports(fetch_timeout=None, **more):
     """``options`` for ``import`` tasks from a test's HTTP server here."""
     options = {'import_filtering_opts': {'allowed_hosts': [HOST],
@@ -233,7 +251,7 @@ class InProcessAPI:
 
     def __init__(self, options=None, before_app=None, database='sqlite',
                  notifications='test', facade=None):
-        self._provisioned = None
+        self._drop = None
         self._server = None
         self.tempdir = tempfile.mkdtemp(prefix='glance-tasks-api-')
         settings = {'task_executor': {
@@ -260,12 +278,8 @@ class InProcessAPI:
                                                  'glance.sqlite')
         if '://' in database:
             return database
-        backend = provision.Backend.backend_for_database_type(database)
-        name = 'gt_api_%s' % uuidutils.generate_uuid(dashed=False)[:12]
-        backend.create_named_database(name)
-        self._provisioned = (backend, name)
-        return backend.provisioned_database_url(name).render_as_string(
-            hide_password=False)
+        url, self._drop = new_database(database, 'gt_api')
+        return url
 
     def _database(self, facade_options):
         self._facade = facade = enginefacade.transaction_context()
@@ -289,11 +303,10 @@ class InProcessAPI:
         # ConfigOpts objects: drop them so no later test inherits them.
         self.conf.reset()
         self._facade_fixture.cleanUp()
-        if self._provisioned is not None:
+        if self._drop is not None:
             # A server refuses to drop a database with open connections.
             self._facade.dispose_pool()
-            backend, name = self._provisioned
-            backend.drop_named_database(name, conditional=True)
+            self._drop()
         shutil.rmtree(self.tempdir, ignore_errors=True)
 
 

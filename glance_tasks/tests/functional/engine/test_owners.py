@@ -26,8 +26,6 @@ import os
 import time
 
 from oslo_db import exception as db_exc
-from oslo_db.sqlalchemy import provision
-from oslo_utils import uuidutils
 import sqlalchemy as sa
 import testtools
 from testtools import content
@@ -194,17 +192,13 @@ class TestOwnersPostgreSQL(OwnersMixin, base.TestCase):
 
     def database_url(self):
         try:
-            backend = provision.Backend.backend_for_database_type(
-                'postgresql')
+            url, drop = service.new_database('postgresql', 'gt_owners')
         except db_exc.BackendNotAvailable:
             if base.services_required():
                 raise
             self.skipTest('PostgreSQL is not available')
-        ident = 'gt_owners_%s' % uuidutils.generate_uuid(dashed=False)
-        backend.create_named_database(ident)
-        self.addCleanup(backend.drop_named_database, ident)
-        return backend.provisioned_database_url(ident).render_as_string(
-            hide_password=False)
+        self.addCleanup(drop)
+        return url
 
 
 def _task_input(url, index):

@@ -34,9 +34,7 @@ import fixtures
 from kazoo import client as kazoo_client
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
-from oslo_db.sqlalchemy import provision
 from oslo_db.sqlalchemy import test_fixtures
-from oslo_utils import uuidutils
 import redis
 import sqlalchemy as sa
 
@@ -101,15 +99,11 @@ class SharedDatabase(fixtures.Fixture):
 
     def _provision_postgresql(self):
         try:
-            backend = provision.Backend.backend_for_database_type(
-                'postgresql')
+            url, drop = service.new_database('postgresql', 'gt_jobboard')
         except db_exc.BackendNotAvailable:
             return None
-        ident = 'gt_jobboard_%s' % uuidutils.generate_uuid(dashed=False)
-        backend.create_named_database(ident)
-        self.addCleanup(backend.drop_named_database, ident)
-        url = backend.provisioned_database_url(ident)
-        return url.render_as_string(hide_password=False)
+        self.addCleanup(drop)
+        return url
 
     @property
     def name(self):

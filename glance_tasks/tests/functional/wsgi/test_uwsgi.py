@@ -37,8 +37,6 @@ import urllib.request
 
 import fixtures
 from oslo_db import exception as db_exc
-from oslo_db.sqlalchemy import provision
-from oslo_utils import uuidutils
 import sqlalchemy as sa
 from testtools import content
 
@@ -66,16 +64,13 @@ REQUEST_LOG = re.compile(r'^\[pid: (\d+)\|app: ')
 def _mariadb_url(test):
     """A new MariaDB database as oslo.db provisions it, or None."""
     try:
-        backend = provision.Backend.backend_for_database_type('mysql')
+        url, drop = service.new_database('mysql', 'gt_uwsgi')
     except db_exc.BackendNotAvailable:
         if base.services_required():
             raise
         return None
-    name = 'gt_uwsgi_%s' % uuidutils.generate_uuid(dashed=False)
-    backend.create_named_database(name)
-    test.addCleanup(backend.drop_named_database, name)
-    url = backend.provisioned_database_url(name)
-    return url.render_as_string(hide_password=False)
+    test.addCleanup(drop)
+    return url
 
 
 class TestUWSGISample(base.TestCase):
