@@ -327,20 +327,19 @@ class ChildProcess(fixtures.Fixture):
     def __init__(self, argv, cwd=None, env=None, output=None, stdin=False,
                  stderr=None, block=True):
         super().__init__()
-        self.block = block
-        self.argv = list(argv)
-        self.cwd = cwd
-        self.env = env
         self.output = output
-        self.stdin = stdin
-        self.stderr = stderr
+        self.block = block
+        self._stderr = stderr
+        self._popen_args = dict(
+            args=list(argv), cwd=cwd, env=env, text=True,
+            stdin=subprocess.PIPE if stdin else None)
 
     def _setUp(self):
         if self.output:
             with open(self.output, 'w') as out:
                 self.proc = self._popen(out, subprocess.STDOUT)
-        elif self.stderr:
-            with open(self.stderr, 'w') as err:
+        elif self._stderr:
+            with open(self._stderr, 'w') as err:
                 self.proc = self._popen(subprocess.PIPE, err)
         else:
             self.proc = self._popen(subprocess.PIPE, subprocess.DEVNULL)
@@ -350,10 +349,8 @@ class ChildProcess(fixtures.Fixture):
             self.wait_ready()
 
     def _popen(self, stdout, stderr):
-        return subprocess.Popen(
-            self.argv, cwd=self.cwd, env=self.env, stdout=stdout,
-            stderr=stderr, text=True,
-            stdin=subprocess.PIPE if self.stdin else None)
+        return subprocess.Popen(stdout=stdout, stderr=stderr,
+                                **self._popen_args)
 
     def wait_ready(self):
         """Return once the process is ready; a subclass says when."""
