@@ -51,6 +51,7 @@ from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import provision
 from oslo_db.sqlalchemy import test_fixtures
 from oslo_utils import uuidutils
+from stevedore import extension
 
 from glance_tasks.api import app as app_mod
 from glance_tasks import conf as gt_conf
@@ -209,6 +210,21 @@ def loopback_imports(fetch_timeout=None, **more):
     return options
 
 
+def installed_with(task_types):
+    """The installed task types, ``task_types`` replacing theirs by name.
+
+    None (the installed ones, as the service loads them) when there are
+    no ``task_types``.
+    """
+    if not task_types:
+        return None
+    replaced = {task_type.name for task_type in task_types}
+    installed = extension.ExtensionManager(registry_mod.NAMESPACE,
+                                           invoke_on_load=False)
+    return [ext.plugin for ext in installed
+            if ext.name not in replaced] + list(task_types)
+
+
 def start_in_process(conf, task_types=None, sync=True):
     """A started ``TaskService`` on ``conf``'s databases, synced first.
 
@@ -244,13 +260,14 @@ class InProcessAPI:
     temporary directory (``tempdir``): ``database`` is ``sqlite``, or
     ``mysql``/``postgresql`` for a fresh database on the shared server
     (oslo.db's opportunistic credentials; dropped by :meth:`stop`), or a
-    URL. ``facade``: more engine facade settings. ``options`` as for
+    URL. ``task_types``: classes replacing the installed types of their
+    name. ``facade``: more engine facade settings. ``options`` as for
     :class:`ServiceConfig`; ``before_app(conf)`` may change the
     configuration before the service starts. ``stop`` undoes it all.
     """
 
     def __init__(self, options=None, before_app=None, database='sqlite',
-                 notifications='test', facade=None):
+                 notifications='test', task_types=(), facade=None):
         self._drop = None
         self._server = None
         self.tempdir = tempfile.mkdtemp(prefix='glance-tasks-api-')
@@ -269,7 +286,8 @@ class InProcessAPI:
             before_app(self.conf)
         self._facade_fixture = self._database(facade or {})
         self._facade_fixture.setUp()
-        self.service = start_in_process(self.conf, sync=False)
+        self.service = start_in_process(
+            self.conf, installed_with(task_types), sync=False)
         self.app = app_mod.make_app(self.conf, self.service)
 
     def _database_url(self, database):

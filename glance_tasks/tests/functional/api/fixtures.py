@@ -53,16 +53,17 @@ class APIEnvironment(service.InProcessAPI):
 
     ``overrides``: ``{(option, group): value}`` (group ``None`` for
     ``DEFAULT``). ``backend``: ``sqlite``, ``mysql``, ``postgresql`` or a
-    database URL.
+    database URL. ``task_types``: classes replacing the installed types
+    of their name.
     """
 
     def __init__(self, overrides=None, before_app=None, backend='sqlite',
-                 facade=None):
+                 task_types=(), facade=None):
         options = {'api': {'max_request_body_size': 8192}}
         for (name, group), value in (overrides or {}).items():
             options.setdefault(group or 'DEFAULT', {})[name] = value
         super().__init__(options, before_app, database=backend,
-                         facade=facade)
+                         task_types=task_types, facade=facade)
 
     def seed_images(self):
         """Create :data:`IMAGES`; return ``{NAME: id}``."""
