@@ -140,7 +140,7 @@ def _location_schema():
 
 
 def _image_paths():
-    image = {'type': 'object'}
+    image = dict(schemas.image(), type='object')
     no_content = {'204': {'description': 'Done'}}
     with_id = [_path_id('image_id')]
     with_tag = with_id + [{'name': 'tag_value', 'in': 'path',
@@ -150,7 +150,7 @@ def _image_paths():
     return {
         '/v2/images': {
             'get': _op('List images', {'200': _json(
-                {'type': 'object'}, 'A page of images')},
+                dict(schemas.images(), type='object'), 'A page of images')},
                 _image_filters()),
             'post': _op('Create an image (queued)', {'201': _json(
                 image, 'The queued image')}, body=schemas.image_create())},
