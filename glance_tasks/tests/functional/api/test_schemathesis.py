@@ -89,6 +89,7 @@ class TestSchemathesis(testtools.TestCase):
                 operation.path_parameters or operation.query or
                 operation.headers or operation.body):
             return None  # nothing in it can be made invalid
+
         @settings(max_examples=EXAMPLES, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(case=self._strategy(operation, mode))
