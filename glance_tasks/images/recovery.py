@@ -44,13 +44,15 @@ LOG = logging.getLogger(__name__)
 
 
 def release(services, from_status, to_status, drop_upload=False,
-            after=None):
+            after=None, unless_property=None):
     """Move every image ``from_status → to_status`` whose tasks all ended.
 
     ``drop_upload``: the image's locations are dropped and its size and
     hashes cleared with the move. ``after(image_id, dropped_uris)`` runs
-    once the move is committed, to remove files and stored data. Returns
-    the ids of the images released.
+    once the move is committed, to remove files and stored data.
+    ``unless_property``: images having that property are left alone
+    (they belong to another task type, whose hook releases them).
+    Returns the ids of the images released.
     """
     context = services.admin_context
     released = []
@@ -58,7 +60,7 @@ def release(services, from_status, to_status, drop_upload=False,
                                       filters={'status': from_status}):
         try:
             dropped = _release(services.images, context, image, to_status,
-                               drop_upload)
+                               drop_upload, unless_property)
         except (exception.ImageInUse, exception.ImageStatusConflict,
                 exception.ImageNotFound) as exc:
             LOG.debug('Image %(id)s is not stranded: %(why)s',
@@ -75,7 +77,8 @@ def release(services, from_status, to_status, drop_upload=False,
 
 
 @db_api.retry_on_deadlock
-def _release(images, context, image, to_status, drop_upload):
+def _release(images, context, image, to_status, drop_upload,
+             unless_property=None):
     """Move ``image`` to ``to_status`` if its tasks have all ended.
 
     One transaction: the compare-and-swap (which locks the row), the
@@ -86,6 +89,9 @@ def _release(images, context, image, to_status, drop_upload):
 
     def only_if_stranded(context):
         if not task_db.image_tasks_ended(context, image.id):
+            raise exception.ImageInUse(image_id=image.id)
+        if unless_property and unless_property in image_db.get_properties(
+                context, image.id):
             raise exception.ImageInUse(image_id=image.id)
         if drop_upload:
             dropped.extend(images.drop_locations(context, image.id))

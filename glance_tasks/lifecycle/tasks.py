@@ -87,6 +87,16 @@ class TaskLifecycle:
         return self.move(context, task, task_domain.FAILURE, message=message,
                          also=also)
 
+    def report_progress(self, context, task_id, message):
+        """Say how far a ``processing`` task got, in its message.
+
+        Not a status move: nothing is announced. Returns False when the
+        task is no longer ``processing`` (ended, or deleted), which tells
+        the atom reporting to stop.
+        """
+        with db_api.context_manager.writer.using(context):
+            return task_db.set_progress(context, task_id, _clip(message))
+
     def delete(self, context, task_id):
         """Soft-delete a task and queue ``task.delete``."""
         with db_api.context_manager.writer.using(context):
