@@ -34,6 +34,7 @@ from glance_tasks import context as gt_context
 from glance_tasks.db import images as image_db
 from glance_tasks.images import staging
 from glance_tasks.tests.functional.api import test_clients
+from glance_tasks.tests import multi_store
 
 TIMEOUT = 60
 DATA = os.urandom(512 * 1024)
@@ -196,3 +197,48 @@ class TestImportToTheEnd(testtools.TestCase):
             check=False, stdin=subprocess.DEVNULL)
         self.assertEqual(0, done.returncode, done.stderr)
         self.assert_imported(json.loads(done.stdout)['id'])
+
+
+def _configure_two_stores(conf):
+    _configure(conf)
+    multi_store.configure(conf)
+
+
+class TestCopyImage(testtools.TestCase):
+    """glanceclient's copy-image into a second store, to the end."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(test_clients.ServerFixture(
+            before_app=_configure_two_stores))
+        self.tempdir = self.useFixture(
+            test_clients.test_fixtures.TempDir()).path
+        self.context = gt_context.get_admin_context()
+
+    def test_copy_into_another_store(self):
+        path = os.path.join(self.tempdir, 'image.raw')
+        with open(path, 'wb') as f:
+            f.write(DATA)
+        created = test_clients.run_glance(
+            self, self.server.url, 'image-create', '--name', 'copied',
+            '--disk-format', 'raw', '--container-format', 'bare',
+            '--file', path)
+        image_id = TestImportToTheEnd.field(created.stdout, 'id')
+        test_clients.run_glance(self, self.server.url, 'image-import',
+                                '--import-method', 'copy-image',
+                                '--stores', 'slow', image_id)
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            stores = {(location['metadata'] or {}).get('store') for location
+                      in image_db.get_locations(self.context, image_id)}
+            if stores == {'fast', 'slow'}:
+                break
+            time.sleep(0.1)
+        self.assertEqual({'fast', 'slow'}, stores)
+        image = image_db.get(self.context, image_id)
+        self.assertEqual('active', image.status)
+        self.assertEqual(hashlib.md5(DATA).hexdigest(), image.checksum)
+        with open(os.path.join(multi_store.datadir(self.server.env.conf,
+                                                   'slow'), image_id),
+                  'rb') as f:
+            self.assertEqual(DATA, f.read())
