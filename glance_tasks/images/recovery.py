@@ -111,10 +111,10 @@ def release_abandoned_uploads(services):
                                                image_domain.SAVING):
         if not _lapsed(context, uploader):
             continue
-        # What the dead process wrote has no location row. Removed
-        # before the image is queued, when no new upload can be writing
-        # to the same place yet.
-        services.image_store.discard(image_id)
+        # What the dead process wrote has no location row (nor a record
+        # of the store it went to). Removed before the image is queued,
+        # when no new upload can be writing to the same place yet.
+        services.image_store.discard_everywhere(image_id)
         try:
             dropped = _requeue_abandoned(services.images, context, image_id,
                                          uploader)

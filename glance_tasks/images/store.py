@@ -381,6 +381,15 @@ class ImageStore:
             self.delete('file://%s' % os.path.join(datadir, image_id),
                         backend=name)
 
+    def discard_everywhere(self, image_id):
+        """:meth:`discard` in every store.
+
+        Only for an image that has no data in any store (``saving``:
+        which store a dead uploader was writing to is not recorded).
+        """
+        for name in self._backends or [None]:
+            self.discard(image_id, name)
+
     def delete(self, uri, backend=None):
         """Delete the data at ``uri``; True if there was some.
 

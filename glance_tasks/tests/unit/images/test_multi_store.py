@@ -140,6 +140,13 @@ class TestMultiStore(base.TestCase):
         self.store.discard('image-1')
         self.assertEqual([], os.listdir(self.fast))
 
+    def test_discard_everywhere(self):
+        self.store.add('image-1', self.path, backend='slow')
+        self.store.add('image-2', self.path)
+        self.store.discard_everywhere('image-1')
+        self.assertEqual([], os.listdir(self.slow))
+        self.assertEqual(['image-2'], os.listdir(self.fast))
+
     def test_partial_data_in_the_named_store_is_replaced(self):
         os.makedirs(self.slow, exist_ok=True)
         with open(os.path.join(self.slow, 'image-1'), 'wb') as f:
