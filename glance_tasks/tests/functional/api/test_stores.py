@@ -20,6 +20,7 @@ header; and the 404s a single-store service answers instead.
 """
 
 import os
+import threading
 
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -44,10 +45,12 @@ ADMIN = {'X-Project-Id': PROJECT, 'X-Roles': 'admin,member,reader',
 class _APITest(testtools.TestCase):
 
     MULTI = True
+    BACKEND = 'sqlite'
 
     def setUp(self):
         super().setUp()
         self.env = fixtures.APIEnvironment(
+            backend=self.BACKEND,
             before_app=multi_store.configure if self.MULTI else None)
         self.addCleanup(self.env.stop)
         self.context = gt_context.get_admin_context()
@@ -286,6 +289,43 @@ class TestImagesInMultiStore(_APITest):
             'X-Project-Id': fixtures.PROJECT_B, 'X-Roles': 'member,reader'})
         self.assertEqual(404, response.status_code, response.text)
         self.assertEqual([image_id], self.files('fast'))
+
+
+class TestImagesInMultiStorePostgreSQL(TestImagesInMultiStore):
+
+    BACKEND = 'postgresql'
+
+    def test_removals_from_both_stores_at_once_keep_one(self):
+        # Each removal locks the image row before it counts the
+        # locations: of two at once, the second sees one location left.
+        for _ in range(3):
+            image_id = self.in_both_stores()
+            start = threading.Barrier(2)
+            answers = {}
+
+            def remove(store_id):
+                start.wait()
+                answers[store_id] = self.delete_from(store_id,
+                                                     image_id).status_code
+
+            threads = [threading.Thread(target=remove, args=(name,))
+                       for name in ('fast', 'slow')]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            self.assertEqual([204, 403], sorted(answers.values()))
+            kept = [name for name, code in answers.items() if code == 403]
+            self.assertEqual(kept, [
+                location['metadata']['store'] for location in
+                image_db.get_locations(self.context, image_id)])
+            self.assertIn(image_id, self.files(kept[0]))
+
+
+class TestImagesInMultiStoreMySQL(TestImagesInMultiStorePostgreSQL):
+    """MariaDB: its repeatable reads still see the other removal."""
+
+    BACKEND = 'mysql'
 
 
 class TestSingleStore(_APITest):
