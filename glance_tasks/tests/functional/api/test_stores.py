@@ -122,6 +122,18 @@ class TestStoresInfo(_APITest):
         self.assertEqual(403, response.status_code, response.text)
         self.assertIn('stores_info_detail', self.detail(response))
 
+    def test_openapi_describes_the_store_calls(self):
+        paths = self.request('/v2/openapi.json').json_body['paths']
+        self.assertEqual(['get'], list(paths['/v2/info/stores']))
+        self.assertEqual(['get'], list(paths['/v2/info/stores/detail']))
+        removal = paths['/v2/stores/{store_id}/{image_id}']
+        self.assertEqual(['store_id', 'image_id'],
+                         [param['name'] for param in removal['parameters']])
+        self.assertIn('204', removal['delete']['responses'])
+        upload = paths['/v2/images/{image_id}/file']['put']
+        self.assertIn(('X-Image-Meta-Store', 'header'), [
+            (param['name'], param['in']) for param in upload['parameters']])
+
     def test_only_get(self):
         response = self.request('/v2/info/stores', 'POST')
         self.assertEqual(405, response.status_code)
