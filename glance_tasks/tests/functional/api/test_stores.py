@@ -20,6 +20,7 @@ header; and the 404s a single-store service answers instead.
 """
 
 import os
+import subprocess
 import threading
 
 from oslo_utils import uuidutils
@@ -33,6 +34,7 @@ from glance_tasks.db import images as image_db
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.tests.functional.api import fixtures
+from glance_tasks.tests.functional.api import test_server
 from glance_tasks.tests import multi_store
 
 PROJECT = fixtures.PROJECT_A
@@ -371,3 +373,35 @@ class TestSingleStore(_APITest):
         shown = self.request('/v2/images/%s' % image_id).json_body
         self.assertNotIn('stores', shown)
         self.assertEqual('active', shown['status'])
+
+
+class TestRefusedAtStart(test_server.ServerTestCase):
+    """A store configuration that cannot work stops the commands."""
+
+    BAD = 'enabled_backends = fast:file, os_glance_mine:file'
+
+    def run_command(self, name, config):
+        done = subprocess.run(
+            [test_server._script(name), '--config-file', config],
+            capture_output=True, text=True, timeout=test_server.TIMEOUT)
+        self.assertEqual(2, done.returncode, done.stdout)
+        self.assertNotIn('Traceback', done.stderr)
+        return done
+
+    def test_api_refuses_to_start(self):
+        done = self.run_command('glance-tasks-api',
+                                self._configure(extra=self.BAD))
+        self.assertNotIn('listening', done.stdout)
+        self.assertIn("glance-tasks-api: [DEFAULT] enabled_backends: the "
+                      "prefix 'os_glance_' is reserved", done.stderr)
+        self.assertIn('os_glance_mine', done.stderr)
+
+    def test_engine_refuses_to_start(self):
+        config = self._configure(extra=(
+            'enabled_backends = fast:file, slow:file\n'
+            '[glance_store]\ndefault_backend = fast\n[DEFAULT]'))
+        done = self.run_command('glance-tasks-engine', config)
+        self.assertNotIn('started', done.stdout)
+        # Neither store sets a directory: both would use the default one.
+        self.assertIn('glance-tasks-engine: stores fast and slow share the '
+                      'directory', done.stderr)
