@@ -128,10 +128,17 @@ class TaskService:
         self.relay.stop()
         self.backend.close()
 
-    def create_task(self, context, task_type, task_input, owner=None):
-        """Validate, persist as ``pending``, then hand to the executor."""
+    def create_task(self, context, task_type, task_input, owner=None,
+                    image_id=None, also=None):
+        """Validate, persist as ``pending``, then hand to the executor.
+
+        ``image_id``: the image the task works on, recorded with it.
+        ``also(context, task)`` runs in the transaction creating the task
+        (see :meth:`~glance_tasks.lifecycle.tasks.TaskLifecycle.create`);
+        the executor is told only once it committed.
+        """
         self.registry.validate_input(task_type, task_input)
-        task = self.lifecycle.create(context, {
+        values = {
             'id': uuidutils.generate_uuid(),
             'type': task_type,
             'input': task_input,
@@ -140,7 +147,10 @@ class TaskService:
             'request_id': context.request_id,
             # The local executor that runs it (None: a jobboard's engine).
             'executor': self.executor.owner,
-        })
+        }
+        if image_id is not None:
+            values['image_id'] = image_id
+        task = self.lifecycle.create(context, values, also=also)
         self.executor.submit(task)
         return task
 

@@ -40,11 +40,18 @@ class TaskLifecycle:
         self._conf = conf
         self._on_commit = on_commit or (lambda: None)
 
-    def create(self, context, values):
-        """Insert a pending task and queue ``task.create``; return it."""
+    def create(self, context, values, also=None):
+        """Insert a pending task and queue ``task.create``; return it.
+
+        ``also(context, task)`` runs in the same transaction, after the
+        insert: what it changes commits with the task, and what it raises
+        undoes it (the import call takes its image's lock there).
+        """
         with db_api.context_manager.writer.using(context):
             task = task_db.create(context, values)
             self._announce(context, events.TASK_CREATE, task)
+            if also is not None:
+                also(context, task)
         self._on_commit()
         return task
 
@@ -79,6 +86,16 @@ class TaskLifecycle:
         """Fail a pending or processing task with ``message``."""
         return self.move(context, task, task_domain.FAILURE, message=message,
                          also=also)
+
+    def report_progress(self, context, task_id, message):
+        """Say how far a ``processing`` task got, in its message.
+
+        Not a status move: nothing is announced. Returns False when the
+        task is no longer ``processing`` (ended, or deleted), which tells
+        the atom reporting to stop.
+        """
+        with db_api.context_manager.writer.using(context):
+            return task_db.set_progress(context, task_id, _clip(message))
 
     def delete(self, context, task_id):
         """Soft-delete a task and queue ``task.delete``."""
