@@ -21,8 +21,10 @@ header; and the 404s a single-store service answers instead.
 
 import os
 import subprocess
+import sys
 import threading
 
+import fixtures as test_fixtures
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 import testtools
@@ -34,10 +36,11 @@ from glance_tasks.db import images as image_db
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.tests.functional.api import fixtures
-from glance_tasks.tests.functional.api import test_server
+from glance_tasks.tests.functional import service
 from glance_tasks.tests import multi_store
 
 PROJECT = fixtures.PROJECT_A
+TIMEOUT = 60
 MEMBER = {'X-Project-Id': PROJECT, 'X-Roles': 'member,reader',
           'X-User-Id': 'member'}
 ADMIN = {'X-Project-Id': PROJECT, 'X-Roles': 'admin,member,reader',
@@ -375,32 +378,36 @@ class TestSingleStore(_APITest):
         self.assertEqual('active', shown['status'])
 
 
-class TestRefusedAtStart(test_server.ServerTestCase):
+class TestRefusedAtStart(testtools.TestCase):
     """A store configuration that cannot work stops the commands."""
 
-    BAD = 'enabled_backends = fast:file, os_glance_mine:file'
+    def configure(self, **groups):
+        state = self.useFixture(test_fixtures.TempDir()).path
+        config = service.api_config(state, options=groups)
+        config.db_sync()
+        return config.path
 
     def run_command(self, name, config):
         done = subprocess.run(
-            [test_server._script(name), '--config-file', config],
-            capture_output=True, text=True, timeout=test_server.TIMEOUT)
+            [os.path.join(os.path.dirname(sys.executable), name),
+             '--config-file', config],
+            capture_output=True, text=True, timeout=TIMEOUT)
         self.assertEqual(2, done.returncode, done.stdout)
         self.assertNotIn('Traceback', done.stderr)
         return done
 
     def test_api_refuses_to_start(self):
-        done = self.run_command('glance-tasks-api',
-                                self._configure(extra=self.BAD))
+        done = self.run_command('glance-tasks-api', self.configure(
+            DEFAULT={'enabled_backends': 'fast:file, os_glance_mine:file'}))
         self.assertNotIn('listening', done.stdout)
         self.assertIn("glance-tasks-api: [DEFAULT] enabled_backends: the "
                       "prefix 'os_glance_' is reserved", done.stderr)
         self.assertIn('os_glance_mine', done.stderr)
 
     def test_engine_refuses_to_start(self):
-        config = self._configure(extra=(
-            'enabled_backends = fast:file, slow:file\n'
-            '[glance_store]\ndefault_backend = fast\n[DEFAULT]'))
-        done = self.run_command('glance-tasks-engine', config)
+        done = self.run_command('glance-tasks-engine', self.configure(
+            DEFAULT={'enabled_backends': 'fast:file, slow:file'},
+            glance_store={'default_backend': 'fast'}))
         self.assertNotIn('started', done.stdout)
         # Neither store sets a directory: both would use the default one.
         self.assertIn('glance-tasks-engine: stores fast and slow share the '
