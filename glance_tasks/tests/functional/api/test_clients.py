@@ -54,6 +54,51 @@ def run_glance(test, url, *args, expect_fail=False):
     return done
 
 
+def run_openstack(test, url, *args):
+    """Run OpenStackClient's ``openstack`` against ``url``; its stdout.
+
+    No ``OS_*`` variable of the test's environment reaches it, so the
+    endpoint and ``--os-auth-type none`` given here are all it knows.
+    """
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith('OS_')}
+    command = [os.path.join(os.path.dirname(sys.executable), 'openstack'),
+               '--os-auth-type', 'none', '--os-endpoint', url] + list(args)
+    done = subprocess.run(command, capture_output=True, text=True,
+                          env=env, timeout=TIMEOUT, check=False,
+                          stdin=subprocess.DEVNULL)
+    test.assertEqual(0, done.returncode, done.stderr)
+    return done.stdout
+
+
+def sdk_connection(test, url):
+    """An openstacksdk connection to ``url`` without auth, closed after."""
+    from openstack import connection
+    conn = connection.Connection(auth_type='none',
+                                 image_endpoint_override=url)
+    test.addCleanup(conn.close)
+    return conn
+
+
+def field(table, name):
+    """The value of row ``name`` in a table the ``glance`` CLI printed."""
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.split('|')]
+        if len(cells) > 2 and cells[1] == name:
+            return cells[2]
+    raise AssertionError('no %s in %s' % (name, table))
+
+
+class GlanceCLIMixin(object):
+    """``self.glance(...)`` against ``self.server`` (a ServerFixture)."""
+
+    field = staticmethod(field)
+
+    def glance(self, *args, expect_fail=False):
+        return run_glance(self, self.server.url, *args,
+                          expect_fail=expect_fail)
+
+
 class ServerFixture(test_fixtures.Fixture):
     """An API environment served on 127.0.0.1 at a free port.
 

@@ -39,25 +39,14 @@ from glance_tasks.tests.functional.api import test_clients
 TIMEOUT = 60
 
 
-class TestGlanceCLIImageData(testtools.TestCase):
+class TestGlanceCLIImageData(test_clients.GlanceCLIMixin,
+                             testtools.TestCase):
 
     def setUp(self):
         super().setUp()
         self.server = self.useFixture(test_clients.ServerFixture())
         self.tempdir = self.useFixture(
             test_clients.test_fixtures.TempDir()).path
-
-    def glance(self, *args, expect_fail=False):
-        return test_clients.run_glance(self, self.server.url, *args,
-                                       expect_fail=expect_fail)
-
-    @staticmethod
-    def field(table, name):
-        for line in table.splitlines():
-            cells = [cell.strip() for cell in line.split('|')]
-            if len(cells) > 2 and cells[1] == name:
-                return cells[2]
-        raise AssertionError('no %s in %s' % (name, table))
 
     def write(self, name, data):
         path = os.path.join(self.tempdir, name)
@@ -104,11 +93,8 @@ class TestOpenStackSDKImageData(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        from openstack import connection
         self.server = self.useFixture(test_clients.ServerFixture())
-        self.conn = connection.Connection(
-            auth_type='none', image_endpoint_override=self.server.url)
-        self.addCleanup(self.conn.close)
+        self.conn = test_clients.sdk_connection(self, self.server.url)
 
     def test_upload_and_download(self):
         data = os.urandom(2 * 1024 * 1024)

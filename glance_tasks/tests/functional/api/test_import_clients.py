@@ -21,8 +21,6 @@ task, the image ``importing``), not what the flow then does.
 
 import json
 import os
-import subprocess
-import sys
 
 import testtools
 
@@ -32,7 +30,6 @@ from glance_tasks.images import staging
 from glance_tasks.tests.functional.api import import_stub
 from glance_tasks.tests.functional.api import test_clients
 
-TIMEOUT = 60
 METHODS = ['glance-direct', 'web-download', 'copy-image']
 
 
@@ -78,20 +75,8 @@ class ImportClientTestCase(testtools.TestCase):
         return task
 
 
-class TestGlanceCLI(ImportClientTestCase):
-
-    def glance(self, *args, expect_fail=False):
-        return test_clients.run_glance(self, self.server.url, *args,
-                                       expect_fail=expect_fail)
-
-    @staticmethod
-    def field(table, name):
-        """A field of the table the CLI printed."""
-        for line in table.splitlines():
-            cells = [cell.strip() for cell in line.split('|')]
-            if len(cells) > 2 and cells[1] == name:
-                return cells[2]
-        raise AssertionError('no %s in %s' % (name, table))
+class TestGlanceCLI(test_clients.GlanceCLIMixin,
+                    ImportClientTestCase):
 
     def create(self):
         created = self.glance('image-create', '--name', 'via-cli',
@@ -161,10 +146,7 @@ class TestOpenStackSDK(ImportClientTestCase):
 
     def setUp(self):
         super().setUp()
-        from openstack import connection
-        self.conn = connection.Connection(
-            auth_type='none', image_endpoint_override=self.server.url)
-        self.addCleanup(self.conn.close)
+        self.conn = test_clients.sdk_connection(self, self.server.url)
 
     def test_get_import_info(self):
         info = self.conn.image.get_import_info()
@@ -214,17 +196,7 @@ class TestOpenStackSDK(ImportClientTestCase):
 class TestOpenStackClient(ImportClientTestCase):
 
     def openstack(self, *args):
-        env = {name: value for name, value in os.environ.items()
-               if not name.startswith('OS_')}
-        command = [os.path.join(os.path.dirname(sys.executable),
-                                'openstack'),
-                   '--os-auth-type', 'none',
-                   '--os-endpoint', self.server.url, *args]
-        done = subprocess.run(command, capture_output=True, text=True,
-                              env=env, timeout=TIMEOUT, check=False,
-                              stdin=subprocess.DEVNULL)
-        self.assertEqual(0, done.returncode, done.stderr)
-        return done.stdout
+        return test_clients.run_openstack(self, self.server.url, *args)
 
     def test_import_info(self):
         shown = json.loads(self.openstack('image', 'import', 'info',
@@ -246,10 +218,7 @@ class TestOpenStackClient(ImportClientTestCase):
     def test_stage_and_import(self):
         # ``openstack image create`` without data uploads none, so the
         # image is active (as against Glance); a queued one is made here.
-        from openstack import connection
-        conn = connection.Connection(
-            auth_type='none', image_endpoint_override=self.server.url)
-        self.addCleanup(conn.close)
+        conn = test_clients.sdk_connection(self, self.server.url)
         image_id = conn.image.create_image(
             name='osc-stage', disk_format='raw', container_format='bare').id
         self.openstack('image', 'stage', '--file', self.write(b'\10' * 999),

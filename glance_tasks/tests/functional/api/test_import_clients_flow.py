@@ -23,8 +23,6 @@ import hashlib
 import http.server
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -63,7 +61,8 @@ def _configure(conf):
     conf.set_override('allowed_ports', [], group='import_filtering_opts')
 
 
-class TestImportToTheEnd(testtools.TestCase):
+class TestImportToTheEnd(test_clients.GlanceCLIMixin,
+                         testtools.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -107,17 +106,6 @@ class TestImportToTheEnd(testtools.TestCase):
             self.context, filters={'image_id': image_id})
         self.assertEqual('api_image_import', task.type)
 
-    def glance(self, *args):
-        return test_clients.run_glance(self, self.server.url, *args)
-
-    @staticmethod
-    def field(table, name):
-        for line in table.splitlines():
-            cells = [cell.strip() for cell in line.split('|')]
-            if len(cells) > 2 and cells[1] == name:
-                return cells[2]
-        raise AssertionError('no %s in %s' % (name, table))
-
     def test_glanceclient_glance_direct(self):
         created = self.glance('image-create-via-import', '--name', 'gd',
                               '--disk-format', 'raw',
@@ -147,11 +135,7 @@ class TestImportToTheEnd(testtools.TestCase):
         self.assertIn('success', tasks)
 
     def sdk(self):
-        from openstack import connection
-        conn = connection.Connection(
-            auth_type='none', image_endpoint_override=self.server.url)
-        self.addCleanup(conn.close)
-        return conn
+        return test_clients.sdk_connection(self, self.server.url)
 
     def test_openstacksdk(self):
         conn = self.sdk()
@@ -185,18 +169,11 @@ class TestImportToTheEnd(testtools.TestCase):
         self.assertEqual('queued', self.wait_for(image.id, 'queued').status)
 
     def test_openstackclient_create_import(self):
-        env = {name: value for name, value in os.environ.items()
-               if not name.startswith('OS_')}
-        done = subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable), 'openstack'),
-             '--os-auth-type', 'none', '--os-endpoint', self.server.url,
-             'image', 'create', '--import', '--disk-format', 'raw',
-             '--container-format', 'bare', '--file', self.write(),
-             '-f', 'json', 'osc'],
-            capture_output=True, text=True, env=env, timeout=TIMEOUT,
-            check=False, stdin=subprocess.DEVNULL)
-        self.assertEqual(0, done.returncode, done.stderr)
-        self.assert_imported(json.loads(done.stdout)['id'])
+        created = test_clients.run_openstack(
+            self, self.server.url, 'image', 'create', '--import',
+            '--disk-format', 'raw', '--container-format', 'bare',
+            '--file', self.write(), '-f', 'json', 'osc')
+        self.assert_imported(json.loads(created)['id'])
 
 
 def _configure_two_stores(conf):
@@ -223,7 +200,7 @@ class TestCopyImage(testtools.TestCase):
             self, self.server.url, 'image-create', '--name', 'copied',
             '--disk-format', 'raw', '--container-format', 'bare',
             '--file', path)
-        image_id = TestImportToTheEnd.field(created.stdout, 'id')
+        image_id = test_clients.field(created.stdout, 'id')
         test_clients.run_glance(self, self.server.url, 'image-import',
                                 '--import-method', 'copy-image',
                                 '--stores', 'slow', image_id)

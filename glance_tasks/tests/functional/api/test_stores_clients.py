@@ -42,7 +42,8 @@ def _add_copy(env, image_id, name, data):
                           stored['location'], stored['metadata'])
 
 
-class TestGlanceCLIStores(testtools.TestCase):
+class TestGlanceCLIStores(test_clients.GlanceCLIMixin,
+                          testtools.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -50,18 +51,6 @@ class TestGlanceCLIStores(testtools.TestCase):
             test_clients.ServerFixture(before_app=multi_store.configure))
         self.tempdir = self.useFixture(
             test_clients.test_fixtures.TempDir()).path
-
-    def glance(self, *args, expect_fail=False):
-        return test_clients.run_glance(self, self.server.url, *args,
-                                       expect_fail=expect_fail)
-
-    @staticmethod
-    def field(table, name):
-        for line in table.splitlines():
-            cells = [cell.strip() for cell in line.split('|')]
-            if len(cells) > 2 and cells[1] == name:
-                return cells[2]
-        raise AssertionError('no %s in %s' % (name, table))
 
     @staticmethod
     def printed(table):
@@ -138,12 +127,9 @@ class TestOpenStackSDKStores(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        from openstack import connection
         self.server = self.useFixture(
             test_clients.ServerFixture(before_app=multi_store.configure))
-        self.conn = connection.Connection(
-            auth_type='none', image_endpoint_override=self.server.url)
-        self.addCleanup(self.conn.close)
+        self.conn = test_clients.sdk_connection(self, self.server.url)
 
     def test_stores(self):
         stores = list(self.conn.image.stores())

@@ -79,10 +79,8 @@ class RealImportClientTestCase(testtools.TestCase):
         self.assertEqual(hashlib.md5(self.data).hexdigest(), image.checksum)
 
 
-class TestGlanceCLI(RealImportClientTestCase):
-
-    def glance(self, *args):
-        return test_clients.run_glance(self, self.server.url, *args)
+class TestGlanceCLI(test_clients.GlanceCLIMixin,
+                    RealImportClientTestCase):
 
     def test_create_via_import_glance_direct(self):
         created = self.glance('image-create-via-import', '--name', 'direct',
@@ -90,8 +88,7 @@ class TestGlanceCLI(RealImportClientTestCase):
                               '--container-format', 'bare',
                               '--import-method', 'glance-direct',
                               '--file', self.write())
-        image_id = test_import_clients.TestGlanceCLI.field(created.stdout,
-                                                           'id')
+        image_id = self.field(created.stdout, 'id')
         self.assertImported(image_id)
 
     def test_web_download_of_a_missing_file(self):
@@ -100,8 +97,7 @@ class TestGlanceCLI(RealImportClientTestCase):
                               '--container-format', 'bare',
                               '--import-method', 'web-download',
                               '--uri', self.source.url('missing.raw'))
-        image_id = test_import_clients.TestGlanceCLI.field(created.stdout,
-                                                           'id')
+        image_id = self.field(created.stdout, 'id')
         image, task = self.ended(image_id)
         self.assertEqual('failure', task.status)
         self.assertIn('answered HTTP 404', task.message)
@@ -114,10 +110,7 @@ class TestOpenStackSDK(RealImportClientTestCase):
 
     def setUp(self):
         super().setUp()
-        from openstack import connection
-        self.conn = connection.Connection(
-            auth_type='none', image_endpoint_override=self.server.url)
-        self.addCleanup(self.conn.close)
+        self.conn = test_clients.sdk_connection(self, self.server.url)
 
     def test_create_image_use_import(self):
         image = self.conn.image.create_image(
