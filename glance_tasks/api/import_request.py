@@ -37,7 +37,8 @@ FIELDS = frozenset({'method', 'stores', 'all_stores',
                     'all_stores_must_succeed'})
 METHOD_FIELDS = frozenset({'name', 'uri', 'validation_data'})
 HASH_FIELDS = frozenset({'os_hash_algo', 'os_hash_value'})
-# The header Glance takes instead of ``stores`` (one store).
+# The header Glance takes instead of ``stores`` (one store); the data
+# upload (PUT .../file) takes it too.
 STORE_HEADER = 'X-Image-Meta-Store'
 
 

@@ -24,6 +24,7 @@ import webob
 import webob.exc
 
 from glance_tasks.api.handlers import images as image_handlers
+from glance_tasks.api import import_request
 from glance_tasks.api import policy
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
@@ -39,7 +40,6 @@ LOG = logging.getLogger(__name__)
 
 OCTET_STREAM = 'application/octet-stream'
 IMAGE_SEND = 'image.send'
-STORE_HEADER = 'X-Image-Meta-Store'
 
 
 def upload(req):
@@ -69,14 +69,15 @@ def _target_store(req):
     names = store.backend_names(req.state.conf)
     if not names:
         return None
-    name = req.headers.get(STORE_HEADER)
+    header = import_request.STORE_HEADER
+    name = req.headers.get(header)
     if name is None:
         return store.default_backend(req.state.conf)
     if name not in names:
         raise exception.Invalid(
             message="Store '%s' named by %s is not available on this "
                     "node; the stores are: %s." %
-                    (name[:100], STORE_HEADER, ', '.join(names)))
+                    (name[:100], header, ', '.join(names)))
     return name
 
 

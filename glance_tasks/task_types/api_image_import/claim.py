@@ -28,7 +28,8 @@ from glance_tasks import exception
 from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.task_types.api_image_import import errors
 
-LOCK = 'os_glance_import_task'
+# The lock's name is the lifecycle's, which sets it with the status move.
+LOCK = image_lifecycle.IMPORT_LOCK
 IMPORTING_TO = 'os_glance_importing_to_stores'
 FAILED = 'os_glance_failed_import'
 COPY_IMAGE = 'copy-image'
