@@ -65,47 +65,34 @@ def _admin():
     return gt_context.get_admin_context()
 
 
-class ReleaseRaceTests:
-    """The race, ``ROUNDS`` times, each on fresh imports."""
+class ReleaseRaceScaffold:
+    """The race, ``ROUNDS`` times, each on fresh imports.
+
+    The threads and the checks every task type's race shares; a subclass
+    gives its imports (:meth:`_stored_import`), how one finishes
+    (:meth:`_finish`), its hook (:meth:`_release_stranded`) and what a
+    released image is (:meth:`assertReleased`).
+    """
 
     def setUp(self):
         super().setUp()
         self.tasks = task_lifecycle.TaskLifecycle(self.conf)
         self.services = type_base.Services(self.conf)
+        self.images = image_lifecycle.ImageLifecycle(self.conf)
         self.store = self.services.image_store
 
     def _stored_import(self, stranded):
-        """An import whose data is stored; its task ended if stranded."""
-        context = _admin()
-        task = self.tasks.start(context, self.tasks.create(context, {
-            'id': uuidutils.generate_uuid(), 'type': 'import',
-            'input': {}, 'owner': 'project-a'}))
-        image = image_lifecycle.ImageLifecycle(self.conf).create(context, {
-            'id': uuidutils.generate_uuid(), 'owner': 'project-a',
-            'disk_format': 'raw', 'container_format': 'bare'},
-            task_id=task.id)
-        images = image_lifecycle.ImageLifecycle(self.conf)
-        images.move(context, image, 'saving')
-        data = os.urandom(DATA_SIZE)
-        path = staging.path_of(self.conf, image.id)
-        with open(path, 'wb') as f:
-            f.write(data)
-        stored = self.store.add(image.id, path)
-        images = image_lifecycle.ImageLifecycle(self.conf)
-        images.record_upload(context, image.id, stored,
-                             {'virtual_size': DATA_SIZE})
-        staging.remove(self.conf, image.id)
-        if stranded:
-            task = self.tasks.fail(context, task, 'The engine stopped.')
-        return Import(task, image.id, data, stranded)
+        raise NotImplementedError()
 
     def _finish(self, imp):
-        """What the runner does last: the ``activate`` atom, then success."""
-        context = _admin()
-        atom = image_import.ActivateImage({})
-        result = atom.execute(self.services.for_task(imp.task),
-                              imp.image_id, {}, {})
-        self.tasks.succeed(context, imp.task, result)
+        raise NotImplementedError()
+
+    def _release_stranded(self):
+        """One run of the type's hook: the ids of the images released."""
+        raise NotImplementedError()
+
+    def assertReleased(self, imp):
+        raise NotImplementedError()
 
     def _finishers(self, work, errors):
         def finish():
@@ -126,8 +113,7 @@ class ReleaseRaceTests:
             while True:
                 done = not any(thread.is_alive() for thread in finishers)
                 try:
-                    released.extend(image_import.Import.release_stranded(
-                        self.services))
+                    released.extend(self._release_stranded())
                 except Exception as exc:  # reported by the assertion
                     errors.append(('release', None, repr(exc)))
                 if done:
@@ -166,14 +152,61 @@ class ReleaseRaceTests:
         task = task_db.get(context, imp.task.id)
         self.assertEqual(('success', 'active'), (task.status, image.status),
                          imp.image_id)
-        self.assertEqual(len(imp.data), image.size, imp.image_id)
         self.assertEqual(hashlib.md5(imp.data).hexdigest(), image.checksum,
                          imp.image_id)
-        self.assertEqual(hashlib.sha512(imp.data).hexdigest(),
-                         image.os_hash_value, imp.image_id)
         [location] = image_db.get_locations(context, imp.image_id)
         with open(location['url'][len('file://'):], 'rb') as f:
             self.assertEqual(imp.data, f.read(), imp.image_id)
+        return image
+
+    def test_release_never_touches_a_finishing_import(self):
+        for _round in range(ROUNDS):
+            self._race_once()
+        self.assertEqual([], os.listdir(self.conf.image_import.work_dir))
+
+
+class ReleaseRaceTests(ReleaseRaceScaffold):
+    """The ``import`` type's ``release_stranded``: stranded ends killed."""
+
+    def _stored_import(self, stranded):
+        """An import whose data is stored; its task ended if stranded."""
+        context = _admin()
+        task = self.tasks.start(context, self.tasks.create(context, {
+            'id': uuidutils.generate_uuid(), 'type': 'import',
+            'input': {}, 'owner': 'project-a'}))
+        image = self.images.create(context, {
+            'id': uuidutils.generate_uuid(), 'owner': 'project-a',
+            'disk_format': 'raw', 'container_format': 'bare'},
+            task_id=task.id)
+        self.images.move(context, image, 'saving')
+        data = os.urandom(DATA_SIZE)
+        path = staging.path_of(self.conf, image.id)
+        with open(path, 'wb') as f:
+            f.write(data)
+        stored = self.store.add(image.id, path)
+        self.images.record_upload(context, image.id, stored,
+                                  {'virtual_size': DATA_SIZE})
+        staging.remove(self.conf, image.id)
+        if stranded:
+            task = self.tasks.fail(context, task, 'The engine stopped.')
+        return Import(task, image.id, data, stranded)
+
+    def _finish(self, imp):
+        """What the runner does last: the ``activate`` atom, then success."""
+        context = _admin()
+        atom = image_import.ActivateImage({})
+        result = atom.execute(self.services.for_task(imp.task),
+                              imp.image_id, {}, {})
+        self.tasks.succeed(context, imp.task, result)
+
+    def _release_stranded(self):
+        return image_import.Import.release_stranded(self.services)
+
+    def assertActiveWithData(self, imp):
+        image = super().assertActiveWithData(imp)
+        self.assertEqual(len(imp.data), image.size, imp.image_id)
+        self.assertEqual(hashlib.sha512(imp.data).hexdigest(),
+                         image.os_hash_value, imp.image_id)
 
     def assertReleased(self, imp):
         context = _admin()
@@ -182,11 +215,6 @@ class ReleaseRaceTests:
         self.assertEqual((None, None), (image.size, image.checksum))
         self.assertEqual([], image_db.get_locations(context, imp.image_id))
         self.assertNotIn(imp.image_id, os.listdir(self.store.datadirs[0]))
-
-    def test_release_never_touches_a_finishing_import(self):
-        for _round in range(ROUNDS):
-            self._race_once()
-        self.assertEqual([], os.listdir(self.conf.image_import.work_dir))
 
 
 class TestReleaseRaceSQLiteFile(ReleaseRaceTests, base.TestCase):
