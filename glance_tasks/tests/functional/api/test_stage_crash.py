@@ -24,42 +24,24 @@ stays staged.
 import datetime
 import os
 import signal
-import socket
 import time
 
 from glance_tasks.tests.functional.api import test_upload_crash
 
 LEASE = test_upload_crash.LEASE
 SWEEP = test_upload_crash.SWEEP
-SIZE = test_upload_crash.SIZE
 TIMEOUT = test_upload_crash.TIMEOUT
-HEADERS = test_upload_crash.HEADERS
 
 
 class TestStageCrash(test_upload_crash.ChildAPITestCase):
 
-    def half_stage(self, port, image_id):
-        sock = socket.create_connection(('127.0.0.1', port), timeout=TIMEOUT)
-        self.addCleanup(sock.close)
-        head = ['PUT /v2/images/%s/stage HTTP/1.1' % image_id,
-                'Host: 127.0.0.1',
-                'Content-Type: application/octet-stream',
-                'Content-Length: %d' % SIZE]
-        head += ['%s: %s' % item for item in HEADERS.items()]
-        sock.sendall(('\r\n'.join(head) + '\r\n\r\n').encode())
-        sock.sendall(b'\1' * (SIZE // 2))
-        return sock
-
     def staged_files(self):
-        directory = os.path.join(self.state, 'staging')
-        if not os.path.isdir(directory):
-            return []
-        return os.listdir(directory)
+        return self.files_in(os.path.join(self.state, 'staging'))
 
     def test_stage_of_a_killed_process_is_requeued_by_another(self):
         first, port = self.start_api()
         image_id = self.create_image(port)
-        self.half_stage(port, image_id)
+        self.half_put(port, '/v2/images/%s/stage' % image_id)
         self.wait_status(port, image_id, 'uploading')
         deadline = time.monotonic() + TIMEOUT
         while not self.staged_files() and time.monotonic() < deadline:

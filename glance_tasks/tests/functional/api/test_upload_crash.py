@@ -96,14 +96,11 @@ class ChildAPITestCase(testtools.TestCase):
         self.assertEqual(201, status, body)
         return body['id']
 
-
-class TestUploadCrash(ChildAPITestCase):
-
-    def half_upload(self, port, image_id):
-        """Send the head and half the body of an upload; keep the socket."""
+    def half_put(self, port, path):
+        """Send the head and half the body of a PUT; keep the socket."""
         sock = socket.create_connection(('127.0.0.1', port), timeout=TIMEOUT)
         self.addCleanup(sock.close)
-        head = ['PUT /v2/images/%s/file HTTP/1.1' % image_id,
+        head = ['PUT %s HTTP/1.1' % path,
                 'Host: 127.0.0.1',
                 'Content-Type: application/octet-stream',
                 'Content-Length: %d' % SIZE]
@@ -112,21 +109,23 @@ class TestUploadCrash(ChildAPITestCase):
         sock.sendall(b'\1' * (SIZE // 2))
         return sock
 
-    def partial_files(self):
-        if not os.path.isdir(self.datadir):
+    @staticmethod
+    def files_in(directory):
+        """The names in ``directory``; none if it is not there yet."""
+        if not os.path.isdir(directory):
             return []
-        return os.listdir(self.datadir)
+        return os.listdir(directory)
+
+
+class TestUploadCrash(ChildAPITestCase):
+
+    def partial_files(self):
+        return self.files_in(self.datadir)
 
     def test_upload_of_a_killed_process_is_requeued_by_another(self):
         first, port = self.start_api()
-        status, body = self.call(
-            port, 'POST', '/v2/images',
-            json.dumps({'name': 'half', 'disk_format': 'raw',
-                        'container_format': 'bare'}),
-            {'Content-Type': 'application/json'})
-        self.assertEqual(201, status, body)
-        image_id = body['id']
-        self.half_upload(port, image_id)
+        image_id = self.create_image(port, name='half')
+        self.half_put(port, '/v2/images/%s/file' % image_id)
         self.wait_status(port, image_id, 'saving')
         deadline = time.monotonic() + TIMEOUT
         while not self.partial_files() and time.monotonic() < deadline:
@@ -162,13 +161,8 @@ class TestUploadCrash(ChildAPITestCase):
     def test_a_live_upload_is_never_requeued(self):
         _, port = self.start_api()
         _, other_port = self.start_api()
-        status, body = self.call(
-            port, 'POST', '/v2/images',
-            json.dumps({'name': 'slow', 'disk_format': 'raw',
-                        'container_format': 'bare'}),
-            {'Content-Type': 'application/json'})
-        image_id = body['id']
-        sock = self.half_upload(port, image_id)
+        image_id = self.create_image(port, name='slow')
+        sock = self.half_put(port, '/v2/images/%s/file' % image_id)
         # Several leases and sweeps of the other process go by.
         time.sleep(LEASE * 2 + SWEEP * 2)
         self.assertEqual('saving', self.image(other_port,
