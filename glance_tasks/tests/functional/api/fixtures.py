@@ -17,6 +17,7 @@ The ``noop`` task type is enabled; notifications go to oslo.messaging's
 ``test`` driver.
 """
 
+import io
 import os
 
 from gabbi import fixture as gabbi_fixture
@@ -123,3 +124,27 @@ def setup_app():
     runs, so it gets a function that finds the current app per request.
     """
     return _current_app
+
+
+class BlockedBody(io.RawIOBase):
+    """A request body that gives ``first``, waits for ``release``, breaks.
+
+    What a client that stalls mid-body and then goes away sends: the
+    test sees the image mid-upload until it sets ``release``.
+    """
+
+    def __init__(self, release, first, timeout):
+        self._first = io.BytesIO(first)
+        self._release = release
+        self._timeout = timeout
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self._first.read(len(buffer))
+        if data:
+            buffer[:len(data)] = data
+            return len(data)
+        self._release.wait(self._timeout)
+        raise ConnectionResetError('client went away')

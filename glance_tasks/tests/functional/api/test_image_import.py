@@ -249,7 +249,7 @@ class TestStage(ImportTestCase):
         release = threading.Event()
         answers = []
         thread = threading.Thread(target=lambda: answers.append(self.stage(
-            image_id, _Blocked(release))), daemon=True)
+            image_id, _blocked(release))), daemon=True)
         thread.start()
         self.addCleanup(release.set)
         self.wait_for(lambda: self.staged(image_id))
@@ -304,23 +304,9 @@ def _payload(row):
     return json.loads(payload) if isinstance(payload, str) else payload
 
 
-class _Blocked(io.RawIOBase):
+def _blocked(release):
     """A body that gives some bytes, then waits, then breaks."""
-
-    def __init__(self, release):
-        self._first = io.BytesIO(b'\2' * 65536)
-        self._release = release
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        data = self._first.read(len(buffer))
-        if data:
-            buffer[:len(data)] = data
-            return len(data)
-        self._release.wait(TIMEOUT)
-        raise ConnectionResetError('client went away')
+    return fixtures.BlockedBody(release, b'\2' * 65536, TIMEOUT)
 
 
 class TestImport(ImportTestCase):
@@ -475,7 +461,7 @@ class TestImport(ImportTestCase):
         release = threading.Event()
         self.addCleanup(release.set)
         thread = threading.Thread(target=self.stage, daemon=True,
-                                  args=(image_id, _Blocked(release)))
+                                  args=(image_id, _blocked(release)))
         thread.start()
         TestStage.wait_for(self, lambda: self.staged(image_id))
         self.assert_refused(self.start_import(

@@ -28,7 +28,6 @@ pending edge that starts being reached.
 
 import hashlib
 import http.server
-import io
 import json
 import os
 import threading
@@ -83,23 +82,9 @@ class _Source(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class _Blocked(io.RawIOBase):
-    """An upload body that gives some bytes, then waits, then breaks."""
-
-    def __init__(self, release):
-        self._first = io.BytesIO(b'\1' * 65536)
-        self._release = release
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        data = self._first.read(len(buffer))
-        if data:
-            buffer[:len(data)] = data
-            return len(data)
-        self._release.wait(TIMEOUT)
-        raise ConnectionResetError('client went away')
+def _blocked(release):
+    """A body that gives some bytes, then waits, then breaks."""
+    return fixtures.BlockedBody(release, b'\1' * 65536, TIMEOUT)
 
 
 class TestStatusTable(testtools.TestCase):
@@ -238,14 +223,14 @@ class TestStatusTable(testtools.TestCase):
         image_id = self.create()
         release = threading.Event()
         release.set()
-        self.upload(image_id, _Blocked(release), expect=400)
+        self.upload(image_id, _blocked(release), expect=400)
         self.assertEqual('queued', self.status(image_id))  # saving->queued
 
     def walk_delete_during_upload(self):
         image_id = self.create()
         release = threading.Event()
         thread = threading.Thread(target=self.upload, daemon=True,
-                                  args=(image_id, _Blocked(release)),
+                                  args=(image_id, _blocked(release)),
                                   kwargs={'expect': None})
         thread.start()
         self.wait_for(image_id, 'saving')
@@ -344,7 +329,7 @@ class TestStatusTable(testtools.TestCase):
         image_id = self.create()
         release = threading.Event()
         release.set()
-        self.stage(image_id, _Blocked(release), expect=400)
+        self.stage(image_id, _blocked(release), expect=400)
         self.assertEqual('queued', self.status(image_id))  # uploading->queued
 
     def test_every_edge_of_the_table(self):
