@@ -68,8 +68,8 @@ class TaskLifecycle:
         self._on_commit()
         return moved
 
-    def start(self, context, task):
-        return self.move(context, task, task_domain.PROCESSING)
+    def start(self, context, task, also=None):
+        return self.move(context, task, task_domain.PROCESSING, also=also)
 
     def succeed(self, context, task, result, also=None):
         return self.move(context, task, task_domain.SUCCESS, result=result,
