@@ -131,7 +131,7 @@ class TaskService:
     def create_task(self, context, task_type, task_input, owner=None):
         """Validate, persist as ``pending``, then hand to the executor."""
         self.registry.validate_input(task_type, task_input)
-        task = self.lifecycle.create(context, {
+        values = {
             'id': uuidutils.generate_uuid(),
             'type': task_type,
             'input': task_input,
@@ -140,7 +140,11 @@ class TaskService:
             'request_id': context.request_id,
             # The local executor that runs it (None: a jobboard's engine).
             'executor': self.executor.owner,
-        })
+        }
+        # What the executor saves with the task (a jobboard: its flow).
+        stage = getattr(self.executor, 'stage', None)
+        task = self.lifecycle.create(context, values,
+                                     also=stage(values) if stage else None)
         self.executor.submit(task)
         return task
 

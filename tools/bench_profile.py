@@ -62,8 +62,12 @@ def parse(lines):
         if not line:
             continue
         stack, _sep, count = line.rpartition(' ')
-        if stack.strip():  # py-spy's samples with no Python frame
-            stacks.append((stack.split(';'), int(count)))
+        frames = stack.split(';')
+        # py-spy's samples with no Python frame (with --subprocesses, the
+        # process's own frame only) say nothing of where the time went.
+        if stack.strip() and not (len(frames) == 1 and
+                                  frames[0].startswith('process ')):
+            stacks.append((frames, int(count)))
     return stacks
 
 

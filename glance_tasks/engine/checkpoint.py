@@ -359,6 +359,15 @@ class CheckpointConnection(tf_base.Connection):
         session.execute(checkpoint_db.INSERT,
                         dict(values, book_uuid=book_uuid))
 
+    def store_in(self, session, book):
+        """Write ``book``'s first row in ``session``'s transaction.
+
+        Like :meth:`store_logbook`, for a task's flow saved with the
+        task itself (a jobboard's poster); no copy is kept in memory.
+        """
+        session.execute(checkpoint_db.INSERT,
+                        dict(self._row(book), book_uuid=book.uuid))
+
     def inserted(self, book_uuid):
         """The transaction of :meth:`insert_in` has committed."""
         with self.backend.index_lock:

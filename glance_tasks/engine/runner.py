@@ -20,6 +20,7 @@ be built, or something unexpected happens.
 
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
 from oslo_utils import importutils
 from taskflow import engines
 from taskflow import exceptions as tf_exc
@@ -265,6 +266,9 @@ class FlowRunner:
             result = engine.storage.fetch(type_base.RESULT)
         except tf_exc.NotFound:
             result = None
+        # A result no JSON column can hold is a bug of the task type: say
+        # so (an unexpected error), rather than fail on the database.
+        jsonutils.dumps(result)
         self._end(self._lifecycle.succeed, context, task, result)
         return True
 

@@ -40,11 +40,17 @@ class TaskLifecycle:
         self._conf = conf
         self._on_commit = on_commit or (lambda: None)
 
-    def create(self, context, values):
-        """Insert a pending task and queue ``task.create``; return it."""
+    def create(self, context, values, also=None):
+        """Insert a pending task and queue ``task.create``; return it.
+
+        ``also(context)`` runs in the same transaction (a jobboard's
+        executor saves the task's flow with it).
+        """
         with db_api.context_manager.writer.using(context):
             task = task_db.create(context, values)
             self._announce(context, events.TASK_CREATE, task)
+            if also is not None:
+                also(context)
         self._on_commit()
         return task
 
