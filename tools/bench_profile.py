@@ -23,7 +23,13 @@ function (say ``service_path``, to leave out the bare TaskFlow phase of
 
     py-spy record --format raw -o prof.txt -- \\
         python tools/bench_engine.py --tasks 300
-    python tools/bench_profile.py prof.txt --only service_path
+    python tools/bench_profile.py prof.txt --skip bare_taskflow \\
+        --skip _find_and_load
+
+With ``py-spy record --gil`` only the thread holding the GIL is sampled,
+so the shares approximate CPU time; turn them into milliseconds with the
+CPU per task the benchmark prints, not with the sample count (py-spy
+drops samples on a busy machine).
 """
 
 import argparse
