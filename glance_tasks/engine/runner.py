@@ -111,8 +111,16 @@ class FlowRunner:
         if not self._backend.in_service_db:
             return self.start(context, task)
         conn = self._backend.get_connection()
-        started = self.start(context, task, also=lambda context:
-                             conn.insert_in(context.session, task.id))
+        try:
+            started = self.start(context, task, also=lambda context:
+                                 conn.insert_in(context.session, task.id))
+        except db_exc.DBDuplicateEntry:
+            # A row left behind (a jobboard's poster, before a switch to
+            # the local executor): start without it; the first atom's
+            # start overwrites it.
+            LOG.info('Task %s had a flow checkpoint already; it is '
+                     'replaced.', task.id)
+            return self.start(context, task)
         if started is not None:
             conn.inserted(task.id)
         return started
