@@ -167,6 +167,10 @@ def _image_paths():
         '/v2/images/{image_id}/file': {
             'parameters': with_id,
             'put': _op('Upload image data (queued image)', no_content,
+                       [{'name': 'X-Image-Meta-Store', 'in': 'header',
+                         'required': False, 'schema': {'type': 'string'},
+                         'description': 'The store to write to '
+                                        '(multi-store).'}],
                        body={'type': 'string', 'format': 'binary'},
                        media_types=('application/octet-stream',)),
             'get': _op('Download image data', {
@@ -207,6 +211,25 @@ def _other_paths():
     return paths
 
 
+def _store_paths():
+    """Glance's multi-store paths (404 in a single-store service)."""
+    listed = _json({'type': 'object', 'required': ['stores']},
+                   'The stores: id, description, default')
+    return {
+        '/v2/info/stores': {'get': _op('Stores users may name', {
+            '200': listed})},
+        '/v2/info/stores/detail': {'get': _op(
+            'Stores with type and properties (administrators)', {
+                '200': listed})},
+        '/v2/stores/{store_id}/{image_id}': {
+            'parameters': [{'name': 'store_id', 'in': 'path',
+                            'required': True, 'schema': {'type': 'string'}},
+                           _path_id('image_id')],
+            'delete': _op("Remove an image's data from one store", {
+                '204': {'description': 'Removed'}})},
+    }
+
+
 def _error_schema():
     return {'type': 'object', 'required': ['errors'], 'properties': {
         'errors': {'type': 'array', 'minItems': 1, 'items': {
@@ -227,6 +250,7 @@ def document(task_types):
     paths = dict(_task_paths(task_types))
     paths.update(_image_paths())
     paths.update(_other_paths())
+    paths.update(_store_paths())
     return {
         'openapi': '3.0.3',
         'info': {'title': 'glance_tasks API (Glance v2 compatible)',

@@ -27,6 +27,7 @@ from glance_tasks.api.handlers import image_locations
 from glance_tasks.api.handlers import images
 from glance_tasks.api.handlers import root
 from glance_tasks.api.handlers import schemas
+from glance_tasks.api.handlers import stores
 from glance_tasks.api.handlers import tasks
 from glance_tasks.api import util
 from glance_tasks import exception
@@ -71,6 +72,9 @@ ROUTES = {
     '/v2/images/{image_id}/actions/deactivate': {'POST': images.deactivate},
     '/v2/images/{image_id}/actions/reactivate': {'POST': images.reactivate},
     '/v2/images/{image_id}/tasks': {'GET': images.list_image_tasks},
+    '/v2/info/stores': {'GET': stores.list_stores},
+    '/v2/info/stores/detail': {'GET': stores.stores_detail},
+    '/v2/stores/{store_id}/{image_id}': {'DELETE': stores.delete_from_store},
     '/v2/schemas/task': {'GET': schemas.task},
     '/v2/schemas/tasks': {'GET': schemas.tasks},
     '/v2/schemas/image': {'GET': schemas.image},

@@ -102,7 +102,7 @@ PROPERTY_NAME_MAX_LENGTH = 255
 READ_ONLY = frozenset({'status', 'size', 'virtual_size', 'checksum',
                        'os_hash_algo', 'os_hash_value', 'created_at',
                        'updated_at', 'direct_url', 'self', 'file',
-                       'schema', 'locations'})
+                       'schema', 'locations', 'stores'})
 RESERVED = frozenset({'location', 'deleted', 'deleted_at'})
 RESERVED_PREFIX = 'os_glance'
 # Fields stored in the image row; the rest of a body are extra properties.
@@ -136,6 +136,10 @@ _IMAGE_PROPERTIES = {
     'self': dict(_READ_ONLY_STRING),
     'file': dict(_READ_ONLY_STRING),
     'schema': dict(_READ_ONLY_STRING),
+    'stores': dict(_READ_ONLY_STRING, description=(
+        'Store in which image data resides.  Only present when the '
+        'operator has enabled multiple stores.  May be a comma-separated '
+        'list of store identifiers.')),
 }
 
 

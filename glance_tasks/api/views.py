@@ -83,8 +83,12 @@ def image_task(task):
     }
 
 
-def image(image, properties, tags=()):
-    """An image with its extra properties at the top level (Glance's)."""
+def image(image, properties, tags=(), stores=()):
+    """An image with its extra properties at the top level (Glance's).
+
+    ``stores``: names of the stores holding its data (multi-store),
+    shown comma-joined as Glance's ``stores``, left out when none.
+    """
     view = dict(properties)
     view.update({name: getattr(image, name) for name in _IMAGE_ATTRIBUTES})
     view.update({
@@ -96,4 +100,6 @@ def image(image, properties, tags=()):
         'file': '/v2/images/%s/file' % image.id,
         'schema': IMAGE_SCHEMA,
     })
+    if stores:
+        view['stores'] = ','.join(stores)
     return view

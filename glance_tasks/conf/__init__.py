@@ -40,4 +40,7 @@ def load(args=None, conf=None, default_config_files=None):
     opts.set_lib_defaults(conf)
     conf(args if args is not None else [], project='glance-tasks',
          default_config_files=default_config_files)
+    # The group of each store exists once enabled_backends is known.
+    from glance_tasks.conf import store
+    store.register_backend_opts(conf)
     return conf

@@ -63,6 +63,26 @@ image_import_opts = [
                     'connection or to send the next piece of data before '
                     'the task fails with a message saying so. Raise it '
                     'for slow, far-away sources.'),
+    cfg.IntOpt('fetch_retries',
+               default=3, min=0,
+               help='How many times a fetch is tried again after its '
+                    'transfer broke off (the connection dropped or went '
+                    'silent, the source ended short, refused the '
+                    'connection or answered 408, 429, 500, 502, 503 or '
+                    '504). A source that gives a strong ETag or a '
+                    'Last-Modified date and honours HTTP ``Range`` '
+                    'requests is resumed where the data stopped; any '
+                    'other starts over. When every attempt failed the '
+                    'task fails saying how many bytes of how many '
+                    'arrived. 0 turns retries off. Used by ``import`` '
+                    'and by ``web-download`` imports.'),
+    cfg.FloatOpt('fetch_retry_backoff',
+                 default=1.0, min=0,
+                 help='Seconds to wait before the first retry of a '
+                      'broken fetch (see ``fetch_retries``); each further '
+                      'retry waits twice as long as the one before, at '
+                      'most 60 seconds. Raise it for sources that need '
+                      'time to recover; 0 retries at once.'),
     cfg.IntOpt('max_redirects',
                default=5, min=0,
                help='Largest number of HTTP redirects an import follows. '

@@ -265,12 +265,18 @@ def add_location(context, image_id, url, metadata=None):
 
 
 @db_api.context_manager.reader
-def get_locations(context, image_id):
-    """Active locations of an image, oldest first."""
+def get_locations(context, image_id, for_update=False):
+    """Active locations of an image, oldest first.
+
+    ``for_update``: lock the rows (and read them as committed now), in
+    the caller's writer transaction.
+    """
     rows = context.session.query(models.ImageLocation).filter(
         models.ImageLocation.image_id == image_id,
         models.ImageLocation.deleted.is_(False),
     ).order_by(models.ImageLocation.id)
+    if for_update:
+        rows = rows.with_for_update()
     return [{'id': row.id, 'url': row.value, 'metadata': row.meta_data,
              'status': row.status} for row in rows]
 

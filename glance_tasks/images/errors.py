@@ -159,3 +159,36 @@ class ValidationMismatch(ImageTaskError):
     msg_fmt = _('The data at %(url)s does not match validation_data: its '
                 '%(field)s is %(actual)s, validation_data says '
                 '%(expected)s. Check the location and the hash.')
+
+
+class TransferIncomplete(SourceIncomplete):
+    """The source ended short on every attempt of a download."""
+
+    msg_fmt = _('Only %(received)d of the %(announced)d bytes the source '
+                '%(url)s announced arrived, after %(tries)s (%(how)s); the '
+                'last one ended: %(reason)s. The image data is incomplete. '
+                'Try again later, or check the source server.')
+
+
+class TransferTruncated(SourceTruncated):
+    """A source without a length broke off on every attempt."""
+
+    msg_fmt = _('Only %(received)d bytes arrived from the source %(url)s, '
+                'which announced no length, after %(tries)s (%(how)s); the '
+                'last one ended: %(reason)s. The image data is incomplete. '
+                'Try again later, or check the source server.')
+
+
+class DataHashMismatch(ImageTaskError):
+    msg_fmt = _('The data fetched from %(url)s does not match '
+                'validation_data: its %(algo)s hash is %(actual)s, but '
+                'validation_data says %(expected)s. Either the source sent '
+                'other data or the hash is wrong; check both and try '
+                'again.')
+
+
+class ImportPluginUnknown(ImageTaskError):
+    msg_fmt = _('The import plugins %(names)s named in [image_import_opts] '
+                'image_import_plugins are not installed (installed: '
+                '%(installed)s); the cloud operator must fix the '
+                'configuration.')

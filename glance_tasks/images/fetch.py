@@ -18,14 +18,25 @@ that every hop is checked the same way. :meth:`Source.copy_to` then streams
 the body to a file in fixed-size chunks, counting the bytes against the
 size cap as they arrive and noticing a source that sends fewer bytes than
 it announced.
+
+:func:`download` is what the import task types use: the same, over a bad
+network. A transfer that breaks off is tried again (``[image_import]
+fetch_retries`` times, waiting ``fetch_retry_backoff`` seconds, doubled
+each time), resumed with an HTTP ``Range`` request where that is safe
+(the source gave a strong ETag or a Last-Modified, and answers 206 for the
+very bytes asked, with the same validator); otherwise it starts over. The
+data's hash is checked when the caller gives one.
 """
 
 import base64
 import errno
+import hashlib
 import http.client
 import os
+import re
 import socket
 import ssl
+import time
 import urllib.parse
 
 from oslo_log import log as logging
@@ -48,6 +59,15 @@ ADVICE = {
 }
 DEFAULT_ADVICE = ('check import_from and the source server, then try '
                   'again.')
+# Answers worth asking again: the source is busy or broken for now.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# The longest wait between two attempts, however many there were.
+MAX_BACKOFF = 60.0
+# Digests of a fixed length that validation_data may name.
+HASH_ALGOS = frozenset(
+    name for name in hashlib.algorithms_guaranteed
+    if not name.startswith('shake_'))
+_CONTENT_RANGE = re.compile(r'^bytes (\d+)-(\d+)/(\d+)$')
 
 
 class _PinnedConnectionMixin:
@@ -85,11 +105,18 @@ class PinnedHTTPSConnection(_PinnedConnectionMixin,
 class Source:
     """An opened source of image data: its length (if known) and body."""
 
-    def __init__(self, url, length, reader, closer):
+    def __init__(self, url, length, reader, closer, status=200,
+                 header=None):
         self.url = url
         self.length = length
+        self.status = status
         self._reader = reader
         self._closer = closer
+        self._header = header or (lambda name: None)
+
+    def header(self, name):
+        """The value of the response header ``name``, or None."""
+        return self._header(name)
 
     def close(self):
         self._closer()
@@ -170,12 +197,19 @@ def _describe_os_error(exc):
         type(exc).__name__
 
 
-def open_source(conf, url):
-    """Open ``url`` (after filtering it) and return a :class:`Source`."""
+def open_source(conf, url, timeout=None, headers=None):
+    """Open ``url`` (after filtering it) and return a :class:`Source`.
+
+    ``headers`` are sent with the request (to every hop); with a
+    ``Range`` among them a 206 answer is accepted as well as a 200.
+    ``timeout`` defaults to ``[image_import] fetch_timeout``.
+    """
     parts = url_filter.check_url(conf, url)
     if parts.scheme.lower() == 'file':
         return _open_file(url, parts)
-    return _open_http(conf, url, parts)
+    if timeout is None:
+        timeout = conf.image_import.fetch_timeout
+    return _open_http(conf, url, parts, timeout, headers or {})
 
 
 def _open_file(url, parts):
@@ -188,8 +222,9 @@ def _open_file(url, parts):
     return Source(url, os.fstat(f.fileno()).st_size, f.readinto, f.close)
 
 
-def _open_http(conf, url, parts):
+def _open_http(conf, url, parts, timeout, headers):
     opts = conf.image_import
+    accepted = (200, 206) if 'Range' in headers else (200,)
     original = url
     for hop in range(opts.max_redirects + 1):
         if hop:
@@ -207,7 +242,7 @@ def _open_http(conf, url, parts):
                     reason=exc.kwargs['reason'])
         else:
             addresses = url_filter.resolve(conf, parts, url)
-        response, conn = _request(parts, addresses, url, opts.fetch_timeout)
+        response, conn = _request(parts, addresses, url, timeout, headers)
         if response.status in REDIRECTS:
             location = response.getheader('Location')
             conn.close()
@@ -219,7 +254,7 @@ def _open_http(conf, url, parts):
             url = urllib.parse.urljoin(url, location)
             LOG.debug('Import source redirected to %s', errors.safe_url(url))
             continue
-        if response.status != 200:
+        if response.status not in accepted:
             conn.close()
             raise errors.SourceHTTPError(
                 url=errors.safe_url(url), status=response.status,
@@ -239,12 +274,13 @@ def _open_http(conf, url, parts):
                 reason='compressed transfer (Content-Encoding %s)'
                 % response.getheader('Content-Encoding'),
                 advice='serve the image file as it is.')
-        return Source(url, length, response.readinto, conn.close)
+        return Source(url, length, response.readinto, conn.close,
+                      status=response.status, header=response.getheader)
     raise errors.TooManyRedirects(url=errors.safe_url(original),
                                   limit=opts.max_redirects)
 
 
-def _request(parts, addresses, url, timeout):
+def _request(parts, addresses, url, timeout, extra_headers=None):
     scheme = parts.scheme.lower()
     port = parts.port or url_filter.DEFAULT_PORTS[scheme]
     cls = PinnedHTTPSConnection if scheme == 'https' else \
@@ -255,6 +291,7 @@ def _request(parts, addresses, url, timeout):
     if parts.query:
         path += '?' + parts.query
     headers = {'User-Agent': USER_AGENT, 'Accept-Encoding': 'identity'}
+    headers.update(extra_headers or {})
     if parts.username or parts.password:
         token = '%s:%s' % (urllib.parse.unquote(parts.username or ''),
                            urllib.parse.unquote(parts.password or ''))
@@ -271,3 +308,289 @@ def _request(parts, addresses, url, timeout):
         conn.close()
         raise errors.SourceUnreachable(url=errors.safe_url(url),
                                        reason=_describe_os_error(exc))
+
+
+def download(conf, url, path, max_size, timeout, validation_data=None,
+             progress=None):
+    """Fetch ``url`` into the file ``path``; return the bytes written.
+
+    ``path`` is truncated first (a run again after a crash starts over).
+    A broken transfer is tried again and resumed where it can be (see the
+    module's docstring); when the attempts run out the error says how
+    many bytes of how many arrived (:class:`~errors.TransferIncomplete`,
+    :class:`~errors.TransferTruncated`), or is the last attempt's own
+    error when no data ever came. More than ``max_size`` bytes, announced
+    or received, is :class:`~errors.ImageTooLarge`; ``timeout`` is the
+    seconds to wait for a connection or the next piece of data.
+
+    ``validation_data`` (``{"os_hash_algo", "os_hash_value"}``): the data
+    is hashed as it is written to the file, across resumed parts, and a
+    different hash is :class:`~errors.DataHashMismatch`. ``progress(n)``
+    is called as each piece of data arrives, before it is written, with
+    the number of bytes of the image received so far (0 again when a
+    transfer starts over); what it raises ends the download.
+
+    On failure ``path`` is left as it is; the caller removes it.
+    """
+    digest = _Digest.of(validation_data)
+    opts = conf.image_import
+    attempts = opts.fetch_retries + 1
+    with open(path, 'wb') as out:
+        transfer = _Transfer(out, max_size, digest, progress)
+        for attempt in range(1, attempts + 1):
+            try:
+                _attempt(conf, url, timeout, transfer)
+                break
+            except _RETRYABLE as exc:
+                if not _worth_retrying(exc):
+                    raise
+                if attempt == attempts:
+                    raise _gave_up(url, transfer, attempts, exc)
+                delay = min(opts.fetch_retry_backoff * 2 ** (attempt - 1),
+                            MAX_BACKOFF)
+                LOG.warning('Fetching %s failed after %d bytes (%s); '
+                            'attempt %d of %d in %.1f seconds.',
+                            errors.safe_url(url), transfer.received,
+                            _reason_of(exc), attempt + 1, attempts, delay)
+                time.sleep(delay)
+    if digest is not None:
+        digest.check(url)
+    return transfer.received
+
+
+class _Interrupted(Exception):
+    """The body stopped before its end; ``reason`` says how, in words."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _worth_retrying(exc):
+    """False for an HTTP answer that will be the same next time (404)."""
+    return not isinstance(exc, errors.SourceHTTPError) or \
+        exc.kwargs.get('status') in RETRY_STATUSES
+
+
+_RETRYABLE = (_Interrupted, errors.SourceUnreachable, errors.SourceTimeout,
+              errors.SourceHTTPError)
+
+
+def _reason_of(exc):
+    if isinstance(exc, _Interrupted):
+        return exc.reason
+    return exc.message
+
+
+def _usable(algo):
+    """True for a hash this Python can compute (FIPS may forbid some)."""
+    if algo not in HASH_ALGOS:
+        return False
+    try:
+        hashlib.new(algo)
+    except ValueError:
+        return False
+    return True
+
+
+class _Digest:
+    """The hash validation_data asks for, computed as the file is written.
+
+    Hashing what is written, in order, covers resumed parts with no second
+    pass: resuming always continues the very file (and hash state) the
+    earlier attempt left, and starting over resets both together. A
+    download after a crash starts over too, so the file never holds bytes
+    this hash has not seen.
+    """
+
+    def __init__(self, algo, expected):
+        self.algo = algo
+        self.expected = expected.lower()
+        self.reset()
+
+    @classmethod
+    def of(cls, validation_data):
+        if not validation_data:
+            return None
+        algo = validation_data.get('os_hash_algo')
+        value = validation_data.get('os_hash_value')
+        if not _usable(algo) or not isinstance(value, str) or not value:
+            raise errors.InvalidImportInput(
+                reason='validation_data needs os_hash_algo, one of %s, '
+                       'and os_hash_value, the hex digest of the data '
+                       '(got os_hash_algo %r).'
+                       % (', '.join(sorted(HASH_ALGOS)), algo))
+        return cls(algo, value)
+
+    def reset(self):
+        self._hash = hashlib.new(self.algo)
+
+    def update(self, data):
+        self._hash.update(data)
+
+    def check(self, url):
+        actual = self._hash.hexdigest()
+        if actual != self.expected:
+            raise errors.DataHashMismatch(url=errors.safe_url(url),
+                                          algo=self.algo, actual=actual,
+                                          expected=self.expected)
+
+
+class _Transfer:
+    """What a download has so far: the file, its length, how to resume."""
+
+    def __init__(self, out, max_size, digest, progress):
+        self.out = out
+        self.max_size = max_size
+        self.digest = digest
+        self.progress = progress or (lambda received: None)
+        self.received = 0
+        self.total = None      # the whole image's length, once known
+        self.validator = None  # (strong ETag, Last-Modified) of the data
+        # How the attempts went, for the message when they all fail.
+        self.how = 'none got data to resume from'
+
+    def resume_offset(self):
+        """Where the next request may start: 0 unless resuming is safe."""
+        if not self.received:
+            return 0
+        if not any(self.validator or ()):
+            self.how = ('starting over each time: the source gives no '
+                        'ETag or Last-Modified to resume by safely')
+            return 0
+        self.how = 'resuming where the data stopped'
+        return self.received
+
+    def restart(self, how):
+        self.out.seek(0)
+        self.out.truncate()
+        self.received = 0
+        if self.digest is not None:
+            self.digest.reset()
+        self.how = how
+        self.progress(0)
+
+    def write(self, chunk):
+        arrived = self.received + len(chunk)
+        # Told before the checks: data came, even data refused.
+        self.progress(arrived)
+        if arrived > self.max_size:
+            raise errors.ImageTooLarge(limit=self.max_size,
+                                       detail='more than that was received')
+        try:
+            self.out.write(chunk)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise errors.WorkDirFull(received=self.received)
+            raise
+        if self.digest is not None:
+            self.digest.update(chunk)
+        self.received = arrived
+
+
+def _validator_of(source):
+    etag = source.header('ETag')
+    if etag and etag.startswith('W/'):
+        etag = None  # a weak ETag does not promise the same bytes
+    return etag, source.header('Last-Modified')
+
+
+def _range_headers(offset, validator):
+    if not offset:
+        return {}
+    etag, last_modified = validator
+    # If-Range: a source whose data changed sends all of it (200).
+    return {'Range': 'bytes=%d-' % offset,
+            'If-Range': etag or last_modified}
+
+
+def _resumes(source, offset, transfer):
+    """True if ``source`` (a 206) carries exactly the bytes from offset."""
+    match = _CONTENT_RANGE.match(source.header('Content-Range') or '')
+    if not match:
+        return False
+    start, end, total = (int(group) for group in match.groups())
+    return (start == offset and end == total - 1
+            and transfer.total in (None, total)
+            and _validator_of(source) == transfer.validator)
+
+
+def _open_aligned(conf, url, timeout, transfer):
+    """Open the source where the file ends (or from 0, restarting it)."""
+    offset = transfer.resume_offset()
+    try:
+        source = open_source(conf, url, timeout,
+                             _range_headers(offset, transfer.validator))
+    except errors.SourceHTTPError as exc:
+        if not offset or exc.kwargs['status'] != 416:
+            raise
+        # "Range Not Satisfiable": the data is not what the file began.
+        transfer.restart('starting over: the source refused the Range '
+                         'request')
+        return _open_aligned(conf, url, timeout, transfer)
+    if source.status == 206:
+        if _resumes(source, offset, transfer):
+            transfer.total = int(
+                source.header('Content-Range').rsplit('/', 1)[1])
+            return source
+        # Other bytes than asked for, or the data changed: from 0.
+        source.close()
+        transfer.restart('starting over: the source answered the Range '
+                         'request with other bytes or other data')
+        return _open_aligned(conf, url, timeout, transfer)
+    if transfer.received:
+        how = transfer.how  # why resume_offset did not ask for a Range
+        if _validator_of(source) != transfer.validator:
+            how = 'starting over: the image changed at the source'
+        elif offset:
+            how = ('starting over each time: the source answers a Range '
+                   'request with all the data')
+        transfer.restart(how)
+    transfer.total = source.length
+    transfer.validator = _validator_of(source)
+    return source
+
+
+def _attempt(conf, url, timeout, transfer):
+    """One request: append the body to the file, up to its end."""
+    with _open_aligned(conf, url, timeout, transfer) as source:
+        if transfer.total is not None and \
+                transfer.total > transfer.max_size:
+            raise errors.ImageTooLarge(
+                limit=transfer.max_size,
+                detail='the source announced %d bytes' % transfer.total)
+        view = memoryview(bytearray(CHUNK_SIZE))
+        while True:
+            try:
+                count = source.readinto(view)
+            except http.client.IncompleteRead as exc:
+                # What came before the break is good data: keep it.
+                if exc.partial:
+                    transfer.write(exc.partial)
+                count = None
+            except (socket.timeout, TimeoutError):
+                raise _Interrupted('nothing arrived for %d seconds'
+                                   % timeout)
+            except (OSError, http.client.HTTPException) as exc:
+                raise _Interrupted(_describe_os_error(exc))
+            if count is None:
+                raise _Interrupted('the connection closed early')
+            if not count:
+                break
+            transfer.write(view[:count])
+    if transfer.total is not None and transfer.received < transfer.total:
+        raise _Interrupted('the connection closed early')
+
+
+def _gave_up(url, transfer, attempts, exc):
+    """The error of a download whose last attempt failed with ``exc``."""
+    began = transfer.received or transfer.total is not None
+    if not began and not isinstance(exc, _Interrupted):
+        return exc  # no data ever came: the source's own error says why
+    tries = '%d attempt%s' % (attempts, '' if attempts == 1 else 's')
+    how = transfer.how if attempts > 1 else 'retries are off'
+    kwargs = dict(url=errors.safe_url(url), received=transfer.received,
+                  tries=tries, how=how, reason=_reason_of(exc))
+    if transfer.total is None:
+        return errors.TransferTruncated(**kwargs)
+    return errors.TransferIncomplete(announced=transfer.total, **kwargs)

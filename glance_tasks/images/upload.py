@@ -102,13 +102,15 @@ class _Readable:
 
 
 def upload(images, context, store, image, wsgi_input, length=None,
-           lease=None):
+           lease=None, backend=None):
     """Store ``wsgi_input`` as the data of the queued ``image``; activate.
 
     ``wsgi_input`` is the request's ``wsgi.input``; ``length`` is the
     Content-Length, None for a chunked body. ``lease``: this process's
     :class:`~glance_tasks.engine.ownership.ExecutorLease`, recorded as
-    the image's uploader (None: no uploader, as in unit tests). Returns
+    the image's uploader (None: no uploader, as in unit tests).
+    ``backend``: the store to write to (multi-store; None: the default
+    store). Returns
     the active image; raises a :class:`~glance_tasks.exception.
     GlanceTasksException` with the HTTP code the failure deserves, the
     image queued again.
@@ -124,7 +126,8 @@ def upload(images, context, store, image, wsgi_input, length=None,
         context, image, image_domain.SAVING,
         also=lambda ctx: image_db.set_uploader(ctx, image.id, uploader))
     try:
-        stored, facts = _store(store, saving, wsgi_input, length, cap)
+        stored, facts = _store(store, saving, wsgi_input, length, cap,
+                               backend)
     except BaseException:
         _requeue(images, context, saving, uploader)
         raise
@@ -162,13 +165,13 @@ def _still_ours(context, image_id, lease, uploader):
     image_db.set_uploader(context, image_id, None)
 
 
-def _store(store, image, wsgi_input, length, cap):
+def _store(store, image, wsgi_input, length, cap, backend=None):
     """Write the stream; ``(what the store returned, inspection result)``."""
     body = _Body(wsgi_input, cap, length)
     inspection = inspect.Inspection(iter(body), image.disk_format)
     try:
         stored = store.add_stream(image.id, _Readable(inspection),
-                                  length or 0)
+                                  length or 0, backend=backend)
     except (errors.FormatMismatch, errors.UnsafeImage,
             errors.InvalidImageData) as exc:
         raise exception.ImageDataRefused(reason=_refusal(exc, image))

@@ -25,6 +25,7 @@ from oslo_policy import policy
 from glance_tasks.policies import base
 from glance_tasks.policies import image_data
 from glance_tasks.policies import images
+from glance_tasks.policies import stores
 from glance_tasks.policies import tasks
 
 
@@ -32,7 +33,8 @@ def list_rules():
     """Every default rule, personas first."""
     return list(itertools.chain(base.list_rules(), tasks.list_rules(),
                                 images.list_rules(),
-                                image_data.list_rules()))
+                                image_data.list_rules(),
+                                stores.list_rules()))
 
 
 def make_enforcer(conf):

@@ -195,18 +195,21 @@ class FetchData(base.Atom):
         conf = services.conf
         context = services.admin_context
         path = staging.path_of(conf, image_id)
-        cap = conf.image_import.max_image_size
-        with fetch.open_source(conf, self._url) as source:
-            if source.length is not None and source.length > cap:
-                raise errors.ImageTooLarge(
-                    limit=cap, detail='the source announced %d bytes'
-                    % source.length)
+        saving = []
+
+        def data_arrived(received=None):
             # Data is coming: saving (already so if this runs again).
-            _advance(services.images, context, image_id, image_domain.QUEUED,
-                     image_domain.SAVING, notify_context,
-                     done=(image_domain.SAVING,),
-                     properties=self._properties)
-            size = source.copy_to(path, cap, conf.image_import.fetch_timeout)
+            if not saving:
+                saving.append(_advance(
+                    services.images, context, image_id, image_domain.QUEUED,
+                    image_domain.SAVING, notify_context,
+                    done=(image_domain.SAVING,),
+                    properties=self._properties))
+
+        opts = conf.image_import
+        size = fetch.download(conf, self._url, path, opts.max_image_size,
+                              opts.fetch_timeout, progress=data_arrived)
+        data_arrived()  # an empty image too
         LOG.info('Image %s: fetched %d bytes.', image_id, size)
         return {'path': path, 'size': size}
 

@@ -30,6 +30,7 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
+from glance_tasks.images import store
 from glance_tasks.images import upload as image_upload
 from glance_tasks.notifications import events
 from glance_tasks.policies import image_data as rules
@@ -38,6 +39,7 @@ LOG = logging.getLogger(__name__)
 
 OCTET_STREAM = 'application/octet-stream'
 IMAGE_SEND = 'image.send'
+STORE_HEADER = 'X-Image-Meta-Store'
 
 
 def upload(req):
@@ -52,8 +54,30 @@ def upload(req):
     image_upload.upload(image_handlers.lifecycle(req), req.context,
                         req.state.service.services.image_store, image,
                         req.body_file_raw, req.content_length,
-                        lease=req.state.service.upload_lease)
+                        lease=req.state.service.upload_lease,
+                        backend=_target_store(req))
     return webob.Response(status=204, content_type=None)
+
+
+def _target_store(req):
+    """The store named by Glance's ``X-Image-Meta-Store``; 400 if unknown.
+
+    Multi-store only (None otherwise: the one store); without the header,
+    ``[glance_store] default_backend``. Checked before the image leaves
+    ``queued``.
+    """
+    names = store.backend_names(req.state.conf)
+    if not names:
+        return None
+    name = req.headers.get(STORE_HEADER)
+    if name is None:
+        return store.default_backend(req.state.conf)
+    if name not in names:
+        raise exception.Invalid(
+            message="Store '%s' named by %s is not available on this "
+                    "node; the stores are: %s." %
+                    (name[:100], STORE_HEADER, ', '.join(names)))
+    return name
 
 
 def download(req):
@@ -68,9 +92,12 @@ def download(req):
     if not locations or image.size is None:
         return webob.Response(status=204, content_type=None)
     offset, length = _requested_span(req, image.size)
-    store = req.state.service.services.image_store
+    image_store = req.state.service.services.image_store
+    first = locations[0]
     try:
-        chunks, sent_size = store.open(locations[0]['url'], offset, length)
+        chunks, sent_size = image_store.open(
+            first['url'], offset, length,
+            backend=(first['metadata'] or {}).get('store'))
     except Exception as exc:
         LOG.warning('Data of image %(id)s could not be read from the '
                     'store: %(error)s', {'id': image.id, 'error': exc})

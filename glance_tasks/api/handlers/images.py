@@ -33,6 +33,7 @@ from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import scrubber
+from glance_tasks.images import store
 from glance_tasks.policies import images as rules
 from glance_tasks.policies import tasks as task_rules
 
@@ -47,7 +48,18 @@ def image_view(req, image):
 def _view(req, image):
     context = req.context
     return views.image(image, image_db.get_properties(context, image.id),
-                       image_db.get_tags(context, image.id))
+                       image_db.get_tags(context, image.id),
+                       stores=_stores_of(req, image))
+
+
+def _stores_of(req, image):
+    """Stores of the image's locations (Glance: multi-store only)."""
+    if not store.backend_names(req.state.conf):
+        return ()
+    image_store = req.state.service.services.image_store
+    found = (image_store.store_of(location) for location
+             in image_db.get_locations(req.context, image.id))
+    return [name for name in found if name]
 
 
 def lifecycle(req):
@@ -107,9 +119,13 @@ def create_image(req):
     values.setdefault('id', uuidutils.generate_uuid())
     image = lifecycle(req).create(req.context, values, properties,
                                   tags=tags)
-    return util.json_response(
-        views.image(image, properties, tags), status=201,
-        headers={'Location': '/v2/images/%s' % image.id})
+    headers = {'Location': '/v2/images/%s' % image.id}
+    stores = store.backend_names(req.state.conf)
+    if stores:
+        # Glance's header: the stores an upload or import may name.
+        headers['OpenStack-image-store-ids'] = ','.join(stores)
+    return util.json_response(views.image(image, properties, tags),
+                              status=201, headers=headers)
 
 
 def update_image(req, operations):

@@ -254,11 +254,15 @@ class ImportTest(image_fixtures.ImageServiceTestCase):
                                            size=300000)
         task = self.run_import(self.server.url('disk.raw', 'lie'))
         self.assertKilled(task, (
-            'The source %s stopped sending after %d of the %d bytes it '
-            'announced; the image data is incomplete. Try again, or check '
-            'the source server.' % (self.server.url('disk.raw', 'lie'),
-                                    os.path.getsize(source),
-                                    os.path.getsize(source) * 2 + 1)))
+            'Only %d of the %d bytes the source %s announced arrived, after '
+            '4 attempts (starting over each time: the source gives no ETag '
+            'or Last-Modified to resume by safely); the last one ended: the '
+            'connection closed early. The image data is incomplete. Try '
+            'again later, or check the source server.'
+            % (os.path.getsize(source), os.path.getsize(source) * 2 + 1,
+               self.server.url('disk.raw', 'lie'))))
+        # [image_import] fetch_retries (3) more tries, each from the start.
+        self.assertEqual(4, len(self.server.requests))
 
     def test_size_cap_while_streaming(self):
         self.conf.set_override('max_image_size', 100000,

@@ -234,6 +234,9 @@ class ImageServiceTestCase(engine_fixtures.ServiceTestCase):
         self.conf.set_override('allowed_hosts', ['127.0.0.1'], group=group)
         self.conf.set_override('allowed_ports', [], group=group)
         self.conf.set_override('fetch_timeout', 10, group='image_import')
+        # Broken transfers are retried at once: the tests wait for less.
+        self.conf.set_override('fetch_retry_backoff', 0,
+                               group='image_import')
 
     def registry(self, enabled=None):
         return registry_mod.TaskTypeRegistry(

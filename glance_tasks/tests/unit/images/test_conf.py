@@ -38,6 +38,18 @@ class TestDefaults(base.TestCase):
         self.assertEqual(1024 ** 4, opts.max_image_size)
         self.assertIsNone(opts.conversion_format)
 
+    def test_fetch_retries_by_default(self):
+        opts = self.conf.image_import
+        self.assertEqual((3, 1.0), (opts.fetch_retries,
+                                    opts.fetch_retry_backoff))
+
+    def test_import_plugins_as_glance_has_them(self):
+        self.assertEqual([], self.conf.image_import_opts.image_import_plugins)
+        self.assertEqual('raw', self.conf.image_conversion.output_format)
+        inject = self.conf.inject_metadata_properties
+        self.assertEqual((['admin'], {}), (inject.ignore_user_roles,
+                                           inject.inject))
+
     def test_filtering_on_by_default(self):
         opts = self.conf.import_filtering_opts
         self.assertEqual(['http', 'https'], opts.allowed_schemes)
