@@ -255,3 +255,33 @@ class ImageDataForbidden(Forbidden):
 class ImageNotPendingDelete(Conflict):
     msg_fmt = _("Image %(image_id)s is '%(status)s'; only an image "
                 "pending_delete can be restored.")
+
+
+class StagingFull(GlanceTasksException):
+    msg_fmt = _('The staging area has no space left for this image; the '
+                'image is queued again with no data. Try again later, or '
+                'ask the cloud operator to free space in the staging '
+                'area.')
+    code = 413
+
+
+class StagingUnavailable(GlanceTasksException):
+    msg_fmt = _('The image data could not be written to the staging area '
+                '(%(reason)s); the image is queued again with no data. Try '
+                'again; if it keeps failing, tell the cloud operator.')
+    code = 503
+
+
+class ImportMethodUnavailable(NotFound):
+    msg_fmt = _("'%(method)s' method is not available at this site.")
+
+
+class ImportNotAllowed(Conflict):
+    """An import the image's status or fields do not allow (Glance's 409)."""
+
+    msg_fmt = _('%(reason)s')
+
+
+class ImportInProgress(Conflict):
+    msg_fmt = _("New operation on image '%(image_id)s' is not permitted as "
+                "prior operation is still in progress")

@@ -50,6 +50,17 @@ def make_executor(conf, registry, lifecycle, backend, services=None):
                                services=services)
 
 
+def _in_turn(first, second):
+    """``first(context, task)`` then ``second``'s; either may be None."""
+    if first is None or second is None:
+        return first or second
+
+    def both(context, task):
+        first(context, task)
+        second(context, task)
+    return both
+
+
 class TaskService:
     """One process's view of tasks: create, get, list, run."""
 
@@ -128,8 +139,15 @@ class TaskService:
         self.relay.stop()
         self.backend.close()
 
-    def create_task(self, context, task_type, task_input, owner=None):
-        """Validate, persist as ``pending``, then hand to the executor."""
+    def create_task(self, context, task_type, task_input, owner=None,
+                    image_id=None, also=None):
+        """Validate, persist as ``pending``, then hand to the executor.
+
+        ``image_id``: the image the task works on, recorded with it.
+        ``also(context, task)`` runs in the transaction creating the task
+        (see :meth:`~glance_tasks.lifecycle.tasks.TaskLifecycle.create`);
+        the executor is told only once it committed.
+        """
         self.registry.validate_input(task_type, task_input)
         values = {
             'id': uuidutils.generate_uuid(),
@@ -141,10 +159,16 @@ class TaskService:
             # The local executor that runs it (None: a jobboard's engine).
             'executor': self.executor.owner,
         }
+        if image_id is not None:
+            values['image_id'] = image_id
         # What the executor saves with the task (a jobboard: its flow).
         stage = getattr(self.executor, 'stage', None)
-        task = self.lifecycle.create(context, values,
-                                     also=stage(values) if stage else None)
+        # The caller's ``also`` may use its own context: then the task
+        # is not committed with others, on another request's context.
+        task = self.lifecycle.create(
+            context, values,
+            also=_in_turn(also, stage(values) if stage else None),
+            share=also is None)
         self.executor.submit(task)
         return task
 

@@ -59,9 +59,10 @@ def _size_limit(application, conf):
     return ImageDataBypass(limiter, application)
 
 
-# PUT /v2/images/{image_id}/file: image data, held to image_size_cap by
-# its handler while it streams, not to the JSON body limit.
-_IMAGE_DATA_PATH = re.compile(r'^/v2/images/[^/]+/file/?$')
+# PUT /v2/images/{image_id}/file and /stage: image data, held to
+# image_size_cap by its handler while it streams, not to the JSON body
+# limit.
+_IMAGE_DATA_PATH = re.compile(r'^/v2/images/[^/]+/(file|stage)/?$')
 
 
 class ImageDataBypass:

@@ -17,8 +17,10 @@ from them, and it drives the property-based test that looks for a 500.
 """
 
 from glance_tasks.api import image_body
+from glance_tasks.api import import_request
 from glance_tasks.api import params
 from glance_tasks.api import schemas
+from glance_tasks.conf import interop_import
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import task as task_domain
@@ -201,6 +203,53 @@ def _image_paths():
     }
 
 
+def _import_schema():
+    """Glance's import body (validation_data: this service's addition)."""
+    hash_data = {'type': 'object',
+                 'required': sorted(import_request.HASH_FIELDS),
+                 'additionalProperties': False,
+                 'properties': {'os_hash_algo': {'type': 'string'},
+                                'os_hash_value': {'type': 'string'}}}
+    method = {'type': 'object', 'required': ['name'],
+              'additionalProperties': False,
+              'properties': {'name': {'type': 'string', 'enum': list(
+                  interop_import.IMPORT_METHODS)},
+                  'uri': {'type': 'string', 'minLength': 1},
+                  'validation_data': hash_data}}
+    return {'type': 'object', 'required': ['method'],
+            'additionalProperties': False,
+            'properties': {'method': method,
+                           'stores': {'type': 'array', 'items': {
+                               'type': 'string', 'minLength': 1}},
+                           'all_stores': {'type': 'boolean'},
+                           'all_stores_must_succeed': {'type': 'boolean'}}}
+
+
+def _import_paths():
+    with_id = [_path_id('image_id')]
+    store_header = {'name': import_request.STORE_HEADER, 'in': 'header',
+                    'required': False, 'schema': {'type': 'string'},
+                    'description': 'The one store to import to '
+                                   '(multi-store), instead of stores.'}
+    return {
+        '/v2/images/{image_id}/stage': {
+            'parameters': with_id,
+            'put': _op('Stage image data (queued image -> uploading)',
+                       {'204': {'description': 'The data is staged'}},
+                       body={'type': 'string', 'format': 'binary'},
+                       media_types=('application/octet-stream',))},
+        '/v2/images/{image_id}/import': {
+            'parameters': with_id,
+            'post': _op('Import image data (runs api_image_import)',
+                        {'202': {'description': 'The import started'}},
+                        [store_header], body=_import_schema())},
+        '/v2/info/import': {
+            'get': _op('Import methods of this site', {'200': _json(
+                {'type': 'object', 'required': ['import-methods']},
+                'The enabled import methods')})},
+    }
+
+
 def _other_paths():
     document = {'200': _json({'type': 'object'}, 'A document')}
     paths = {path: {'get': _op('JSON schema', document)} for path in (
@@ -249,6 +298,7 @@ def document(task_types):
     """The whole OpenAPI document for the enabled ``task_types``."""
     paths = dict(_task_paths(task_types))
     paths.update(_image_paths())
+    paths.update(_import_paths())
     paths.update(_other_paths())
     paths.update(_store_paths())
     return {

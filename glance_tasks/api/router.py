@@ -23,6 +23,7 @@ import webob.exc
 
 from glance_tasks.api import errors
 from glance_tasks.api.handlers import image_data
+from glance_tasks.api.handlers import image_import
 from glance_tasks.api.handlers import image_locations
 from glance_tasks.api.handlers import images
 from glance_tasks.api.handlers import root
@@ -61,6 +62,9 @@ ROUTES = {
         'PUT': image_data.upload,
         'GET': image_data.download,
     },
+    '/v2/images/{image_id}/stage': {'PUT': image_import.stage},
+    '/v2/images/{image_id}/import': {'POST': image_import.import_image},
+    '/v2/info/import': {'GET': image_import.import_info},
     '/v2/images/{image_id}/locations': {
         'POST': image_locations.add_location,
         'GET': image_locations.list_locations,

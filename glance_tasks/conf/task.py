@@ -29,7 +29,8 @@ task_opts = [
                     'look at results for longer; lower it to keep the '
                     'tasks table small on a busy cloud.'),
     cfg.ListOpt('enabled_task_types',
-                default=['import', 'location_import'],
+                default=['import', 'location_import',
+                         'api_image_import'],
                 help='Task types users may create, by plugin name (entry '
                      'points in the ``glance_tasks.task_types`` '
                      'namespace). A type installed but not listed here is '

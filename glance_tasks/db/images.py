@@ -221,6 +221,18 @@ def delete_tag(context, image_id, tag):
     return _delete_row(context, image_id, tag_key(tag))
 
 
+@db_api.context_manager.reader
+def with_property(context, name):
+    """``[(image id, value)]`` of the live images having property ``name``."""
+    rows = context.session.query(
+        models.ImageProperty.image_id, models.ImageProperty.value).join(
+        models.Image, models.Image.id == models.ImageProperty.image_id
+    ).filter(models.ImageProperty.name == name,
+             models.ImageProperty.deleted.is_(False),
+             models.Image.deleted.is_(False))
+    return [(row.image_id, row.value) for row in rows]
+
+
 @db_api.retry_on_deadlock
 @db_api.context_manager.writer
 def delete_property(context, image_id, name):

@@ -248,6 +248,18 @@ def image_tasks_ended(context, image_id):
                                   for status in statuses)
 
 
+@db_api.context_manager.writer
+def ended(context, task_id):
+    """True if ``task_id`` has ended or does not exist (any more).
+
+    Meant for the caller's transaction: the row is read ``FOR UPDATE``,
+    so the answer holds for what that transaction commits.
+    """
+    row = context.session.query(models.Task.status).filter(
+        models.Task.id == task_id).with_for_update().first()
+    return row is None or row.status in task_domain.TABLE.terminal
+
+
 @db_api.retry_on_deadlock
 @db_api.context_manager.writer
 def set_image(context, task_id, image_id):
@@ -256,6 +268,25 @@ def set_image(context, task_id, image_id):
                            {'image_id': image_id,
                             'updated_at': db_api.utcnow()}, live=True):
         raise exception.TaskNotFound(task_id=task_id)
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def set_progress(context, task_id, message):
+    """Set the message of a ``processing`` task; False if it is not one.
+
+    The status is not changed, and nothing is announced: the message of
+    a running task says how far it got (Glance's "Copied N MiB").
+    """
+    row = context.session.execute(
+        sa.select(TASKS.c.status).where(TASKS.c.id == task_id,
+                                        TASKS.c.deleted.is_(False))
+    ).first()
+    if row is None or row.status != task_domain.PROCESSING:
+        return False
+    prebuilt.update(context.session, TASK_INFO, {'task_id': task_id},
+                    {'message': message})
+    return True
 
 
 @db_api.retry_on_deadlock

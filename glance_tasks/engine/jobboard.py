@@ -368,7 +368,7 @@ class JobboardExecutor:
                          self._registry.get(values['type']).flow_factory)
         self._staged.book = book
         conn = self._backend.get_connection()
-        return lambda context: conn.store_in(context.session, book)
+        return lambda context, task: conn.store_in(context.session, book)
 
     def _connected_board(self):
         with self._lock:

@@ -38,10 +38,10 @@ CALLS = {
     (_S, _K): 'import task fails (POST /v2/tasks, type import)',
     (_S, _D): 'DELETE /v2/images/{id} during an upload',
     (_Q, _A): 'PATCH /v2/images/{id} add /locations/-',
-    (_Q, _I): 'POST /v2/images/{id}/locations',
-    (_I, _A): 'location_import task ends',
-    (_I, _Q): 'location_import task fails',
-    (_I, _D): 'DELETE /v2/images/{id} during a location import',
+    (_Q, _I): 'POST /v2/images/{id}/locations, or /import (web-download)',
+    (_I, _A): 'location_import (or api_image_import) task ends',
+    (_I, _Q): 'location_import (or api_image_import) task fails',
+    (_I, _D): 'DELETE /v2/images/{id} during an import',
     (_Q, _D): 'DELETE /v2/images/{id}',
     (_A, _D): 'DELETE /v2/images/{id}',
     (_A, _PD): 'DELETE /v2/images/{id} (delayed_delete)',
@@ -51,17 +51,16 @@ CALLS = {
     (_DA, _A): 'POST /v2/images/{id}/actions/reactivate',
     (_DA, _D): 'DELETE /v2/images/{id}',
     (_K, _D): 'DELETE /v2/images/{id}',
+    (_Q, _U): 'PUT /v2/images/{id}/stage (stage starts)',
+    (_U, _Q): 'PUT /v2/images/{id}/stage fails (or its process died)',
+    (_U, _D): 'DELETE /v2/images/{id} while staging or staged',
+    (_U, _I): 'POST /v2/images/{id}/import (glance-direct)',
 }
 
-# Edges of the interoperable import (stage, then import), the next issue:
-# no call makes them yet. queued -> importing is made today by the
-# locations API; the import call will make it too.
-PENDING = {
-    (_Q, _U): 'PUT /v2/images/{id}/stage (not served yet)',
-    (_U, _I): 'POST /v2/images/{id}/import (not served yet)',
-    (_U, _Q): 'staging fails (not served yet)',
-    (_U, _D): 'DELETE /v2/images/{id} while staging (not served yet)',
-}
+# Edges no call makes yet (none: every edge of the table has its call).
+# queued -> importing is made by the locations API and by POST
+# /v2/images/{id}/import (web-download) alike.
+PENDING = {}
 
 
 def edges():

@@ -37,19 +37,22 @@ from glance_tasks.db import leases as lease_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
+from glance_tasks.images import staging
 from glance_tasks.lifecycle import images as image_lifecycle
 
 LOG = logging.getLogger(__name__)
 
 
 def release(services, from_status, to_status, drop_upload=False,
-            after=None):
+            after=None, unless_property=None):
     """Move every image ``from_status → to_status`` whose tasks all ended.
 
     ``drop_upload``: the image's locations are dropped and its size and
     hashes cleared with the move. ``after(image_id, dropped_uris)`` runs
-    once the move is committed, to remove files and stored data. Returns
-    the ids of the images released.
+    once the move is committed, to remove files and stored data.
+    ``unless_property``: images having that property are left alone
+    (they belong to another task type, whose hook releases them).
+    Returns the ids of the images released.
     """
     context = services.admin_context
     released = []
@@ -57,7 +60,7 @@ def release(services, from_status, to_status, drop_upload=False,
                                       filters={'status': from_status}):
         try:
             dropped = _release(services.images, context, image, to_status,
-                               drop_upload)
+                               drop_upload, unless_property)
         except (exception.ImageInUse, exception.ImageStatusConflict,
                 exception.ImageNotFound) as exc:
             LOG.debug('Image %(id)s is not stranded: %(why)s',
@@ -74,7 +77,8 @@ def release(services, from_status, to_status, drop_upload=False,
 
 
 @db_api.retry_on_deadlock
-def _release(images, context, image, to_status, drop_upload):
+def _release(images, context, image, to_status, drop_upload,
+             unless_property=None):
     """Move ``image`` to ``to_status`` if its tasks have all ended.
 
     One transaction: the compare-and-swap (which locks the row), the
@@ -85,6 +89,9 @@ def _release(images, context, image, to_status, drop_upload):
 
     def only_if_stranded(context):
         if not task_db.image_tasks_ended(context, image.id):
+            raise exception.ImageInUse(image_id=image.id)
+        if unless_property and unless_property in image_db.get_properties(
+                context, image.id):
             raise exception.ImageInUse(image_id=image.id)
         if drop_upload:
             dropped.extend(images.drop_locations(context, image.id))
@@ -97,24 +104,39 @@ def _release(images, context, image, to_status, drop_upload):
 
 
 def release_abandoned_uploads(services):
-    """Requeue ``saving`` images whose uploader's lease has lapsed.
+    """Requeue uploads and stages whose uploader's lease has lapsed.
 
     The uploader (see :mod:`glance_tasks.images.upload`) died, or lost
     its lease, with the body half-received: the saving to queued edge
-    of a failed upload, the partial data removed from the store once the
-    move is committed. An image whose uploader lives is never touched.
+    of a failed upload (the partial data removed from the store), or the
+    uploading to queued edge of a failed stage (the partial file removed
+    from the staging area). An image whose uploader lives is never
+    touched, nor a staged image (its stage ended, naming no uploader).
     Returns the ids of the images requeued.
+    """
+    def discard_staged(image_id):
+        staging.remove(services.conf, image_id)
+
+    return (_release_abandoned(services, image_domain.SAVING,
+                               services.image_store.discard)
+            + _release_abandoned(services, image_domain.UPLOADING,
+                                 discard_staged))
+
+
+def _release_abandoned(services, status, discard):
+    """Requeue the ``status`` images of lapsed uploaders.
+
+    ``discard(image_id)`` removes the data the dead process wrote.
     """
     context = services.admin_context
     released = []
-    for image_id, uploader in image_db.uploads(context,
-                                               image_domain.SAVING):
+    for image_id, uploader in image_db.uploads(context, status):
         if not _lapsed(context, uploader):
             continue
         # What the dead process wrote has no location row. Removed
         # before the image is queued, when no new upload can be writing
         # to the same place yet.
-        services.image_store.discard(image_id)
+        discard(image_id)
         try:
             dropped = _requeue_abandoned(services.images, context, image_id,
                                          uploader)

@@ -30,9 +30,14 @@ from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
+from glance_tasks.images import staging
 from glance_tasks.notifications import events
 
 LOG = logging.getLogger(__name__)
+
+# Images that may have data in the staging area.
+STAGED_STATUSES = frozenset({image_domain.UPLOADING,
+                             image_domain.IMPORTING})
 
 
 def delete(images, context, image, store):
@@ -47,6 +52,11 @@ def delete(images, context, image, store):
     locations = image_db.get_locations(context, image.id)
     deleted = images.delete(context, image)
     _delete_data(store, image.id, [loc['url'] for loc in locations])
+    if image.status in STAGED_STATUSES:
+        # Staged, or being imported from the staging area: as Glance,
+        # the staged data goes with the image (an import under way
+        # fails, saying the image was deleted).
+        staging.remove(images.conf, image.id)
     return deleted
 
 

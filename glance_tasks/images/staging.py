@@ -10,18 +10,31 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Staging files of an import, under ``[image_import] work_dir``."""
+"""The staging area: data of an import, before it reaches the store.
+
+One file per image, ``<staging dir>/<image_id>`` (with a suffix for
+converted data). The staging dir is Glance's ``[os_glance_staging_store]
+filesystem_store_datadir`` when set, else ``[image_import] work_dir``.
+``PUT /v2/images/{id}/stage`` writes there (:func:`write`), the
+``import`` and ``api_image_import`` tasks read and fetch there, and
+:func:`remove` takes every file of an image away.
+"""
 
 import contextlib
+import errno
 import os
 
 from oslo_log import log as logging
+
+from glance_tasks.images import errors
 
 LOG = logging.getLogger(__name__)
 
 
 def work_dir(conf):
-    path = conf.image_import.work_dir
+    """The staging directory, created if missing."""
+    path = (conf.os_glance_staging_store.filesystem_store_datadir
+            or conf.image_import.work_dir)
     os.makedirs(path, exist_ok=True)
     return path
 
@@ -52,3 +65,29 @@ def remove_file(path):
 
 def size_of(path):
     return os.path.getsize(path)
+
+
+def write(conf, image_id, chunks):
+    """Write ``chunks`` as the staged data of ``image_id``; its size.
+
+    Replaces what an earlier attempt left. What ``chunks`` raises is
+    raised again; a full disk is :class:`~glance_tasks.images.errors.
+    WorkDirFull`. Either way the partial file is the caller's to remove
+    (:func:`remove`), with the status move that gives the image back.
+    The data is on disk (fsync) when this returns: the import that reads
+    it may run in another process, after this one died.
+    """
+    written = 0
+    path = path_of(conf, image_id)
+    try:
+        with open(path, 'wb') as staged:
+            for chunk in chunks:
+                staged.write(chunk)
+                written += len(chunk)
+            staged.flush()
+            os.fsync(staged.fileno())
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise errors.WorkDirFull(received=written) from None
+        raise
+    return written

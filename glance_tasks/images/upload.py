@@ -29,6 +29,13 @@ the move to ``saving``. The periodic release
 (:func:`glance_tasks.images.recovery.release_abandoned_uploads`) requeues
 a ``saving`` image whose uploader's lease has lapsed, never one whose
 uploader lives; and an uploader that lost its lease does not activate.
+
+Staging (:func:`stage`, ``PUT /v2/images/{id}/stage``) is the same
+stream written to the staging area instead of the store: ``queued`` to
+``uploading``, with the same cap, the same uploader lease and the same
+way back to ``queued`` (the uploading to queued edge, the staged file
+removed). Once the data is staged the image stays ``uploading`` with no
+uploader, ready for its ``glance-direct`` import.
 """
 
 from oslo_log import log as logging
@@ -38,6 +45,8 @@ from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import errors
 from glance_tasks.images import inspect
+from glance_tasks.images import staging
+from glance_tasks.lifecycle import images as image_lifecycle
 
 LOG = logging.getLogger(__name__)
 
@@ -101,6 +110,24 @@ class _Readable:
         return next(self._chunks, b'')
 
 
+def _start(images, context, image, length, lease, to_status):
+    """Check and make the first move of an upload or a stage.
+
+    Returns ``(the moved image, the uploader it names)``.
+    """
+    cap = images.conf.image_size_cap
+    if image.status != image_domain.QUEUED:
+        raise exception.ImageNotQueued(image_id=image.id,
+                                       status=image.status)
+    if length is not None and length > cap:
+        raise exception.ImageSizeCapExceeded(cap=cap)
+    uploader = _uploader(lease)
+    moved = images.move(
+        context, image, to_status,
+        also=lambda ctx: image_db.set_uploader(ctx, image.id, uploader))
+    return moved, uploader
+
+
 def upload(images, context, store, image, wsgi_input, length=None,
            lease=None, backend=None):
     """Store ``wsgi_input`` as the data of the queued ``image``; activate.
@@ -115,19 +142,11 @@ def upload(images, context, store, image, wsgi_input, length=None,
     GlanceTasksException` with the HTTP code the failure deserves, the
     image queued again.
     """
-    cap = images.conf.image_size_cap
-    if image.status != image_domain.QUEUED:
-        raise exception.ImageNotQueued(image_id=image.id,
-                                       status=image.status)
-    if length is not None and length > cap:
-        raise exception.ImageSizeCapExceeded(cap=cap)
-    uploader = _uploader(lease)
-    saving = images.move(
-        context, image, image_domain.SAVING,
-        also=lambda ctx: image_db.set_uploader(ctx, image.id, uploader))
+    saving, uploader = _start(images, context, image, length, lease,
+                              image_domain.SAVING)
     try:
-        stored, facts = _store(store, saving, wsgi_input, length, cap,
-                               backend)
+        stored, facts = _store(store, saving, wsgi_input, length,
+                               images.conf.image_size_cap, backend)
     except BaseException:
         _requeue(images, context, saving, uploader)
         raise
@@ -152,7 +171,8 @@ def _uploader(lease):
     return lease.name
 
 
-def _still_ours(context, image_id, lease, uploader):
+def _still_ours(context, image_id, lease, uploader,
+                from_status=image_domain.SAVING):
     """Raise unless ``uploader`` is still the image's, and held.
 
     Runs in the transaction of the move it guards, the row locked: the
@@ -161,7 +181,7 @@ def _still_ours(context, image_id, lease, uploader):
     if image_db.uploader_of(context, image_id) != uploader or (
             lease is not None and not lease.holds(uploader)):
         raise exception.ImageStatusConflict(image_id=image_id,
-                                            from_status=image_domain.SAVING)
+                                            from_status=from_status)
     image_db.set_uploader(context, image_id, None)
 
 
@@ -216,13 +236,60 @@ def _activate(images, context, saving, stored, facts, lease, uploader):
                            values={'virtual_size': facts['virtual_size']})
 
 
-def _requeue(images, context, saving, uploader):
-    """The saving to queued edge, unless the image moved on meanwhile."""
+def _requeue(images, context, moved, uploader):
+    """Back to queued (from saving or uploading), unless moved on since."""
     try:
         images.move(
-            context, saving, image_domain.QUEUED,
-            also=lambda ctx: _still_ours(ctx, saving.id, None, uploader))
+            context, moved, image_domain.QUEUED,
+            also=lambda ctx: _still_ours(ctx, moved.id, None, uploader,
+                                         moved.status))
     except (exception.ImageStatusConflict, exception.ImageNotFound):
         # Deleted while its data arrived: nothing to give back.
-        LOG.info('Image %s left saving during its upload; not queued '
-                 'again.', saving.id)
+        LOG.info('Image %(id)s left %(status)s during its upload; not '
+                 'queued again.', {'id': moved.id, 'status': moved.status})
+
+
+def stage(images, context, image, wsgi_input, length=None, lease=None):
+    """Stage ``wsgi_input`` for the queued ``image``; it stays uploading.
+
+    Arguments as :func:`upload`'s. Returns the image, ``uploading`` with
+    the staged ``size``; raises as :func:`upload` does, the image queued
+    again and nothing left in the staging area.
+    """
+    conf = images.conf
+    uploading, uploader = _start(images, context, image, length, lease,
+                                 image_domain.UPLOADING)
+    try:
+        size = _write_staged(conf, uploading.id,
+                             _Body(wsgi_input, conf.image_size_cap, length))
+        return _staged(images, context, uploading, size, lease, uploader)
+    except BaseException:
+        staging.remove(conf, uploading.id)
+        _requeue(images, context, uploading, uploader)
+        raise
+
+
+def _write_staged(conf, image_id, body):
+    try:
+        return staging.write(conf, image_id, body)
+    except errors.WorkDirFull:
+        raise exception.StagingFull()
+    except OSError as exc:
+        LOG.error('Data of image %(id)s could not be staged: %(error)s',
+                  {'id': image_id, 'error': exc})
+        raise exception.StagingUnavailable(
+            reason=exc.strerror or type(exc).__name__)
+
+
+def _staged(images, context, uploading, size, lease, uploader):
+    """Record the staged size and release the upload, in one transaction.
+
+    Only while this process is still the image's uploader: the image
+    cannot be imported before (its import waits for the uploader to go),
+    and once this process lost its lease the image may be queued again.
+    """
+    with images.transaction(context):
+        _still_ours(context, uploading.id, lease, uploader,
+                    image_domain.UPLOADING)
+        return images.update(context, uploading.id,
+                             image_lifecycle.Changes(values={'size': size}))

@@ -27,6 +27,7 @@ import dataclasses
 from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
 from glance_tasks.db import tasks as task_db
+from glance_tasks.domain import task as task_domain
 from glance_tasks import exception
 from glance_tasks.notifications import events
 from glance_tasks.notifications import payloads
@@ -41,6 +42,10 @@ class Changes:
     removed_properties: frozenset = frozenset()
     tags: tuple = None  # the whole new tag list, or None: unchanged
 
+
+# Glance's import lock: the id of the api_image_import task working on the
+# image, set by the import call and cleared by the task when it ends.
+IMPORT_LOCK = 'os_glance_import_task'
 
 # The fields record_upload sets, as they are before any upload.
 NO_UPLOAD = {'size': None, 'checksum': None, 'os_hash_algo': None,
@@ -153,6 +158,42 @@ class ImageLifecycle:
                            properties)
         return moved
 
+    def claim_import(self, context, image_id, task, to_status=None,
+                     check=None, set_properties=None, notify_context=None):
+        """Take the image's import lock for ``task``; move the image.
+
+        In one transaction (the caller's, when it has one): the image row
+        is locked; ``check(image, properties, uploader)`` raises if the
+        import may not start (its preconditions, checked on the row as it
+        is now); :data:`IMPORT_LOCK` is set to the task's id -- refused
+        with :class:`~glance_tasks.exception.ImportInProgress` while it
+        names a task that has not ended; ``set_properties`` are set with
+        it; then the image moves to ``to_status`` by compare-and-swap (or,
+        with None, stays where it is, announced as ``image.update``).
+        Returns the image as it is now.
+        """
+        with self.transaction(context):
+            uploader = image_db.uploader_of(context, image_id)  # row lock
+            image = image_db.get(context, image_id)
+            properties = image_db.get_properties(context, image_id)
+            if check is not None:
+                check(image, properties, uploader)
+            holder = properties.get(IMPORT_LOCK)
+            if holder is not None and not _lock_is_stale(context, holder):
+                raise exception.ImportInProgress(image_id=image_id)
+            changed = dict(set_properties or {}, **{IMPORT_LOCK: task.id})
+            for name, value in changed.items():
+                image_db.set_property(context, image_id, name, value)
+            properties.update(changed)
+            if to_status is not None:
+                return self.move(context, image, to_status,
+                                 notify_context=notify_context,
+                                 properties=properties)
+            image = image_db.update(context, image_id, {})
+            self._announce(context, events.IMAGE_UPDATE, image,
+                           notify_context, properties)
+        return image
+
     def record_upload(self, context, image_id, stored, values=None,
                       notify_context=None, properties=None):
         """Record data written to the store: location, size, hashes.
@@ -205,6 +246,22 @@ class ImageLifecycle:
             self._announce(context, events.IMAGE_DELETE, deleted,
                            notify_context, properties, tags)
         return deleted
+
+
+def _lock_is_stale(context, task_id):
+    """True when the import lock names a task that is gone or has ended.
+
+    Such a task will never release it: it was failed without its
+    reverts (a crash it could not resume from), or purged. A task still
+    pending or processing holds the lock, however long it takes: it runs,
+    or will be resumed.
+    """
+    try:
+        task = task_db.get(context, task_id, include_expired=True,
+                           include_deleted=True)
+    except exception.TaskNotFound:
+        return True
+    return task.status in task_domain.TABLE.terminal
 
 
 def get(context, image_id):

@@ -149,23 +149,32 @@ class TaskLifecycle:
         self._on_commit = on_commit or (lambda: None)
         self._group = GroupCommit(self._commit_creates)
 
-    def create(self, context, values, also=None):
+    def create(self, context, values, also=None, share=False):
         """Insert a pending task and queue ``task.create``; return it.
 
-        ``also(context)`` runs in the same transaction (a jobboard's
-        executor saves the task's flow with it). Creates that arrive
-        while another one commits share the next transaction (see
-        :class:`GroupCommit`); each returns once its own task committed.
+        ``also(context, task)`` runs in the same transaction, after the
+        insert: what it changes commits with the task, and what it raises
+        undoes it (the import call takes its image's lock there; a
+        jobboard's executor saves the task's flow). With ``share``,
+        creates that arrive while another one commits share the next
+        transaction (see :class:`GroupCommit`), on the context of the
+        first: only for an ``also`` that uses nothing of the context but
+        its session (an image move announces the context's ids). Should
+        one raise, each is tried again alone, so that it undoes only
+        itself; each returns once its own task committed.
         """
-        if _in_transaction(context):
-            return self._insert(context, values, also)
+        if not share or _in_transaction(context):
+            with db_api.context_manager.writer.using(context):
+                task = self._insert(context, values, also)
+            self._on_commit()
+            return task
         return self._group.create(context, values, also)
 
     def _insert(self, context, values, also):
         task = task_db.create(context, values)
         self._announce(context, events.TASK_CREATE, task)
         if also is not None:
-            also(context)
+            also(context, task)
         return task
 
     def _commit_creates(self, context, items):
@@ -207,6 +216,16 @@ class TaskLifecycle:
         """Fail a pending or processing task with ``message``."""
         return self.move(context, task, task_domain.FAILURE, message=message,
                          also=also)
+
+    def report_progress(self, context, task_id, message):
+        """Say how far a ``processing`` task got, in its message.
+
+        Not a status move: nothing is announced. Returns False when the
+        task is no longer ``processing`` (ended, or deleted), which tells
+        the atom reporting to stop.
+        """
+        with db_api.context_manager.writer.using(context):
+            return task_db.set_progress(context, task_id, _clip(message))
 
     def delete(self, context, task_id):
         """Soft-delete a task and queue ``task.delete``."""

@@ -25,6 +25,7 @@ ADD_IMAGE = 'add_image'
 MODIFY_IMAGE = 'modify_image'
 PUBLICIZE_IMAGE = 'publicize_image'
 COMMUNITIZE_IMAGE = 'communitize_image'
+COPY_IMAGE = 'copy_image'
 
 rules = [
     policy.DocumentedRuleDefault(
@@ -40,12 +41,26 @@ rules = [
         check_str=base.ADMIN_OR_PROJECT_MEMBER,
         scope_types=['project'],
         description='Update an image: its fields, extra properties and '
-                    'tags.',
+                    'tags; and, as in Glance, stage its data and import '
+                    'it (every import method but copy-image).',
         operations=[{'path': '/v2/images/{image_id}', 'method': 'PATCH'},
                     {'path': '/v2/images/{image_id}/tags/{tag_value}',
                      'method': 'PUT'},
                     {'path': '/v2/images/{image_id}/tags/{tag_value}',
-                     'method': 'DELETE'}]),
+                     'method': 'DELETE'},
+                    {'path': '/v2/images/{image_id}/stage',
+                     'method': 'PUT'},
+                    {'path': '/v2/images/{image_id}/import',
+                     'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=COPY_IMAGE,
+        check_str=base.ADMIN,
+        scope_types=['project'],
+        description='Copy an active image into more stores (the '
+                    'copy-image import method). Glance\'s default: '
+                    'administrators only.',
+        operations=[{'path': '/v2/images/{image_id}/import',
+                     'method': 'POST'}]),
     policy.DocumentedRuleDefault(
         name=PUBLICIZE_IMAGE,
         check_str=base.ADMIN,

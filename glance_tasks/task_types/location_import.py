@@ -291,5 +291,8 @@ class LocationImport(base.TaskType):
         What the revert of ``begin-location-import`` does; nothing was
         written anywhere else before the location is recorded.
         """
+        # An image importing under Glance's import lock is an
+        # api_image_import's, released by that type's hook.
         return recovery.release(services, image_domain.IMPORTING,
-                                image_domain.QUEUED)
+                                image_domain.QUEUED,
+                                unless_property='os_glance_import_task')

@@ -21,6 +21,7 @@ from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from glance_tasks.api import image_body
+from glance_tasks.api import import_request
 from glance_tasks.api import links
 from glance_tasks.api import params
 from glance_tasks.api import policy
@@ -120,6 +121,7 @@ def create_image(req):
     image = lifecycle(req).create(req.context, values, properties,
                                   tags=tags)
     headers = {'Location': '/v2/images/%s' % image.id}
+    headers.update(import_request.discovery_headers(req.state.conf))
     stores = store.backend_names(req.state.conf)
     if stores:
         # Glance's header: the stores an upload or import may name.

@@ -12,13 +12,21 @@
 
 """``/v2/schemas/*`` and the OpenAPI description at ``/v2/openapi.json``."""
 
+from glance_tasks.api.handlers import image_import
 from glance_tasks.api import openapi
 from glance_tasks.api import schemas
 from glance_tasks.api import util
 
 
-def _types(req):
+def _creatable(req):
+    """The types ``POST /v2/tasks`` takes."""
     return req.state.service.registry.enabled_names
+
+
+def _types(req):
+    # Tasks of the import call's type are shown whether or not users may
+    # create them with POST /v2/tasks, as in Glance's schema.
+    return sorted(set(_creatable(req)) | {image_import.TASK_TYPE})
 
 
 def task(req):
@@ -38,4 +46,4 @@ def images(req):
 
 
 def openapi_document(req):
-    return util.json_response(openapi.document(_types(req)))
+    return util.json_response(openapi.document(_creatable(req)))

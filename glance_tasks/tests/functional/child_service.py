@@ -89,10 +89,12 @@ def start_service(args, name, task_types):
 
 
 def main(argv, name, task_types, task_type, report=None,
-         drain_on_resume=False):
+         drain_on_resume=False, create=None):
     """Run the child; its exit status.
 
-    ``report(task)``: more fields for the printed task. With
+    ``report(task)``: more fields for the printed task. ``create(service,
+    context, task_input)`` creates the task instead of
+    ``service.create_task`` (an import call's own transaction). With
     ``drain_on_resume`` a resuming child also waits for the outbox to be
     sent (the dead child held the relay lease, so that waits for the
     lease to end).
@@ -102,8 +104,12 @@ def main(argv, name, task_types, task_type, report=None,
     context = gt_context.RequestContext(project_id='project-a',
                                         user_id='user-a')
     if args.mode == 'create':
-        task_id = service.create_task(context, task_type,
-                                      json.loads(args.argument)).id
+        task_input = json.loads(args.argument)
+        if create is not None:
+            task_id = create(service, context, task_input).id
+        else:
+            task_id = service.create_task(context, task_type,
+                                          task_input).id
         print(json.dumps({'id': task_id}), flush=True)
     else:
         task_id = args.argument

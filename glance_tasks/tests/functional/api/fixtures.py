@@ -29,6 +29,7 @@ from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import provision
 from oslo_db.sqlalchemy import test_fixtures
 from oslo_utils import uuidutils
+from stevedore import extension
 
 from glance_tasks.api import app as app_mod
 from glance_tasks import conf as gt_conf
@@ -39,6 +40,7 @@ from glance_tasks.db import migration
 from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import persistence
 from glance_tasks import service as service_mod
+from glance_tasks.task_types import registry as registry_mod
 
 # gabbi builds the app through a factory without arguments: the running
 # fixture leaves its app here.
@@ -65,7 +67,8 @@ IMAGES = {
 class APIEnvironment:
     """Config, database, task service and app; ``stop`` undoes them all."""
 
-    def __init__(self, overrides=None, before_app=None, backend='sqlite'):
+    def __init__(self, overrides=None, before_app=None, backend='sqlite',
+                 task_types=()):
         self.backend = backend
         self._provisioned = None
         self.tempdir = tempfile.mkdtemp(prefix='glance-tasks-api-')
@@ -77,9 +80,25 @@ class APIEnvironment:
         self._facade_fixture = self._database()
         self._facade_fixture.setUp()
         persistence.sync_own_database(self.conf)
-        self.service = service_mod.TaskService(self.conf)
+        self.service = service_mod.TaskService(
+            self.conf, registry=self._registry(task_types))
         self.service.start()
         self.app = app_mod.make_app(self.conf, self.service)
+
+    def _registry(self, task_types):
+        """The installed types, ``task_types`` replacing those of their name.
+
+        None (the service loads the installed ones) when there are none.
+        """
+        if not task_types:
+            return None
+        replaced = {task_type.name for task_type in task_types}
+        installed = extension.ExtensionManager(registry_mod.NAMESPACE,
+                                               invoke_on_load=False)
+        types = [ext.plugin for ext in installed
+                 if ext.name not in replaced] + list(task_types)
+        return registry_mod.TaskTypeRegistry(
+            types, self.conf.task.enabled_task_types)
 
     def _override(self, overrides):
         settings = {

@@ -58,16 +58,18 @@ def run_glance(test, url, *args, expect_fail=False):
 class ServerFixture(test_fixtures.Fixture):
     """An API environment served on 127.0.0.1 at a free port.
 
-    ``before_app``: as :class:`fixtures.APIEnvironment`'s (configure
-    more, as multi-store, before the service starts).
+    ``before_app``, ``task_types``: as :class:`fixtures.APIEnvironment`'s
+    (configure more, as multi-store, before the service starts).
     """
 
-    def __init__(self, before_app=None):
+    def __init__(self, before_app=None, task_types=()):
         super().__init__()
         self._before_app = before_app
+        self._task_types = task_types
 
     def _setUp(self):
-        self.env = fixtures.APIEnvironment(before_app=self._before_app)
+        self.env = fixtures.APIEnvironment(before_app=self._before_app,
+                                           task_types=self._task_types)
         self.addCleanup(self.env.stop)
         self.images = self.env.seed_images()
         self.env.conf.set_override('bind_port', 0)

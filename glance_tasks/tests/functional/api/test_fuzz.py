@@ -147,6 +147,29 @@ def _patch_body():
         st.binary(max_size=40))
 
 
+def _import_body():
+    """Glance's import body, right and wrong, or not one at all."""
+    method = st.fixed_dictionaries(
+        {'name': st.sampled_from(['glance-direct', 'web-download',
+                                  'copy-image', 'glance-download']) | _JSON},
+        optional={'uri': st.sampled_from(['http://127.0.0.1/x',
+                                          'https://example.com/i.raw',
+                                          'ftp://x/y', 'file:///etc/passwd',
+                                          'http://u:p@[::1', '']) | _JSON,
+                  'validation_data': st.fixed_dictionaries(
+                      {}, optional={'os_hash_algo': st.sampled_from(
+                          ['sha512', 'md5', 'shake_128']) | _JSON,
+                          'os_hash_value': st.sampled_from(
+                              ['0' * 128, 'xyz']) | _JSON}) | _JSON})
+    body = st.fixed_dictionaries(
+        {'method': method | _JSON},
+        optional={'stores': st.lists(_TEXT, max_size=2) | _JSON,
+                  'all_stores': st.booleans() | _JSON,
+                  'all_stores_must_succeed': st.booleans() | _JSON})
+    return (body | _JSON).map(lambda doc: json.dumps(doc).encode()) | (
+        st.binary(max_size=40))
+
+
 _HOSTILE_TYPES = ['application/json; charset=utf-8', 'text/plain', '']
 
 
@@ -219,6 +242,10 @@ class TestNoServerError(testtools.TestCase):
             return _patch_body()
         if path == '/v2/images':
             return _image_body()
+        if path.endswith('/import'):
+            return _import_body()
+        if path.endswith('/stage'):
+            return st.binary(max_size=600)
         return _body(self.task_types)
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None,

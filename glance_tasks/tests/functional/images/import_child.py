@@ -26,7 +26,7 @@ from glance_tasks.task_types import location_import
 from glance_tasks.tests.functional import child_service
 
 
-def _image_fields(task):
+def image_fields(task):
     context = gt_context.get_admin_context()
     image = image_lifecycle.get(context, task.image_id) \
         if task.image_id else None
@@ -39,7 +39,7 @@ def main(argv=None):
     return child_service.main(
         sys.argv[1:] if argv is None else argv, 'import-child',
         [image_import.Import, location_import.LocationImport], 'import',
-        report=_image_fields)
+        report=image_fields)
 
 
 if __name__ == '__main__':

@@ -56,6 +56,12 @@ class TestRules(base.TestCase):
         for rule in ('get_task', 'add_task', 'delete_image', 'deactivate'):
             self.assertTrue(self._allowed(rule, ['admin'], 'a', 'b'))
 
+    def test_copy_image_is_for_the_admin(self):
+        self.assertTrue(self._allowed('copy_image', ['admin'], 'a', 'b'))
+        self.assertFalse(self._allowed('copy_image', ['member'], 'a', 'a'))
+        # Stage and the other import methods are modify_image's (Glance).
+        self.assertTrue(self._allowed('modify_image', ['member'], 'a', 'a'))
+
     def test_no_role_nothing(self):
         self.assertFalse(self._allowed('get_tasks', [], 'a', 'a'))
 

@@ -55,7 +55,7 @@ class TestSchemas(base.TestCase):
                                  task_input).message
 
     def test_installed_and_enabled_by_default(self):
-        self.assertEqual(['import', 'location_import'],
+        self.assertEqual(['api_image_import', 'import', 'location_import'],
                          self.registry.enabled_names)
 
     def test_glance_input_accepted(self):

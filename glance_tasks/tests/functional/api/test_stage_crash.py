@@ -1,0 +1,92 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""An API process SIGKILLed mid-stage: the image is queued again.
+
+As for an upload (:mod:`.test_upload_crash`): a real ``glance-tasks-api``
+child receives ``PUT /v2/images/{id}/stage`` with half its body and is
+killed while it waits for the rest. The image, left ``uploading``, names
+the dead process's lease; a second process on the same database and
+staging area requeues it once that lease has lapsed, with the partial
+file gone from the staging area, and takes a new stage, which then
+stays staged.
+"""
+
+import os
+import signal
+import socket
+import time
+
+from glance_tasks.tests.functional.api import test_upload_crash
+
+LEASE = test_upload_crash.LEASE
+SWEEP = test_upload_crash.SWEEP
+SIZE = test_upload_crash.SIZE
+TIMEOUT = test_upload_crash.TIMEOUT
+HEADERS = test_upload_crash.HEADERS
+
+
+class TestStageCrash(test_upload_crash.ChildAPITestCase):
+
+    def half_stage(self, port, image_id):
+        sock = socket.create_connection(('127.0.0.1', port), timeout=TIMEOUT)
+        self.addCleanup(sock.close)
+        head = ['PUT /v2/images/%s/stage HTTP/1.1' % image_id,
+                'Host: 127.0.0.1',
+                'Content-Type: application/octet-stream',
+                'Content-Length: %d' % SIZE]
+        head += ['%s: %s' % item for item in HEADERS.items()]
+        sock.sendall(('\r\n'.join(head) + '\r\n\r\n').encode())
+        sock.sendall(b'\1' * (SIZE // 2))
+        return sock
+
+    def staged_files(self):
+        directory = os.path.join(self.state, 'staging')
+        if not os.path.isdir(directory):
+            return []
+        return os.listdir(directory)
+
+    def test_stage_of_a_killed_process_is_requeued_by_another(self):
+        first, port = self.start_api()
+        image_id = self.create_image(port)
+        self.half_stage(port, image_id)
+        self.wait_status(port, image_id, 'uploading')
+        deadline = time.monotonic() + TIMEOUT
+        while not self.staged_files() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual([image_id], self.staged_files())
+
+        os.kill(first.pid, signal.SIGKILL)
+        self.assertEqual(-signal.SIGKILL, first.wait(TIMEOUT))
+        killed_at = time.monotonic()
+
+        second, port = self.start_api()
+        self.assertEqual('uploading', self.image(port, image_id)['status'])
+        self.wait_status(port, image_id, 'queued',
+                         timeout=LEASE + 4 * SWEEP + 20)
+        self.assertGreaterEqual(time.monotonic() - killed_at, LEASE / 2.0)
+        self.assertIsNone(self.image(port, image_id)['size'])
+        self.assertEqual([], self.staged_files())
+
+        status, body = self.call(
+            port, 'PUT', '/v2/images/%s/stage' % image_id, b'\2' * 1000,
+            {'Content-Type': 'application/octet-stream'})
+        self.assertEqual(204, status, body)
+        image = self.image(port, image_id)
+        self.assertEqual('uploading', image['status'])
+        self.assertEqual(1000, image['size'])
+        self.assertEqual([image_id], self.staged_files())
+        # No lease is left on it: a staged image waits for its import,
+        # however many sweeps go by.
+        time.sleep(LEASE + 2 * SWEEP)
+        self.assertEqual('uploading', self.image(port, image_id)['status'])
+        self.assertEqual([image_id], self.staged_files())
