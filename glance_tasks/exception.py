@@ -257,6 +257,27 @@ class ImageNotPendingDelete(Conflict):
                 "pending_delete can be restored.")
 
 
+class ImagePropertyLimitExceeded(GlanceTasksException):
+    msg_fmt = _('The limit has been exceeded on the number of allowed image '
+                'properties. Attempted: %(attempted)d, Maximum: '
+                '%(maximum)d ([DEFAULT] image_property_quota).')
+    code = 413
+
+
+class ImageTagLimitExceeded(GlanceTasksException):
+    msg_fmt = _('The limit has been exceeded on the number of allowed image '
+                'tags. Attempted: %(attempted)d, Maximum: %(maximum)d '
+                '([DEFAULT] image_tag_quota).')
+    code = 413
+
+
+class ImageMetadataTooLarge(GlanceTasksException):
+    msg_fmt = _('The extra properties and tags of an image take more than '
+                '%(maximum)d bytes as JSON; remove some, or make their '
+                'values shorter.')
+    code = 413
+
+
 class StagingFull(GlanceTasksException):
     msg_fmt = _('The staging area has no space left for this image; the '
                 'image is queued again with no data. Try again later, or '

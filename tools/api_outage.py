@@ -28,8 +28,6 @@ import argparse
 import collections
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -37,23 +35,12 @@ import urllib.error
 import urllib.request
 
 from glance_tasks.tests.functional import dbserver
+from glance_tasks.tests.functional import service
 
-BIN = os.path.dirname(sys.executable)
 PORT = 19496
 BASE = 'http://127.0.0.1:%d' % PORT
 HEADERS = {'X-Project-Id': 'p1', 'Content-Type': 'application/json'}
 TASK = b'{"type": "noop", "input": {"atoms": 1}}'
-
-
-def _config(state, url):
-    path = os.path.join(state, 'api.conf')
-    with open(path, 'w') as conf:
-        conf.write('[DEFAULT]\nstate_path = %s\nbind_port = %d\n'
-                   '[database]\nconnection = %s\n'
-                   '[task]\nenabled_task_types = noop\n'
-                   '[oslo_messaging_notifications]\ndriver = noop\n' %
-                   (state, PORT, url))
-    return path
 
 
 def _wait_until_up():
@@ -117,15 +104,17 @@ def main():
     server = dbserver.PostgreSQLServer()
     server.setUp()
     state = tempfile.mkdtemp(prefix='gt-outage-')
-    conf = _config(state, server.url)
-    subprocess.run([os.path.join(BIN, 'glance-tasks-manage'),
-                    '--config-file', conf, 'db', 'sync'],
-                   check=True, capture_output=True)
+    config = service.ServiceConfig(
+        state, database=server.url, options={'DEFAULT': {'bind_port': PORT}},
+        name='api')
+    config.db_sync()
+    # Its whole output in the log the password is looked for in.
     log_path = os.path.join(state, 'api.log')
-    with open(log_path, 'w') as log:
-        api = subprocess.Popen([os.path.join(BIN, 'glance-tasks-api'),
-                                '--config-file', conf],
-                               stdout=log, stderr=subprocess.STDOUT)
+    api = service.ChildProcess(
+        service.command('glance-tasks-api') + ['--config-file',
+                                               config.path],
+        output=log_path)
+    api.setUp()
     try:
         _wait_until_up()
         phase, counts, stop = ['before'], collections.Counter(), \
@@ -143,8 +132,8 @@ def main():
             thread.join()
         statuses = _tasks_by_status()
     finally:
-        api.terminate()
-        api.wait(60)
+        api.stop(60)
+        api.cleanUp()
         server.cleanUp()
     for key, count in sorted(counts.items(), key=str):
         when, status, retry_after = key

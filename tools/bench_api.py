@@ -74,7 +74,7 @@ from glance_tasks.api import app as app_mod  # noqa: E402
 from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.db.sqlalchemy import models  # noqa: E402
-from glance_tasks import service as service_mod  # noqa: E402
+from glance_tasks.tests.functional import service as fixture  # noqa: E402
 from glance_tasks.wsgi import server as server_mod  # noqa: E402
 
 HOST = '127.0.0.1'
@@ -304,13 +304,9 @@ def measure(port, args):
 
 def serve(conf):
     """Start the service and server; return ``(server, service, port)``."""
-    service = service_mod.TaskService(conf)
-    service.start()
-    conf.set_override('bind_host', HOST)
-    conf.set_override('bind_port', 0)
-    server = server_mod.make_server(conf, app_mod.make_app(conf, service))
-    _, port = server_mod.start(server)
-    return server, service, port
+    service = fixture.start_in_process(conf, sync=False)
+    server, url = fixture.serve(conf, app_mod.make_app(conf, service))
+    return server, service, int(url.rsplit(':', 1)[1])
 
 
 def parse_args():

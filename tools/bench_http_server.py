@@ -33,30 +33,15 @@ command measures an older server too.
 """
 
 import argparse
-import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 
-CONFIG = """[DEFAULT]
-state_path = {state}
-bind_port = 0
-client_socket_timeout = {idle}
-graceful_shutdown_timeout = {grace}
-[task]
-enabled_task_types = noop
-purge_interval = 0
-[oslo_messaging_notifications]
-driver = noop
-"""
-
-
-def _script(name):
-    return os.path.join(os.path.dirname(sys.executable), name)
+import benchlib
+from glance_tasks.tests.functional import service as fixture
 
 
 def _status(pid):
@@ -70,17 +55,14 @@ def _status(pid):
 
 
 def _start(state, args):
-    config = os.path.join(state, 'glance-tasks.conf')
-    with open(config, 'w') as f:
-        f.write(CONFIG.format(state=state, idle=args.idle_timeout,
-                              grace=args.grace))
-    subprocess.run([_script('glance-tasks-manage'), '--config-file', config,
-                    'db', 'sync'], check=True, capture_output=True)
-    process = subprocess.Popen(
-        [_script('glance-tasks-api'), '--config-file', config],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    url = process.stdout.readline().split()[-1].rstrip('/')
-    return process, url
+    config = benchlib.service_config(state, notifications='noop', options={
+        'DEFAULT': {'bind_port': 0, 'log_file': None,
+                    'client_socket_timeout': args.idle_timeout,
+                    'graceful_shutdown_timeout': args.grace}})
+    config.db_sync()
+    api = fixture.APIProcess(config.path)
+    api.setUp()
+    return api, api.url
 
 
 def _connect(url, count):
@@ -122,7 +104,8 @@ def _stop_time(process, give_up):
 
 def run(args):
     with tempfile.TemporaryDirectory() as state:
-        process, url = _start(state, args)
+        api, url = _start(state, args)
+        process = api.proc
         try:
             threads, rss = _status(process.pid)
             print('idle process: %d threads, %d MiB RSS' % (
@@ -146,9 +129,7 @@ def run(args):
                       args.connections, _stop_time(process, args.give_up),
                       args.grace))
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            api.cleanUp()
 
 
 def main():

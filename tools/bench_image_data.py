@@ -42,6 +42,9 @@ import urllib.request
 
 import psutil
 
+import benchlib
+from glance_tasks.tests.functional import service as fixture
+
 MiB = 1024 * 1024
 
 
@@ -106,20 +109,12 @@ def curl(*args):
 
 
 def start_api(state):
-    config = os.path.join(state, 'api.conf')
-    with open(config, 'w') as f:
-        f.write('[DEFAULT]\nstate_path = %s\nbind_port = 0\n'
-                '[task]\nenabled_task_types = noop\n'
-                '[oslo_messaging_notifications]\ndriver = noop\n' % state)
-    bindir = os.path.dirname(sys.executable)
-    subprocess.run([os.path.join(bindir, 'glance-tasks-manage'),
-                    '--config-file', config, 'db', 'sync'], check=True,
-                   capture_output=True)
-    process = subprocess.Popen(
-        [os.path.join(bindir, 'glance-tasks-api'), '--config-file', config],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = process.stdout.readline()
-    return process, line.split()[-1].rstrip('/')
+    config = benchlib.service_config(state, notifications='noop', options={
+        'DEFAULT': {'bind_port': 0, 'log_file': None}}, name='api')
+    config.db_sync()
+    api = fixture.APIProcess(config.path)
+    api.setUp()
+    return api, api.url
 
 
 def create_image(url):
@@ -187,10 +182,12 @@ def main():
                                           rss.peak // MiB)
             print('%-30s %9.1f %12s %22s' % (name, rate, ratio, memory))
     finally:
-        for child in (api, files):
-            if child is not None:
-                child.terminate()
-                child.wait(30)
+        if api is not None:
+            api.stop(30)
+            api.cleanUp()
+        if files is not None:
+            files.terminate()
+            files.wait(30)
         shutil.rmtree(work, ignore_errors=True)
 
 

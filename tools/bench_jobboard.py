@@ -34,7 +34,6 @@ import datetime
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,51 +53,27 @@ from glance_tasks.db import api as db_api  # noqa: E402
 from glance_tasks.db import migration  # noqa: E402
 from glance_tasks.engine import jobboard  # noqa: E402
 from glance_tasks import service as service_mod  # noqa: E402
+from glance_tasks.tests.functional import service as fixture  # noqa: E402
 
 ATOMS = 3
 TABLES = ('task_info', 'tasks', 'notification_outbox',
           'glance_tasks_flow_checkpoints')
 
-CONFIG = """\
-[DEFAULT]
-state_path = {state}
-log_file = {log}
-debug = false
 
-[database]
-connection = {db}
-
-[task]
-enabled_task_types = noop
-purge_interval = 0
-
-[task_executor]
-backend = jobboard
-
-[jobboard]
-backend = {board}
-hosts = {hosts}
-namespace = {namespace}
-conductor = {conductor}
-max_simultaneous_jobs = {jobs}
-expiration_time = 30
-sweep_interval = 0
-
-[oslo_messaging_notifications]
-driver = noop
-"""
+def bench_config(args, state, namespace, executor, name='glance-tasks',
+                 **options):
+    """The poster's or an engine's configuration: one board, one database."""
+    options.setdefault('jobboard', {})['hosts'] = [args.hosts]
+    return benchlib.service_config(
+        state, args.database_url, executor=executor, board=args.board,
+        namespace=namespace, notifications='noop', options=options,
+        name=name)
 
 
 def make_conf(args, state, namespace, backend):
-    conf = benchlib.make_conf(state, args.database_url)
-    conf.set_override('backend', backend, group='task_executor')
-    conf.set_override('max_workers', args.jobs, group='task_executor')
-    conf.set_override('backend', args.board, group='jobboard')
-    conf.set_override('hosts', [args.hosts], group='jobboard')
-    conf.set_override('namespace', namespace, group='jobboard')
-    conf.set_override('driver', ['noop'],
-                      group='oslo_messaging_notifications')
-    return conf
+    return benchlib.load(bench_config(
+        args, state, namespace, backend,
+        task_executor={'max_workers': args.jobs}))
 
 
 def empty_tables(engine):
@@ -109,24 +84,22 @@ def empty_tables(engine):
 
 
 def start_engines(args, state, namespace, count):
-    path = os.path.join(state, 'engine-%s.conf' % namespace)
     engines = []
     for index in range(count):
-        with open(path + str(index), 'w') as f:
-            f.write(CONFIG.format(
-                state=state, db=args.database_url, board=args.board,
-                hosts=args.hosts, namespace=namespace,
-                conductor=args.conductor, jobs=args.jobs,
-                log=os.path.join(state, 'engine-%s-%d.log'
-                                 % (namespace, index))))
-        engines.append(subprocess.Popen(
-            [sys.executable, '-m', 'glance_tasks.cmd.engine',
-             '--config-file', path + str(index)],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
-    for proc in engines:
-        line = proc.stdout.readline()
-        if 'started' not in line:
-            raise SystemExit('an engine did not start: %r' % line)
+        name = 'engine-%s-%d' % (namespace, index)
+        config = bench_config(
+            args, state, namespace, 'jobboard', name=name,
+            DEFAULT={'log_file': os.path.join(state, name + '.log'),
+                     'debug': False},
+            jobboard={'conductor': args.conductor,
+                      'max_simultaneous_jobs': args.jobs,
+                      'expiration_time': 30, 'sweep_interval': 0})
+        engines.append(fixture.EngineProcess(
+            config.write(), os.path.join(state, name + '.out'),
+            block=False))
+        engines[-1].setUp()
+    for engine in engines:
+        engine.wait_ready()
     time.sleep(1.0)  # let every conductor connect and start polling
     return engines
 
@@ -139,10 +112,11 @@ def cpu_seconds(pid):
 
 
 def stop_engines(engines):
-    for proc in engines:
-        proc.send_signal(signal.SIGTERM)
-    for proc in engines:
-        proc.wait(60)
+    for engine in engines:
+        engine.signal(signal.SIGTERM)
+    for engine in engines:
+        engine.wait(60)
+        engine.cleanUp()
 
 
 class Watcher(threading.Thread):

@@ -13,7 +13,9 @@
 """What the benchmarks under ``tools/`` share.
 
 Each benchmark imports this module from its own directory (run them as
-``python tools/bench_*.py``).
+``python tools/bench_*.py``). The service is configured and started as
+the functional tests do it (:mod:`glance_tasks.tests.functional.service`:
+the package is installed in the venv the benchmarks run in).
 """
 
 import os
@@ -21,26 +23,39 @@ import os
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from glance_tasks import conf as gt_conf
+from glance_tasks.tests.functional import service
 
 
-def make_conf(state_path, database_url=None, task_types=('noop',)):
+def service_config(state_path, database_url=None, task_types=('noop',),
+                   **choices):
     """A benchmark's service configuration, on its defaults otherwise.
 
     State and log under ``state_path``; ``database_url`` (default: the
     embedded SQLite file); only ``task_types`` enabled; no periodic
-    purge running in the middle of a measurement.
+    purge running in the middle of a measurement; no notification driver
+    unless ``notifications`` names one.
     """
+    choices.setdefault('notifications', None)
+    options = choices.pop('options', {})
+    options.setdefault('DEFAULT', {}).setdefault(
+        'log_file', os.path.join(state_path, 'bench.log'))
+    return service.ServiceConfig(state_path, database=database_url,
+                                 task_types=task_types, options=options,
+                                 **choices)
+
+
+def load(config):
+    """The ``ServiceConfig`` ``config`` loaded in this process."""
     conf = cfg.ConfigOpts()
     logging.register_options(conf)
-    gt_conf.load([], conf=conf)
-    conf.set_override('state_path', state_path)
-    conf.set_override('log_file', os.path.join(state_path, 'bench.log'))
-    if database_url:
-        conf.set_override('connection', database_url, group='database')
-    conf.set_override('enabled_task_types', list(task_types), group='task')
-    conf.set_override('purge_interval', 0, group='task')
-    return conf
+    return config.load(conf)
+
+
+def make_conf(state_path, database_url=None, task_types=('noop',),
+              **choices):
+    """:func:`service_config` loaded in this process."""
+    return load(service_config(state_path, database_url, task_types,
+                               **choices))
 
 
 def percentile(values, fraction):

@@ -41,10 +41,15 @@ _VALIDATOR = jsonschema.Draft7Validator(schemas.image_create())
 _COLUMNS = schemas.BASE_FIELDS - {'tags'}
 # Base fields always exist: they may be replaced, never removed.
 _NOT_REMOVABLE = schemas.BASE_FIELDS - {'tags'}
+# A property value is a TEXT column: 64 KiB of UTF-8 on MySQL. Refused
+# here, the same on every backend, rather than failing in the database.
+PROPERTY_VALUE_MAX_BYTES = 65535
 # Every notification of the image carries its properties and tags, and
-# waits in the outbox, a TEXT column: 64 KiB on MySQL. Measured as the
-# outbox encodes them (JSON, non-ASCII escaped), with room for the rest.
-PROPERTIES_MAX_BYTES = 48 * 1024
+# waits in the outbox, MEDIUMTEXT on MySQL (16 MiB). The quotas count
+# properties and tags, not bytes: 128 values of 64 KiB, JSON-escaped,
+# could still overflow it. Measured as the outbox encodes them (JSON,
+# non-ASCII escaped), with half the column left for the rest.
+PROPERTIES_MAX_BYTES = 8 * 1024 * 1024
 
 
 def _refuse(names, on_create):
@@ -54,29 +59,36 @@ def _refuse(names, on_create):
             raise exception.Forbidden(reason=reason)
 
 
-def _has_nul(value):
+def _unstorable(text):
+    """True for text no database stores: a NUL or a lone surrogate."""
+    if '\x00' in text:
+        return True
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        return True  # JSON's "\ud800" alone: not a character
+    return False
+
+
+def _has_unstorable(value):
     if isinstance(value, str):
-        return '\x00' in value
+        return _unstorable(value)
     if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
+        return any(_has_unstorable(item) for item in value)
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_has_unstorable(k) or _has_unstorable(v)
+                   for k, v in value.items())
     return False
 
 
 def validate(document):
     """400 unless ``document`` is an image Glance's schema accepts."""
-    if _has_nul(document):
-        # PostgreSQL stores no NUL in text; Glance's schema has no use
-        # for one either.
+    if _has_unstorable(document):
+        # PostgreSQL stores no NUL in text, and no database stores half
+        # a UTF-16 pair; Glance's schema has no use for either.
         raise exception.Invalid(reason='image fields cannot contain a NUL '
-                                       'character')
-    extra = {name: value for name, value in document.items()
-             if name not in schemas.BASE_FIELDS or name == 'tags'}
-    if len(jsonutils.dumps(extra)) > PROPERTIES_MAX_BYTES:
-        raise exception.Invalid(
-            reason='the extra properties and tags of an image take more '
-                   'than %d bytes as JSON' % PROPERTIES_MAX_BYTES)
+                                       'character or a lone UTF-16 '
+                                       'surrogate')
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(
         document))
     if error is not None:
@@ -84,6 +96,21 @@ def validate(document):
         raise exception.Invalid(
             reason="Provided object does not match schema 'image': %s%s" %
             ('%s: ' % where if where else '', error.message))
+    _check_sizes(document)
+
+
+def _check_sizes(document):
+    """400 for a value too long for its column; 413 for too much in all."""
+    extra = {name: value for name, value in document.items()
+             if name not in schemas.BASE_FIELDS or name == 'tags'}
+    for name, value in extra.items():
+        if (name != 'tags' and
+                len(value.encode('utf-8')) > PROPERTY_VALUE_MAX_BYTES):
+            raise exception.Invalid(
+                reason="property '%s' takes more than %d bytes as UTF-8" %
+                (name, PROPERTY_VALUE_MAX_BYTES))
+    if len(jsonutils.dumps(extra)) > PROPERTIES_MAX_BYTES:
+        raise exception.ImageMetadataTooLarge(maximum=PROPERTIES_MAX_BYTES)
 
 
 def split(document):

@@ -103,14 +103,37 @@ def _task_paths(task_types):
     }
 
 
+_POINTER = {'type': 'string', 'pattern': '^/'}
+
+
+def _needs_value(op):
+    return ['value'] if op != 'remove' else []
+
+
 def _patch_schema():
-    """Glance's JSON patch (v2.1 form; the v2.0 form names the op)."""
-    return {'type': 'array', 'items': {
-        'type': 'object', 'required': ['op', 'path'],
-        'properties': {'op': {'type': 'string',
-                              'enum': list(image_body.OPERATIONS)},
-                       'path': {'type': 'string', 'pattern': '^/'},
-                       'value': {}}}}
+    """Glance's JSON patch, v2.1 form: ``{"op", "path", "value"}``."""
+    return {'type': 'array', 'items': {'oneOf': [
+        {'type': 'object', 'additionalProperties': False,
+         'required': ['op', 'path'] + _needs_value(op),
+         'properties': {'op': {'type': 'string', 'enum': [op]},
+                        'path': _POINTER, 'value': {}}}
+        for op in image_body.OPERATIONS]}}
+
+
+def _patch_v20_schema():
+    """The v2.0 form: ``{"<op>": path, "value": ...}``, one op a member."""
+    return {'type': 'array', 'items': {'oneOf': [
+        {'type': 'object', 'additionalProperties': False,
+         'required': [op] + _needs_value(op),
+         'properties': {op: _POINTER, 'value': {}}}
+        for op in image_body.OPERATIONS]}}
+
+
+def _patch_op(operation):
+    """``operation`` with the v2.0 media type given its own form."""
+    content = operation['requestBody']['content']
+    content[image_body.PATCH_V20] = {'schema': _patch_v20_schema()}
+    return operation
 
 
 def _image_filters():
@@ -142,7 +165,7 @@ def _location_schema():
 
 
 def _image_paths():
-    image = {'type': 'object'}
+    image = dict(schemas.image(), type='object')
     no_content = {'204': {'description': 'Done'}}
     with_id = [_path_id('image_id')]
     with_tag = with_id + [{'name': 'tag_value', 'in': 'path',
@@ -152,19 +175,19 @@ def _image_paths():
     return {
         '/v2/images': {
             'get': _op('List images', {'200': _json(
-                {'type': 'object'}, 'A page of images')},
+                dict(schemas.images(), type='object'), 'A page of images')},
                 _image_filters()),
             'post': _op('Create an image (queued)', {'201': _json(
                 image, 'The queued image')}, body=schemas.image_create())},
         '/v2/images/{image_id}': {
             'parameters': with_id,
             'get': _op('Show an image', {'200': _json(image, 'The image')}),
-            'patch': _op(
+            'patch': _patch_op(_op(
                 'Update an image (JSON patch); the one op add '
                 '/locations/- adds the first location of a queued image',
                 {'200': _json(image, 'The updated image')},
                 body=_patch_schema(),
-                media_types=image_body.PATCH_MEDIA_TYPES),
+                media_types=image_body.PATCH_MEDIA_TYPES)),
             'delete': _op('Delete an image', no_content)},
         '/v2/images/{image_id}/file': {
             'parameters': with_id,

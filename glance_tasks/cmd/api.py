@@ -34,6 +34,7 @@ import time
 from oslo_log import log as logging
 
 from glance_tasks import exception
+from glance_tasks.images import store
 from glance_tasks.wsgi import api as wsgi_api
 from glance_tasks.wsgi import server as server_mod
 
@@ -67,7 +68,9 @@ def main(argv=None):
         # Before the service starts: a bad option must not leave it
         # running half-configured.
         server = server_mod.make_server(conf, None)
-    except exception.InvalidServerConfig as error:
+        store.check_config(conf)
+    except (exception.InvalidServerConfig,
+            store.ConfigurationError) as error:
         return _refuse(error)
     application, service = wsgi_api.build(conf)
     server.wsgi_app = application

@@ -33,6 +33,7 @@ from oslo_log import log as logging
 from glance_tasks import conf as gt_conf
 from glance_tasks.db import api as db_api
 from glance_tasks.engine import worker
+from glance_tasks.images import store
 
 LOG = logging.getLogger(__name__)
 
@@ -71,6 +72,13 @@ class _Signals:
 
 def main(argv=None, registry=None):
     conf = load_conf(sys.argv[1:] if argv is None else argv)
+    try:
+        store.check_config(conf)
+    except store.ConfigurationError as error:
+        LOG.error('%s', error)
+        print('glance-tasks-engine: %s' % error, file=sys.stderr,
+              flush=True)
+        return 2
     if conf.task_executor.backend != 'jobboard':
         LOG.warning('[task_executor] backend is %s: the API runs tasks '
                     'itself and posts no job for this engine.',

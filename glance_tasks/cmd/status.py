@@ -35,6 +35,7 @@ from glance_tasks.db import migration
 from glance_tasks.db import outbox
 from glance_tasks.engine import jobboard
 from glance_tasks.i18n import _
+from glance_tasks.images import store
 from glance_tasks.notifications import lease as relay_lease
 
 Code = upgradecheck.Code
@@ -137,11 +138,29 @@ class UpgradeChecks(upgradecheck.UpgradeCommands):
             'API or engine process, which takes the lease and sends '
             'them.') % {'waiting': waiting, 'holder': holder})
 
+    def _check_image_stores(self):
+        try:
+            store.check_config(self.conf)
+        except store.ConfigurationError as exc:
+            return Result(Code.FAILURE, _(
+                'The API and engine will refuse to start: %s.') % exc)
+        names = store.backend_names(self.conf)
+        if not names:
+            return Result(Code.SUCCESS, _(
+                'One store ([glance_store] default_store = %s); set '
+                '[DEFAULT] enabled_backends for several.')
+                % self.conf.glance_store.default_store)
+        return Result(Code.SUCCESS, _(
+            'Stores %(names)s; the default is %(default)s.') % {
+                'names': ', '.join(names),
+                'default': store.default_backend(self.conf)})
+
     _upgrade_checks = (
         (_('Database schema'), _check_database_schema),
         (_('Jobboard reachable'), _check_jobboard),
         (_('SQLite with a jobboard'), _check_sqlite_with_jobboard),
         (_('Notification relay'), _check_notification_relay),
+        (_('Image stores'), _check_image_stores),
     )
 
 

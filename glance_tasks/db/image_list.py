@@ -32,6 +32,7 @@ from glance_tasks import exception
 
 IMAGE = models.Image
 PROPERTY = models.ImageProperty
+TAG = models.ImageTag
 # Columns matched by value, one value or several (Glance's ``in:``).
 MATCH_COLUMNS = ('id', 'name', 'status', 'owner', 'disk_format',
                  'container_format', 'checksum', 'os_hash_value')
@@ -72,9 +73,9 @@ def _has_property(name, values):
 
 
 def _has_tag(tag):
-    return sa.exists().where(PROPERTY.image_id == IMAGE.id,
-                             PROPERTY.deleted.is_(False),
-                             PROPERTY.name == image_db.tag_key(tag))
+    return sa.exists().where(TAG.image_id == IMAGE.id,
+                             TAG.deleted.is_(False),
+                             TAG.value == tag)
 
 
 def _conditions(query):

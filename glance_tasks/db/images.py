@@ -13,7 +13,6 @@
 """Database functions for images, their properties and locations."""
 
 import dataclasses
-import hashlib
 
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
@@ -43,21 +42,13 @@ _GET_PROPERTIES = sa.select(PROPERTIES.c.name, PROPERTIES.c.value).where(
     PROPERTIES.c.image_id == sa.bindparam('image_id'),
     PROPERTIES.c.deleted.is_(False))
 _ADD_LOCATION = LOCATIONS.insert()
-# Tags are rows of the property table under a name no user may write
-# (``os_glance*`` is reserved), one row per tag, so that a tag filter is
-# an indexed lookup and the schema needs no migration of its own.
-TAG_PREFIX = 'os_glance_tag:'
-_GET_TAGS = sa.select(PROPERTIES.c.value).where(
-    PROPERTIES.c.image_id == sa.bindparam('image_id'),
-    PROPERTIES.c.deleted.is_(False),
-    PROPERTIES.c.name.startswith(TAG_PREFIX, autoescape=True))
-_GET_PROPERTIES = _GET_PROPERTIES.where(
-    sa.not_(PROPERTIES.c.name.startswith(TAG_PREFIX, autoescape=True)))
-
-
-def tag_key(tag):
-    """The property name a tag is stored under (fits any tag length)."""
-    return TAG_PREFIX + hashlib.sha256(tag.encode('utf-8')).hexdigest()
+TAGS = models.ImageTag.__table__
+_GET_TAGS = sa.select(TAGS.c.value).where(
+    TAGS.c.image_id == sa.bindparam('image_id'),
+    TAGS.c.deleted.is_(False))
+_COUNT_TAGS = sa.select(sa.func.count()).select_from(TAGS).where(
+    TAGS.c.image_id == sa.bindparam('image_id'),
+    TAGS.c.deleted.is_(False))
 
 
 def to_domain(row):
@@ -110,15 +101,19 @@ def create(context, values, properties=None, tags=()):
         prebuilt.insert(context.session, PROPERTIES, {
             'image_id': image_id, 'name': name, 'value': value})
     for tag in sorted(set(tags)):
-        prebuilt.insert(context.session, PROPERTIES, {
-            'image_id': image_id, 'name': tag_key(tag), 'value': tag})
+        prebuilt.insert(context.session, TAGS, {
+            'image_id': image_id, 'value': tag})
     return image_domain.Image(**{name: row[name] for name in _FIELDS})
 
 
 @db_api.context_manager.reader
-def get(context, image_id, owner=None):
-    """Return one image; ``owner`` scopes the lookup to one project."""
-    return to_domain(_read(context, image_id, owner))
+def get(context, image_id, owner=None, include_deleted=False):
+    """Return one image; ``owner`` scopes the lookup to one project.
+
+    A deleted image, ``pending_delete`` ones included, is not found
+    unless ``include_deleted`` (the scrubber and restore want them).
+    """
+    return to_domain(_read(context, image_id, owner, include_deleted))
 
 
 @db_api.context_manager.reader
@@ -156,15 +151,17 @@ def update_status(context, image_id, from_status, to_status, values=None):
     """
     values = dict(values or {})
     _check_columns(values)
-    image = dataclasses.replace(to_domain(_read(context, image_id)),
-                                status=from_status, **values)
+    # A pending delete is a deleted image still waiting for the scrubber.
+    pending = from_status == image_domain.PENDING_DELETE
+    image = dataclasses.replace(
+        to_domain(_read(context, image_id, include_deleted=pending)),
+        status=from_status, **values)
     changes = dict(values, **image_domain.status_changes(image, to_status))
     changes['updated_at'] = db_api.utcnow()
-    if to_status == image_domain.DELETED:
-        changes.update(deleted=True, deleted_at=changes['updated_at'])
+    changes.update(_deletion(to_status, changes['updated_at']))
     updated = prebuilt.update(
         context.session, models.Image.__table__,
-        {'id': image_id, 'status': from_status}, changes, live=True)
+        {'id': image_id, 'status': from_status}, changes, live=not pending)
     if updated != 1:
         raise exception.ImageStatusConflict(image_id=image_id,
                                             from_status=from_status)
@@ -173,8 +170,26 @@ def update_status(context, image_id, from_status, to_status, values=None):
     return to_domain(_read(context, image_id, include_deleted=True))
 
 
+# Rows that belong to one image and go with it.
+_CHILDREN = (models.ImageProperty, models.ImageTag, models.ImageLocation)
+
+
+def _deletion(to_status, now):
+    """The deletion columns of a move to ``to_status``.
+
+    As Glance: an image ``pending_delete`` is deleted for every API
+    caller (404, in no list), though its properties, tags and locations
+    stay for the scrubber, or for a restore that brings them all back.
+    """
+    if to_status in (image_domain.DELETED, image_domain.PENDING_DELETE):
+        return {'deleted': True, 'deleted_at': now}
+    if to_status == image_domain.ACTIVE:
+        return {'deleted': False, 'deleted_at': None}  # restored, or live
+    return {}
+
+
 def _soft_delete_children(context, image_id, now):
-    for model in (models.ImageProperty, models.ImageLocation):
+    for model in _CHILDREN:
         context.session.query(model).filter(
             model.image_id == image_id, model.deleted.is_(False),
         ).update({'deleted': True, 'deleted_at': now},
@@ -184,8 +199,13 @@ def _soft_delete_children(context, image_id, now):
 @db_api.retry_on_deadlock
 @db_api.context_manager.writer
 def delete(context, image_id):
-    """Soft-delete an image through the status machine, with its children."""
-    row = _read(context, image_id)
+    """Soft-delete an image through the status machine, with its children.
+
+    A ``pending_delete`` image, deleted for the API already, is found.
+    """
+    row = _read(context, image_id, include_deleted=True)
+    if row.deleted and row.status != image_domain.PENDING_DELETE:
+        raise exception.ImageNotFound(image_id=image_id)
     image = update_status(context, image_id, row.status,
                           image_domain.DELETED)
     _soft_delete_children(context, image_id, image.deleted_at)
@@ -194,8 +214,11 @@ def delete(context, image_id):
 
 @db_api.context_manager.reader
 def get_properties(context, image_id):
-    """Extra properties of an image as a dict."""
-    _read(context, image_id)
+    """Extra properties of an image as a dict (a deleted one has none).
+
+    Those of a ``pending_delete`` image are kept until it is scrubbed.
+    """
+    _read(context, image_id, include_deleted=True)
     return dict(context.session.execute(_GET_PROPERTIES,
                                         {'image_id': image_id}).all())
 
@@ -207,18 +230,46 @@ def get_tags(context, image_id):
         _GET_TAGS, {'image_id': image_id}).scalars())
 
 
+@db_api.context_manager.reader
+def count_tags(context, image_id):
+    """How many tags the image has."""
+    return context.session.execute(_COUNT_TAGS,
+                                   {'image_id': image_id}).scalar()
+
+
 @db_api.retry_on_deadlock
 @db_api.context_manager.writer
 def add_tag(context, image_id, tag):
-    """Tag the image; a tag it has already is left alone."""
-    _set_row(context, image_id, tag_key(tag), tag)
+    """Tag the image; a tag it has already is left alone.
+
+    A tag removed before gets its row back (one row per image and tag).
+    """
+    _read(context, image_id)
+    row = context.session.query(models.ImageTag).filter_by(
+        image_id=image_id, value=tag).one_or_none()
+    if row is not None:
+        if row.deleted:
+            row.deleted = False
+            row.deleted_at = None
+        return
+    try:
+        # A savepoint: the same tag added meanwhile by another request
+        # must not abort this transaction (PostgreSQL would).
+        with context.session.begin_nested():
+            context.session.add(models.ImageTag(image_id=image_id,
+                                                value=tag))
+    except db_exc.DBDuplicateEntry:
+        pass  # tagged by a concurrent request: the result is the same
 
 
 @db_api.retry_on_deadlock
 @db_api.context_manager.writer
 def delete_tag(context, image_id, tag):
     """Untag the image; False if it did not have the tag."""
-    return _delete_row(context, image_id, tag_key(tag))
+    return bool(context.session.query(models.ImageTag).filter_by(
+        image_id=image_id, value=tag, deleted=False).update(
+        {'deleted': True, 'deleted_at': db_api.utcnow()},
+        synchronize_session=False))
 
 
 @db_api.context_manager.reader
@@ -237,10 +288,6 @@ def with_property(context, name):
 @db_api.context_manager.writer
 def delete_property(context, image_id, name):
     """Remove one extra property; False if the image did not have it."""
-    return _delete_row(context, image_id, name)
-
-
-def _delete_row(context, image_id, name):
     return bool(context.session.query(models.ImageProperty).filter_by(
         image_id=image_id, name=name, deleted=False).update(
         {'deleted': True, 'deleted_at': db_api.utcnow()},
@@ -251,10 +298,6 @@ def _delete_row(context, image_id, name):
 @db_api.context_manager.writer
 def set_property(context, image_id, name, value):
     """Create or replace one extra property."""
-    _set_row(context, image_id, name, value)
-
-
-def _set_row(context, image_id, name, value):
     _read(context, image_id)
     row = context.session.query(models.ImageProperty).filter_by(
         image_id=image_id, name=name).one_or_none()
@@ -315,10 +358,12 @@ def purge(context, deleted_before):
     ids = [row[0] for row in context.session.execute(
         sa.select(models.Image.id).where(
             models.Image.deleted.is_(True),
+            # Still waiting for the scrubber, which deletes its data.
+            models.Image.status != image_domain.PENDING_DELETE,
             models.Image.deleted_at <= deleted_before))]
     if not ids:
         return 0
-    for model in (models.ImageProperty, models.ImageLocation):
+    for model in _CHILDREN:
         context.session.query(model).filter(model.image_id.in_(ids)).delete(
             synchronize_session=False)
     return context.session.query(models.Image).filter(
@@ -335,7 +380,6 @@ def pending_delete_before(context, before):
     rows = context.session.execute(
         sa.select(IMAGES).where(
             IMAGES.c.status == image_domain.PENDING_DELETE,
-            IMAGES.c.deleted.is_(False),
             IMAGES.c.updated_at <= before).order_by(IMAGES.c.updated_at))
     return [to_domain(row) for row in rows]
 

@@ -118,7 +118,7 @@ def release_abandoned_uploads(services):
         staging.remove(services.conf, image_id)
 
     return (_release_abandoned(services, image_domain.SAVING,
-                               services.image_store.discard)
+                               services.image_store.discard_everywhere)
             + _release_abandoned(services, image_domain.UPLOADING,
                                  discard_staged))
 
@@ -133,9 +133,10 @@ def _release_abandoned(services, status, discard):
     for image_id, uploader in image_db.uploads(context, status):
         if not _lapsed(context, uploader):
             continue
-        # What the dead process wrote has no location row. Removed
-        # before the image is queued, when no new upload can be writing
-        # to the same place yet.
+        # What the dead process wrote has no location row (nor, for an
+        # upload, a record of the store it went to). Removed before the
+        # image is queued, when no new upload can be writing to the same
+        # place yet.
         discard(image_id)
         try:
             dropped = _requeue_abandoned(services.images, context, image_id,

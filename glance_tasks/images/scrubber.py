@@ -100,7 +100,8 @@ def scrub(images, store, now=None):
 def restore(images, image_id):
     """Move the ``pending_delete`` image ``image_id`` back to ``active``."""
     context = gt_context.get_admin_context()
-    image = image_db.get(context, image_id)
+    # Deleted for the API: only the scrubber and this find it.
+    image = image_db.get(context, image_id, include_deleted=True)
     if image.status != image_domain.PENDING_DELETE:
         raise exception.ImageNotPendingDelete(image_id=image_id,
                                               status=image.status)

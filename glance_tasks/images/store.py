@@ -98,8 +98,10 @@ def check_config(conf):
 
     As Glance refuses to start: a reserved ``os_glance_`` name among
     ``enabled_backends``, no ``default_backend`` or one that is not
-    enabled, a type glance_store has no driver for. Single store:
-    nothing to check here.
+    enabled, a type glance_store has no driver for; and two file stores
+    in one directory. Registers the stores' option groups. Single
+    store: nothing to check here. The API and engine commands call it
+    before they start, so a bad configuration is refused at once.
     """
     enabled = conf.enabled_backends or {}
     if not enabled:
@@ -127,6 +129,33 @@ def check_config(conf):
                 '[DEFAULT] enabled_backends: store %s has the type %s, '
                 'for which glance_store has no driver here' %
                 (name, store_type))
+    store_conf.register_backend_opts(conf)
+    _check_distinct_datadirs(conf, enabled)
+
+
+def _check_distinct_datadirs(conf, enabled):
+    # Two file stores in one directory would hold one file per image:
+    # deleting the data from one store would delete it from both.
+    seen = {}
+    for name in (name for name in enabled if enabled[name] == 'file'):
+        for datadir in _configured_datadirs(conf[name]):
+            other = seen.setdefault(os.path.realpath(datadir), name)
+            if other != name:
+                raise ConfigurationError(
+                    'stores %s and %s share the directory %s; give each '
+                    'file store its own [<store>] '
+                    'filesystem_store_datadir' % (other, name, datadir))
+
+
+def _configured_datadirs(group):
+    """Directories of a file store's group, priorities left out."""
+    if group.filesystem_store_datadir:
+        return [group.filesystem_store_datadir]
+    dirs = []
+    for entry in group.filesystem_store_datadirs or ():
+        path, _, priority = entry.strip().rpartition(':')
+        dirs.append(path if path and priority.isdigit() else entry.strip())
+    return dirs
 
 
 class ImageStore:
@@ -143,13 +172,11 @@ class ImageStore:
             self.default = self.driver(self.default_scheme, must_write=True)
             return
         check_config(conf)
-        store_conf.register_backend_opts(conf)
         self.default_backend = conf.glance_store.default_backend
         for name in [self.default_backend] + backend_names(conf):
             if name not in self._backends:
                 self._backends[name] = self._load_backend(
                     name, must_write=name == self.default_backend)
-        self._check_distinct_datadirs()
         self.default = self._backends[self.default_backend]
         self.default_scheme = self.default.get_schemes()[0]
 
@@ -189,20 +216,6 @@ class ImageStore:
                 'the default store %s cannot be written: %s' %
                 (name, _describe(exc))) from None
         return driver
-
-    def _check_distinct_datadirs(self):
-        # Two file stores in one directory would hold one file per image:
-        # deleting the data from one store would delete it from both.
-        seen = {}
-        for name in self._backends:
-            for datadir in self.datadirs_of(name):
-                other = seen.setdefault(os.path.realpath(datadir), name)
-                if other != name:
-                    raise ConfigurationError(
-                        'stores %s and %s share the directory %s; give '
-                        'each file store its own '
-                        '[<store>] filesystem_store_datadir' %
-                        (other, name, datadir))
 
     def backend(self, name):
         """The driver of the store ``name``; StoreFailed if unknown."""
@@ -380,6 +393,15 @@ class ImageStore:
         for datadir in dirs:
             self.delete('file://%s' % os.path.join(datadir, image_id),
                         backend=name)
+
+    def discard_everywhere(self, image_id):
+        """:meth:`discard` in every store.
+
+        Only for an image that has no data in any store (``saving``:
+        which store a dead uploader was writing to is not recorded).
+        """
+        for name in self._backends or [None]:
+            self.discard(image_id, name)
 
     def delete(self, uri, backend=None):
         """Delete the data at ``uri``; True if there was some.

@@ -43,10 +43,11 @@ class Changes:
     tags: tuple = None  # the whole new tag list, or None: unchanged
 
 
+# Glance's reserved namespace: properties there are not counted.
+RESERVED_PREFIX = 'os_glance'
 # Glance's import lock: the id of the api_image_import task working on the
 # image, set by the import call and cleared by the task when it ends.
 IMPORT_LOCK = 'os_glance_import_task'
-
 # The fields record_upload sets, as they are before any upload.
 NO_UPLOAD = {'size': None, 'checksum': None, 'os_hash_algo': None,
              'os_hash_value': None}
@@ -97,6 +98,8 @@ class ImageLifecycle:
     def create(self, context, values, properties=None, task_id=None,
                notify_context=None, tags=()):
         """Create a ``queued`` image (tied to ``task_id``); announce it."""
+        self._check_properties(properties or {})
+        self._check_tags(tags)
         with self.transaction(context):
             image = image_db.create(context, values, properties, tags)
             if task_id is not None:
@@ -107,8 +110,12 @@ class ImageLifecycle:
 
     def update(self, context, image_id, changes, notify_context=None):
         """Apply ``changes`` to a live image; announce ``image.update``."""
+        if changes.tags is not None:
+            self._check_tags(changes.tags)
         with self.transaction(context):
             image = image_db.update(context, image_id, changes.values)
+            if changes.set_properties:
+                self._check_added_properties(context, image_id, changes)
             for name in changes.removed_properties:
                 image_db.delete_property(context, image_id, name)
             for name, value in changes.set_properties.items():
@@ -128,12 +135,46 @@ class ImageLifecycle:
         with self.transaction(context):
             if present:
                 image_db.add_tag(context, image_id, tag_name)
+                # Counted after the add, which a tag already there leaves
+                # alone; raising rolls the add back.
+                self._check_tags_count(image_db.count_tags(context,
+                                                           image_id))
             elif not image_db.delete_tag(context, image_id, tag_name):
                 return False
             image = image_db.update(context, image_id, {})
             self._announce(context, events.IMAGE_UPDATE, image,
                            notify_context)
         return True
+
+    def _check_tags(self, tags):
+        self._check_tags_count(len(set(tags)))
+
+    def _check_tags_count(self, count):
+        maximum = self.conf.image_tag_quota
+        if 0 <= maximum < count:
+            raise exception.ImageTagLimitExceeded(attempted=count,
+                                                  maximum=maximum)
+
+    def _check_properties(self, properties):
+        """Glance's ``image_property_quota``: reserved names not counted."""
+        maximum = self.conf.image_property_quota
+        count = len([name for name in properties
+                     if not name.startswith(RESERVED_PREFIX)])
+        if 0 <= maximum < count:
+            raise exception.ImagePropertyLimitExceeded(attempted=count,
+                                                       maximum=maximum)
+
+    def _check_added_properties(self, context, image_id, changes):
+        """The quota, checked only when ``changes`` adds properties.
+
+        As Glance: an update that changes or removes properties passes
+        even on an image already over the quota (lowered meanwhile).
+        """
+        old = image_db.get_properties(context, image_id)
+        if set(changes.set_properties) - set(old):
+            after = (set(old) - changes.removed_properties) | set(
+                changes.set_properties)
+            self._check_properties(after)
 
     def move(self, context, image, to_status, values=None,
              notify_context=None, properties=None, also=None,

@@ -52,20 +52,6 @@ def free_port(host='127.0.0.1'):
         return sock.getsockname()[1]
 
 
-def read_until(stream, marker, limit=200):
-    """The first line of ``stream`` holding ``marker``, or all read.
-
-    A console script's log lines (oslo.log writes to stdout when there is
-    no log file) may come before the line a test waits for.
-    """
-    lines = []
-    for line in stream:
-        lines.append(line)
-        if marker in line or len(lines) >= limit:
-            break
-    return lines[-1] if lines and marker in lines[-1] else ''.join(lines)
-
-
 def _env_flag(name):
     """False only when the variable says so: capturing is the default."""
     return os.environ.get(name, '') not in ('0', 'false', 'False', 'no')

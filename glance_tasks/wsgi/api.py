@@ -36,6 +36,7 @@ from oslo_log import log as logging
 from glance_tasks.api import app as app_mod
 from glance_tasks import conf as gt_conf
 from glance_tasks.db import api as db_api
+from glance_tasks.images import store
 from glance_tasks import service as service_mod
 
 CONFIG_FILES_ENV = 'GLANCE_TASKS_CONFIG_FILES'
@@ -61,8 +62,11 @@ def load_conf(args=None):
 def build(conf):
     """Configure the database, start a TaskService; ``(app, service)``.
 
-    The caller stops the service when it stops serving.
+    The caller stops the service when it stops serving. A store
+    configuration that cannot work raises
+    :class:`~glance_tasks.images.store.ConfigurationError` first.
     """
+    store.check_config(conf)
     db_api.configure(conf)
     service = service_mod.TaskService(conf)
     service.start()

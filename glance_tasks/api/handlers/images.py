@@ -158,7 +158,9 @@ def _document(req, image):
 
 
 def _tag(req):
-    tag = req.urlvars['tag_value']
+    # Routes matches PATH_INFO, which WSGI gives as latin-1 text: the tag
+    # is the UTF-8 the client sent (request_text checked it decodes).
+    tag = req.urlvars['tag_value'].encode('latin-1').decode('utf-8')
     if not tag or len(tag) > schemas.TAG_MAX_LENGTH or '\x00' in tag:
         raise exception.Invalid(
             reason='a tag has 1 to %d characters and no NUL' %

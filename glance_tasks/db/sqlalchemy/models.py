@@ -39,6 +39,15 @@ class JSONEncodedDict(sa.types.TypeDecorator):
         return None if value is None else jsonutils.loads(value)
 
 
+class LongJSONEncodedDict(JSONEncodedDict):
+    """A JSON document of up to 16 MiB on MySQL too (MEDIUMTEXT)."""
+
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return gt_types.LongText().load_dialect_impl(dialect)
+
+
 class Base(models.ModelBase, orm.DeclarativeBase):
     pass
 
@@ -151,6 +160,29 @@ class ImageProperty(Timestamps, Base):
     value = sa.Column(sa.Text)
 
 
+class ImageTag(Timestamps, Base):
+    """One tag of an image, as Glance's ``image_tags`` table.
+
+    One row per (image, tag) ever: removing a tag marks its row deleted,
+    adding it again revives the row, so the unique key holds for live
+    rows and deleted ones alike on every backend.
+    """
+
+    __tablename__ = 'image_tags'
+    __table_args__ = (
+        sa.UniqueConstraint('image_id', 'value',
+                            name='uq_image_tags_image_id_value'),
+        # The list's tag filter looks tags up by value.
+        sa.Index('ix_image_tags_value', 'value'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    image_id = sa.Column(sa.String(36),
+                         sa.ForeignKey('images.id', ondelete='CASCADE'),
+                         nullable=False)
+    value = sa.Column(gt_types.ExactString(255), nullable=False)
+
+
 class ImageLocation(Timestamps, Base):
     __tablename__ = 'image_locations'
     __table_args__ = (
@@ -186,7 +218,8 @@ class OutboxNotification(Base):
     event_type = sa.Column(sa.String(64), nullable=False)
     priority = sa.Column(sa.String(16), nullable=False)
     publisher_id = sa.Column(sa.String(255), nullable=False)
-    payload = sa.Column(JSONEncodedDict, nullable=False)
+    # MEDIUMTEXT on MySQL: an image event carries every property and tag.
+    payload = sa.Column(LongJSONEncodedDict, nullable=False)
     context = sa.Column(JSONEncodedDict, nullable=True)
     created_at = sa.Column(gt_types.timestamp(), nullable=False,
                            default=db_api.utcnow)

@@ -12,35 +12,19 @@
 
 """A real API over a real SQLite file database, for gabbi and clients.
 
-In-memory SQLite shares one connection between threads and breaks with
-the executor's worker threads, so each fixture uses temporary files: the
-service database (migrated with our alembic scripts) and TaskFlow's
-persistence. The ``noop`` task type is enabled; notifications go to
-oslo.messaging's ``test`` driver.
+:class:`..service.InProcessAPI` with the images the API tests act on.
+The ``noop`` task type is enabled; notifications go to oslo.messaging's
+``test`` driver.
 """
 
 import os
-import shutil
-import tempfile
 
 from gabbi import fixture as gabbi_fixture
-from oslo_config import cfg
-from oslo_db.sqlalchemy import enginefacade
-from oslo_db.sqlalchemy import provision
-from oslo_db.sqlalchemy import test_fixtures
-from oslo_utils import uuidutils
-from stevedore import extension
 
-from glance_tasks.api import app as app_mod
-from glance_tasks import conf as gt_conf
 from glance_tasks import context as gt_context
-from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
-from glance_tasks.db import migration
 from glance_tasks.db import tasks as task_db
-from glance_tasks.engine import persistence
-from glance_tasks import service as service_mod
-from glance_tasks.task_types import registry as registry_mod
+from glance_tasks.tests.functional import service
 
 # gabbi builds the app through a factory without arguments: the running
 # fixture leaves its app here.
@@ -64,78 +48,22 @@ IMAGES = {
 }
 
 
-class APIEnvironment:
-    """Config, database, task service and app; ``stop`` undoes them all."""
+class APIEnvironment(service.InProcessAPI):
+    """The in-process API of the API tests, and their seeds.
+
+    ``overrides``: ``{(option, group): value}`` (group ``None`` for
+    ``DEFAULT``). ``backend``: ``sqlite``, ``mysql``, ``postgresql`` or a
+    database URL. ``task_types``: classes replacing the installed types
+    of their name.
+    """
 
     def __init__(self, overrides=None, before_app=None, backend='sqlite',
-                 task_types=()):
-        self.backend = backend
-        self._provisioned = None
-        self.tempdir = tempfile.mkdtemp(prefix='glance-tasks-api-')
-        self.conf = cfg.ConfigOpts()
-        gt_conf.load(args=[], conf=self.conf)
-        self._override(overrides or {})
-        if before_app is not None:
-            before_app(self.conf)
-        self._facade_fixture = self._database()
-        self._facade_fixture.setUp()
-        persistence.sync_own_database(self.conf)
-        self.service = service_mod.TaskService(
-            self.conf, registry=self._registry(task_types))
-        self.service.start()
-        self.app = app_mod.make_app(self.conf, self.service)
-
-    def _registry(self, task_types):
-        """The installed types, ``task_types`` replacing those of their name.
-
-        None (the service loads the installed ones) when there are none.
-        """
-        if not task_types:
-            return None
-        replaced = {task_type.name for task_type in task_types}
-        installed = extension.ExtensionManager(registry_mod.NAMESPACE,
-                                               invoke_on_load=False)
-        types = [ext.plugin for ext in installed
-                 if ext.name not in replaced] + list(task_types)
-        return registry_mod.TaskTypeRegistry(
-            types, self.conf.task.enabled_task_types)
-
-    def _override(self, overrides):
-        settings = {
-            ('state_path', None): self.tempdir,
-            ('enabled_task_types', 'task'): ['noop'],
-            ('purge_interval', 'task'): 0,
-            ('persistence_connection', 'task_executor'):
-                'sqlite:///%s' % os.path.join(self.tempdir, 'flows.sqlite'),
-            ('driver', 'oslo_messaging_notifications'): ['test'],
-            ('max_request_body_size', 'api'): 8192,
-        }
-        settings.update(overrides)
-        for (name, group), value in settings.items():
-            self.conf.set_override(name, value, group=group)
-
-    def _database_url(self):
-        if self.backend == 'sqlite':
-            return 'sqlite:///%s' % os.path.join(self.tempdir,
-                                                 'glance.sqlite')
-        # A fresh database on the shared server (oslo.db's opportunistic
-        # credentials), dropped again by stop().
-        backend = provision.Backend.backend_for_database_type(self.backend)
-        name = 'gt_api_%s' % uuidutils.generate_uuid(dashed=False)[:12]
-        backend.create_named_database(name)
-        self._provisioned = (backend, name)
-        return backend.provisioned_database_url(name).render_as_string(
-            hide_password=False)
-
-    def _database(self):
-        url = self._database_url()
-        self.conf.set_override('connection', url, group='database')
-        self._facade = facade = enginefacade.transaction_context()
-        engine = db_api.setup_facade(facade, {'connection': url,
-                                              'sqlite_fk': True})
-        migration.db_sync(engine)
-        return test_fixtures.ReplaceEngineFacadeFixture(
-            db_api.context_manager, facade)
+                 task_types=(), facade=None):
+        options = {'api': {'max_request_body_size': 8192}}
+        for (name, group), value in (overrides or {}).items():
+            options.setdefault(group or 'DEFAULT', {})[name] = value
+        super().__init__(options, before_app, database=backend,
+                         task_types=task_types, facade=facade)
 
     def seed_images(self):
         """Create :data:`IMAGES`; return ``{NAME: id}``."""
@@ -156,19 +84,6 @@ class APIEnvironment:
         task = self.service.create_task(context, 'noop', {'atoms': 1})
         task_db.set_image(context, task.id, image_id)
         return task.id
-
-    def stop(self):
-        self.service.stop()
-        # Overrides live on option groups oslo.config shares between
-        # ConfigOpts objects: drop them so no later test inherits them.
-        self.conf.reset()
-        self._facade_fixture.cleanUp()
-        if self._provisioned is not None:
-            # A server refuses to drop a database with open connections.
-            self._facade.dispose_pool()
-            backend, name = self._provisioned
-            backend.drop_named_database(name, conditional=True)
-        shutil.rmtree(self.tempdir, ignore_errors=True)
 
 
 class APIFixture(gabbi_fixture.GabbiFixture):

@@ -26,9 +26,7 @@ on the port of the image endpoint the catalog gives.
 
 import fcntl
 import os
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -38,40 +36,11 @@ from keystoneauth1 import session as ks_session
 import requests
 import yaml
 
-from glance_tasks.tests import base
+from glance_tasks.tests.functional import service
 
 CLOUDS_YAML_ENV = 'GLANCE_TASKS_TEST_CLOUDS_YAML'
 DEFAULT_CLOUDS_YAML = '/etc/glance-tasks-test/clouds.yaml'
 TIMEOUT = 60
-
-# The install guide's [keystone_authtoken], the test Keystone's values
-# filled in; memcached_servers is left out (auth_token then caches the
-# tokens it validated in the process).
-API_CONFIG = """\
-[DEFAULT]
-state_path = {state}
-bind_host = {host}
-bind_port = {port}
-
-[api]
-auth_strategy = keystone
-
-[task]
-enabled_task_types = noop
-
-[oslo_messaging_notifications]
-driver = noop
-
-[keystone_authtoken]
-www_authenticate_uri = {www_authenticate_uri}
-auth_url = {auth_url}
-auth_type = password
-project_domain_name = {project_domain_name}
-user_domain_name = {user_domain_name}
-project_name = {project_name}
-username = {username}
-password = {password}
-"""
 
 
 class KeystoneUnavailable(Exception):
@@ -110,10 +79,6 @@ def _identity_root(auth_url):
     # Keystone's address without the version, as the install guide writes
     # www_authenticate_uri and auth_url.
     return auth_url.rstrip('/').removesuffix('/v3')
-
-
-def _script(name):
-    return os.path.join(os.path.dirname(sys.executable), name)
 
 
 class PortLock:
@@ -161,51 +126,51 @@ class APIProcess:
         self.host, self.port = address.hostname, address.port
         self.lock = PortLock(self.port)
         self.state = tempfile.mkdtemp(prefix='glance-tasks-keystone-')
-        self.config = os.path.join(self.state, 'glance-tasks.conf')
         self.log = os.path.join(self.state, 'api.log')
         self.process = None
 
-    def write_config(self):
-        service = self.clouds['glance-tasks']['auth']
-        root = _identity_root(service['auth_url'])
-        with open(self.config, 'w') as f:
-            f.write(API_CONFIG.format(
-                state=self.state, host=self.host, port=self.port,
-                www_authenticate_uri=root, auth_url=root,
-                project_domain_name=service['project_domain_name'],
-                user_domain_name=service['user_domain_name'],
-                project_name=service['project_name'],
-                username=service['username'],
-                password=service['password']))
+    def make_config(self):
+        """The install guide's configuration, the test Keystone's values.
+
+        memcached_servers is left out of [keystone_authtoken]: auth_token
+        then caches the tokens it validated in the process.
+        """
+        account = self.clouds['glance-tasks']['auth']
+        root = _identity_root(account['auth_url'])
+        authtoken = {'www_authenticate_uri': root, 'auth_url': root,
+                     'auth_type': 'password'}
+        authtoken.update((name, account[name]) for name in (
+            'project_domain_name', 'user_domain_name', 'project_name',
+            'username', 'password'))
+        return service.ServiceConfig(self.state, options={
+            'DEFAULT': {'bind_host': self.host, 'bind_port': self.port},
+            'api': {'auth_strategy': 'keystone'},
+            'keystone_authtoken': authtoken})
 
     def start(self):
-        self.write_config()
-        subprocess.run([_script('glance-tasks-manage'), '--config-file',
-                        self.config, 'db', 'sync'], check=True,
-                       capture_output=True, timeout=TIMEOUT)
+        config = self.make_config()
+        config.db_sync()
         self.lock.acquire()
-        with open(self.log, 'w') as log:
-            self.process = subprocess.Popen(
-                [_script('glance-tasks-api'), '--config-file', self.config],
-                stdout=subprocess.PIPE, stderr=log, text=True)
-        line = base.read_until(self.process.stdout, 'listening on')
-        if 'listening on' not in line:
-            self.stop()
+        process = service.APIProcess(config.path, stderr=self.log)
+        try:
+            process.setUp()
+        except Exception:
+            # The fixture killed it already.
+            self.lock.release()
             raise RuntimeError('glance-tasks-api did not start on %s: %s'
                                % (self.url, self.tail()))
+        self.process = process
 
     def tail(self, lines=30):
         with open(self.log) as f:
             return ''.join(f.readlines()[-lines:])
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
         if self.process is not None:
-            self.process.stdout.close()
+            try:
+                self.process.stop(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                pass  # killed by the clean-up
+            self.process.cleanUp()
+            self.process = None
         self.lock.release()

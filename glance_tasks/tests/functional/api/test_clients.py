@@ -28,7 +28,6 @@ import fixtures as test_fixtures
 import testtools
 
 from glance_tasks.tests.functional.api import fixtures
-from glance_tasks.wsgi import server as server_mod
 
 TIMEOUT = 60
 
@@ -72,11 +71,7 @@ class ServerFixture(test_fixtures.Fixture):
                                            task_types=self._task_types)
         self.addCleanup(self.env.stop)
         self.images = self.env.seed_images()
-        self.env.conf.set_override('bind_port', 0)
-        self.server = server_mod.make_server(self.env.conf, self.env.app)
-        _, port = server_mod.start(self.server)
-        self.addCleanup(server_mod.stop, self.server, TIMEOUT)
-        self.url = 'http://127.0.0.1:%d' % port
+        self.url = self.env.serve()
 
 
 class TestGlanceClientCLI(testtools.TestCase):

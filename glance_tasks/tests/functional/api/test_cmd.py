@@ -13,48 +13,29 @@
 """``glance-tasks-api`` as an operator runs it: a process, a port, SIGTERM."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 
 import fixtures
 import testtools
 
-from glance_tasks.tests import base
+from glance_tasks.tests.functional import service
 
 TIMEOUT = 60
-
-
-def _script(name):
-    return os.path.join(os.path.dirname(sys.executable), name)
 
 
 class TestConsoleScript(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        state = self.useFixture(fixtures.TempDir()).path
-        self.config = os.path.join(state, 'glance-tasks.conf')
-        with open(self.config, 'w') as config:
-            config.write('[DEFAULT]\nstate_path = %s\nbind_port = 0\n'
-                         '[task]\nenabled_task_types = noop\n'
-                         '[oslo_messaging_notifications]\ndriver = noop\n'
-                         % state)
-        subprocess.run([_script('glance-tasks-manage'), '--config-file',
-                        self.config, 'db', 'sync'], check=True,
-                       capture_output=True, timeout=TIMEOUT)
+        self.config = service.api_config(
+            self.useFixture(fixtures.TempDir()).path)
+        self.config.db_sync()
 
     def _start(self):
-        process = subprocess.Popen(
-            [_script('glance-tasks-api'), '--config-file', self.config],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.addCleanup(process.kill)
-        last = base.read_until(process.stdout, 'listening on http://')
-        self.assertIn('listening on http://127.0.0.1:', last)
-        return process, last.split()[-1].rstrip('/')
+        process = self.useFixture(service.APIProcess(self.config.path))
+        self.assertTrue(process.url.startswith('http://127.0.0.1:'))
+        return process, process.url
 
     def _request(self, url, body=None):
         request = urllib.request.Request(url, data=body, headers={
@@ -74,5 +55,4 @@ class TestConsoleScript(testtools.TestCase):
             time.sleep(0.1)
             _, task = self._request(url + '/v2/tasks/' + task['id'])
         self.assertEqual('success', task['status'])
-        process.send_signal(signal.SIGTERM)
-        self.assertEqual(0, process.wait(TIMEOUT))
+        self.assertEqual(0, process.stop(TIMEOUT))

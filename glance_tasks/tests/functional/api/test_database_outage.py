@@ -32,7 +32,6 @@ import webob
 
 from glance_tasks.api import errors
 from glance_tasks.db import api as db_api
-from glance_tasks.db import migration
 from glance_tasks.tests.functional.api import fixtures as api_fixtures
 from glance_tasks.tests.functional import dbserver
 
@@ -193,30 +192,15 @@ class TestSQLiteMissingFile(OutageTests, testtools.TestCase):
             self.env.tempdir, 'gone', 'glance.sqlite')
 
 
-class PostgreSQLEnvironment(api_fixtures.APIEnvironment):
-    """The API environment on a private PostgreSQL instead of SQLite."""
-
-    def __init__(self, url):
-        self.url = url
-        super().__init__()
-
-    def _database(self):
-        self.conf.set_override('connection', self.url, group='database')
-        facade = enginefacade.transaction_context()
-        engine = db_api.setup_facade(facade, {'connection': self.url,
-                                              'max_retries': 0})
-        migration.db_sync(engine)
-        return test_fixtures.ReplaceEngineFacadeFixture(
-            db_api.context_manager, facade)
-
-
 class TestPostgreSQLStopped(testtools.TestCase):
     """A real server stopped under the app, then started again."""
 
     def setUp(self):
         super().setUp()
         self.server = self.useFixture(dbserver.PostgreSQLServer())
-        self.env = PostgreSQLEnvironment(self.server.url)
+        # The API environment on a private PostgreSQL instead of SQLite.
+        self.env = api_fixtures.APIEnvironment(
+            backend=self.server.url, facade={'max_retries': 0})
         self.addCleanup(self.env.stop)
         self.logger = self.useFixture(fixtures.FakeLogger(
             name='glance_tasks.api', level='DEBUG'))

@@ -24,11 +24,14 @@ import sys
 import time
 
 from oslo_utils import uuidutils
+import sqlalchemy as sa
 import testtools
 import webob
 
 from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
 from glance_tasks.db import images as image_db
+from glance_tasks.db.sqlalchemy import models
 from glance_tasks import exception
 from glance_tasks.images import scrubber
 from glance_tasks.lifecycle import images as image_lifecycle
@@ -36,6 +39,7 @@ from glance_tasks.tests.functional.api import fixtures
 
 PROJECT = fixtures.PROJECT_A
 HEADERS = {'X-Project-Id': PROJECT, 'X-Roles': 'member,reader'}
+ADMIN = {'X-Project-Id': PROJECT, 'X-Roles': 'admin,member,reader'}
 TIMEOUT = 60
 
 
@@ -56,9 +60,9 @@ class DelayedDeleteBase(testtools.TestCase):
         self.context = gt_context.get_admin_context()
         self.store = self.env.service.services.image_store
 
-    def request(self, path, method='GET', body=None):
+    def request(self, path, method='GET', body=None, headers=HEADERS):
         req = webob.Request.blank(path, method=method)
-        req.headers.update(HEADERS)
+        req.headers.update(headers)
         if body is not None:
             req.content_type = 'application/octet-stream'
             req.body = body
@@ -66,8 +70,9 @@ class DelayedDeleteBase(testtools.TestCase):
 
     def active_image(self, **extra):
         images = image_lifecycle.ImageLifecycle(self.env.conf)
+        extra.setdefault('name', 'doomed')
         image = images.create(self.context, dict(
-            id=uuidutils.generate_uuid(), owner=PROJECT, name='doomed',
+            id=uuidutils.generate_uuid(), owner=PROJECT,
             disk_format='raw', container_format='bare', **extra))
         response = self.request('/v2/images/%s/file' % image.id, 'PUT',
                                 b'k' * 1000)
@@ -79,9 +84,10 @@ class DelayedDeleteBase(testtools.TestCase):
 
     def status(self, image_id):
         try:
-            return image_db.get(self.context, image_id).status
+            return image_db.get(self.context, image_id,
+                                include_deleted=True).status
         except exception.ImageNotFound:
-            return 'deleted'
+            return 'purged'
 
 
 class TestDelayedDelete(DelayedDeleteBase):
@@ -96,7 +102,8 @@ class TestDelayedDelete(DelayedDeleteBase):
         images = image_lifecycle.ImageLifecycle(self.env.conf)
         self.assertEqual(0, scrubber.scrub(images, self.store))
         self.assertTrue(os.path.exists(self.data_path(image_id)))
-        later = image_db.get(self.context, image_id).updated_at.replace(
+        later = image_db.get(self.context, image_id,
+                             include_deleted=True).updated_at.replace(
             tzinfo=None)
         self.assertEqual(1, scrubber.scrub(
             images, self.store,
@@ -104,14 +111,57 @@ class TestDelayedDelete(DelayedDeleteBase):
         self.assertEqual('deleted', self.status(image_id))
         self.assertFalse(os.path.exists(self.data_path(image_id)))
 
-    def test_restore(self):
+    def test_pending_delete_is_deleted_for_the_api(self):
+        # As Glance: the image is marked deleted, for admins too; only
+        # the scrubber and restore find it.
         image_id = self.active_image()
+        self.request('/v2/images/%s/tags/gold' % image_id, 'PUT')
+        self.assertEqual(204, self.request('/v2/images/%s' % image_id,
+                                           'DELETE').status_code)
+        self.assertEqual('pending_delete', self.status(image_id))
+        for headers in (HEADERS, ADMIN):
+            for path in ('', '/file', '/tasks', '/locations'):
+                got = self.request('/v2/images/%s%s' % (image_id, path),
+                                   headers=headers)
+                self.assertEqual(404, got.status_code, (path, headers))
+            for query in ('', '?status=pending_delete', '?tag=gold'):
+                listed = self.request('/v2/images' + query,
+                                      headers=headers).json['images']
+                self.assertEqual([], [image['id'] for image in listed],
+                                 (query, headers))
+            for method, path in (('DELETE', ''), ('PUT', '/tags/x'),
+                                 ('POST', '/actions/deactivate')):
+                self.assertEqual(404, self.request(
+                    '/v2/images/%s%s' % (image_id, path), method,
+                    headers=headers).status_code, (method, path))
+        # Glance's image.delete: deleted, with the time.
+        payload = self.outbox_payloads('image.delete')[-1]
+        self.assertEqual((True, 'pending_delete'),
+                         (payload['deleted'], payload['status']))
+        self.assertIsNotNone(payload['deleted_at'])
+
+    def outbox_payloads(self, event_type):
+        with db_api.context_manager.reader.using(self.context):
+            return list(self.context.session.execute(sa.select(
+                models.OutboxNotification.payload).where(
+                models.OutboxNotification.event_type == event_type
+            ).order_by(models.OutboxNotification.id)).scalars())
+
+    def test_restore(self):
+        image_id = self.active_image(name='kept')
+        self.request('/v2/images/%s/tags/gold' % image_id, 'PUT')
         self.request('/v2/images/%s' % image_id, 'DELETE')
         images = image_lifecycle.ImageLifecycle(self.env.conf)
         restored = scrubber.restore(images, image_id)
         self.assertEqual('active', restored.status)
         got = self.request('/v2/images/%s/file' % image_id)
         self.assertEqual(b'k' * 1000, got.body)
+        # Everything comes back: the listing, tags, properties.
+        shown = self.request('/v2/images/%s' % image_id).json
+        self.assertEqual(('active', ['gold'], 'kept'),
+                         (shown['status'], shown['tags'], shown['name']))
+        self.assertEqual([image_id], [image['id'] for image in self.request(
+            '/v2/images?tag=gold').json['images']])
         self.assertRaises(exception.ImageNotPendingDelete,
                           scrubber.restore, images, image_id)
 

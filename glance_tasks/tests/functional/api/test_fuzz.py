@@ -22,6 +22,11 @@ query names and values and identity headers drawn as arbitrary bytes
 be below 500, and every error must be an API-SIG error body. The same
 examples run on SQLite and on PostgreSQL, which refuses a NUL character
 in any string.
+
+Schemathesis fuzzes the same document from its schemas, and checks the
+answers conform to it (``test_schemathesis``); this fuzz stays for what
+schemathesis does not send: bytes that are not text, bodies that are not
+JSON, wrong content types, identity headers of every shape.
 """
 
 import json

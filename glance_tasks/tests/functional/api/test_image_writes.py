@@ -17,7 +17,10 @@ fails leaves neither row nor notification.
 """
 
 import json
+import time
+import urllib.parse
 
+from oslo_messaging.notify import _impl_test
 import sqlalchemy as sa
 import testtools
 import webob
@@ -37,6 +40,8 @@ class TestImageWrites(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
+        _impl_test.reset()
+        self.addCleanup(_impl_test.reset)
         self.env = fixtures.APIEnvironment(backend=self.BACKEND, overrides={
             ('max_request_body_size', 'api'): 1 << 20})
         self.addCleanup(self.env.stop)
@@ -138,19 +143,129 @@ class TestImageWrites(testtools.TestCase):
         self.assertEqual(404, self.call(
             'GET', '/v2/images/%s' % created.json['id']).status_code)
 
-    def test_properties_fit_the_notification_outbox(self):
-        # Non-ASCII text takes six bytes a character in the outbox's JSON.
-        refused = self.call('POST', '/v2/images', {'big': '\u00e9' * 8200})
+    def sent(self, image_id, event_type):
+        """The payload of ``event_type`` about the image, once relayed."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            for _ctxt, message, _prio, _retry in _impl_test.NOTIFICATIONS:
+                if (message['event_type'] == event_type and
+                        message['payload'].get('id') == image_id):
+                    return message['payload']
+            time.sleep(0.05)
+        self.fail('%s of %s was never sent' % (event_type, image_id))
+
+    def test_large_properties_round_trip_and_are_sent_whole(self):
+        # About 200 KiB as the outbox stores it: more than MySQL's TEXT.
+        properties = {'p%02d' % n: chr(ord('a') + n % 26) * 4096
+                      for n in range(42)}
+        properties['accents'] = '\u00e9' * 6000  # six bytes each as JSON
+        created = self.call('POST', '/v2/images', dict(properties,
+                                                       tags=['big']))
+        self.assertEqual(201, created.status_code, created.text)
+        image_id = created.json['id']
+        self.assertGreater(len(json.dumps(properties)), 200 * 1024)
+        shown = self.call('GET', '/v2/images/%s' % image_id).json
+        self.assertEqual(properties, {name: shown[name]
+                                      for name in properties})
+        payload = self.sent(image_id, 'image.create')
+        self.assertEqual(properties, payload['properties'])
+        self.assertEqual(['big'], payload['tags'])
+
+    def test_a_value_too_long_for_its_column_is_refused(self):
+        refused = self.call('POST', '/v2/images', {'big': 'x' * 65536})
         self.assertEqual(400, refused.status_code)
-        self.assertIn('take more than 49152 bytes as JSON', refused.text)
-        created = self.call('POST', '/v2/images', {'big': '\u00e9' * 8000})
-        self.assertEqual(201, created.status_code)
-        grown = self.call('PATCH', '/v2/images/%s' % created.json['id'], [
-            {'op': 'add', 'path': '/more', 'value': 'x' * 4000}],
+        self.assertIn("property 'big' takes more than 65535 bytes",
+                      refused.text)
+        # Two bytes a character in UTF-8: 32768 of them are too many.
+        refused = self.call('POST', '/v2/images', {'big': '\u00e9' * 32768})
+        self.assertEqual(400, refused.status_code)
+        created = self.call('POST', '/v2/images', {'big': 'x' * 65535})
+        self.assertEqual(201, created.status_code, created.text)
+        self.assertEqual(1, len(self.outbox()))
+
+    def test_property_quota_is_413(self):
+        self.env.conf.set_override('image_property_quota', 3)
+        refused = self.call('POST', '/v2/images', {
+            'a': '1', 'b': '2', 'c': '3', 'd': '4'})
+        self.assertEqual(413, refused.status_code)
+        self.assertIn('Attempted: 4, Maximum: 3', refused.text)
+        image_id = self.call('POST', '/v2/images', {
+            'a': '1', 'b': '2', 'c': '3'}).json['id']
+        added = self.call('PATCH', '/v2/images/%s' % image_id, [
+            {'op': 'add', 'path': '/d', 'value': '4'}], content_type=PATCH)
+        self.assertEqual(413, added.status_code)
+        self.assertNotIn('d', self.call('GET', '/v2/images/%s' %
+                                        image_id).json)
+        # Replacing one (no new name) and removing pass, as Glance.
+        self.env.conf.set_override('image_property_quota', 2)
+        changed = self.call('PATCH', '/v2/images/%s' % image_id, [
+            {'op': 'replace', 'path': '/a', 'value': 'one'}],
             content_type=PATCH)
-        self.assertEqual(400, grown.status_code)
-        [(event, payload)] = self.outbox()
-        self.assertEqual('\u00e9' * 8000, payload['properties']['big'])
+        self.assertEqual(200, changed.status_code, changed.text)
+        swapped = self.call('PATCH', '/v2/images/%s' % image_id, [
+            {'op': 'remove', 'path': '/a'},
+            {'op': 'remove', 'path': '/b'},
+            {'op': 'add', 'path': '/e', 'value': '5'}], content_type=PATCH)
+        self.assertEqual(200, swapped.status_code, swapped.text)
+        self.env.conf.set_override('image_property_quota', -1)
+        self.assertEqual(201, self.call('POST', '/v2/images', {
+            'p%d' % n: 'v' for n in range(200)}).status_code)
+
+    def test_tag_quota_is_413(self):
+        self.env.conf.set_override('image_tag_quota', 2)
+        self.assertEqual(413, self.call('POST', '/v2/images', {
+            'tags': ['a', 'b', 'c']}).status_code)
+        image_id = self.call('POST', '/v2/images', {
+            'tags': ['a', 'b', 'b']}).json['id']
+        tag = '/v2/images/%s/tags/' % image_id
+        refused = self.call('PUT', tag + 'c')
+        self.assertEqual(413, refused.status_code)
+        self.assertIn('Attempted: 3, Maximum: 2', refused.text)
+        # A tag the image has already is no new tag.
+        self.assertEqual(204, self.call('PUT', tag + 'a').status_code)
+        patched = self.call('PATCH', '/v2/images/%s' % image_id, [
+            {'op': 'replace', 'path': '/tags', 'value': ['x', 'y', 'z']}],
+            content_type=PATCH)
+        self.assertEqual(413, patched.status_code)
+        self.assertEqual(['a', 'b'], self.call(
+            'GET', '/v2/images/%s' % image_id).json['tags'])
+        events = [event for event, _ in self.outbox()]
+        self.assertEqual(['image.create', 'image.update'], events)
+
+    def test_tags_are_exact_strings(self):
+        # Case and trailing spaces count, on MySQL too (binary collation).
+        tags = ['gold', 'Gold', 'gold ', '\u00e9t\u00e9', 't' * 255]
+        image_id = self.call('POST', '/v2/images', {
+            'tags': tags[:2]}).json['id']
+        for tag in tags[2:]:
+            self.assertEqual(204, self.call(
+                'PUT', '/v2/images/%s/tags/%s' % (
+                    image_id, urllib.parse.quote(tag))).status_code)
+        self.assertEqual(sorted(tags), self.call(
+            'GET', '/v2/images/%s' % image_id).json['tags'])
+        self.assertEqual(400, self.call(
+            'PUT', '/v2/images/%s/tags/%s' % (image_id, 't' * 256)
+        ).status_code)
+        other = self.call('POST', '/v2/images', {'tags': ['GOLD']}).json
+        for tag, found in (('gold', [image_id]), ('GOLD', [other['id']]),
+                           ('gold%20', [image_id]), ('gol', [])):
+            listed = self.call('GET', '/v2/images?tag=%s' % tag).json
+            self.assertEqual(found, [image['id'] for image in
+                                     listed['images']], tag)
+
+    def test_a_removed_tag_comes_back(self):
+        image_id = self.call('POST', '/v2/images', {
+            'tags': ['gold']}).json['id']
+        tag = '/v2/images/%s/tags/gold' % image_id
+        self.assertEqual(204, self.call('DELETE', tag).status_code)
+        self.assertEqual(404, self.call('DELETE', tag).status_code)
+        self.assertEqual([], self.call(
+            'GET', '/v2/images?tag=gold').json['images'])
+        self.assertEqual(204, self.call('PUT', tag).status_code)
+        self.assertEqual(['gold'], self.call(
+            'GET', '/v2/images/%s' % image_id).json['tags'])
+        self.assertEqual(1, len(self.call(
+            'GET', '/v2/images?tag=gold').json['images']))
 
 
 class TestImageWritesMySQL(TestImageWrites):

@@ -35,8 +35,7 @@ SIZE = 1024 * 1024 + 7
 
 class TestLegacyLocationAdd(test_upload_crash.ChildAPITestCase):
 
-    CONFIG = test_upload_crash.CONFIG.replace(
-        'enabled_task_types = noop', 'enabled_task_types = location_import')
+    TASK_TYPES = ('location_import',)
 
     def setUp(self):
         super().setUp()

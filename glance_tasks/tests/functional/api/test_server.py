@@ -27,7 +27,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import time
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -38,7 +37,7 @@ from cryptography.x509.oid import NameOID
 import fixtures
 import testtools
 
-from glance_tasks.tests import base
+from glance_tasks.tests.functional import service
 
 TIMEOUT = 60
 IDLE_CLIENTS = 400
@@ -51,28 +50,17 @@ STOP_MARGIN = 8
 TASK = b'{"type": "noop", "input": {"atoms": 1}}'
 BODY_LIMIT = 4096
 
-CONFIG = """[DEFAULT]
-state_path = {state}
-bind_port = 0
-server_threads = {threads}
-client_socket_timeout = {idle}
-client_header_timeout = 2
-client_body_timeout = 2
-graceful_shutdown_timeout = {grace}
-max_header_line = 1024
-{extra}
-[api]
-max_request_body_size = {limit}
-[task]
-enabled_task_types = noop
-purge_interval = 0
-[oslo_messaging_notifications]
-driver = noop
-"""
 
-
-def _script(name):
-    return os.path.join(os.path.dirname(sys.executable), name)
+def _config(state, extra, threads, grace):
+    """The servers' configuration; ``extra``: more ``[DEFAULT]`` options."""
+    return service.api_config(state, options={
+        'DEFAULT': dict({
+            'server_threads': threads,
+            'client_socket_timeout': IDLE_TIMEOUT,
+            'client_header_timeout': 2, 'client_body_timeout': 2,
+            'graceful_shutdown_timeout': grace, 'max_header_line': 1024},
+            **extra),
+        'api': {'max_request_body_size': BODY_LIMIT}})
 
 
 def _threads(pid):
@@ -131,33 +119,17 @@ class ServerTestCase(testtools.TestCase):
         super().setUp()
         self.state = self.useFixture(fixtures.TempDir()).path
 
-    def _configure(self, extra='', threads=THREADS, grace=GRACE):
-        config = os.path.join(self.state, 'glance-tasks.conf')
-        with open(config, 'w') as f:
-            f.write(CONFIG.format(state=self.state, threads=threads,
-                                  idle=IDLE_TIMEOUT, grace=grace,
-                                  extra=extra, limit=BODY_LIMIT))
-        subprocess.run([_script('glance-tasks-manage'), '--config-file',
-                        config, 'db', 'sync'], check=True,
-                       capture_output=True, timeout=TIMEOUT)
-        return config
+    def _configure(self, extra=None, threads=THREADS, grace=GRACE):
+        config = _config(self.state, extra or {}, threads, grace)
+        config.db_sync()
+        return config.path
 
     def start(self, **kwargs):
         """Start the API; set ``process``, ``port`` and ``url``."""
-        config = self._configure(**kwargs)
-        self.process = subprocess.Popen(
-            [_script('glance-tasks-api'), '--config-file', config],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.addCleanup(self._reap)
-        line = base.read_until(self.process.stdout, 'listening on')
-        self.assertIn('listening on', line)
-        self.url = line.split()[-1].rstrip('/')
-        self.port = int(self.url.rsplit(':', 1)[1])
-
-    def _reap(self):
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(TIMEOUT)
+        self.process = self.useFixture(
+            service.APIProcess(self._configure(**kwargs)))
+        self.url = self.process.url
+        self.port = self.process.port
 
     def connect(self):
         sock = socket.create_connection(('127.0.0.1', self.port),
@@ -218,7 +190,7 @@ class TestIdleClients(ServerTestCase):
             b'application/json\r\nContent-Length: 100\r\n\r\n{')
         time.sleep(0.5)
         started = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
+        self.process.signal(signal.SIGTERM)
         try:
             code = self.process.wait(GRACE + STOP_MARGIN)
         except subprocess.TimeoutExpired:
@@ -264,7 +236,7 @@ class TestProtocol(ServerTestCase):
         self.assertIs(sock, conn.sock, 'the connection was reopened')
 
     def test_keep_alive_off_closes_after_each_response(self):
-        self.start(extra='http_keepalive = false')
+        self.start(extra={'http_keepalive': False})
         sock = self.connect()
         sock.sendall(b'GET /versions HTTP/1.1\r\nHost: x\r\n\r\n')
         status, headers, _ = _read_response(sock)
@@ -315,7 +287,7 @@ class TestTLS(ServerTestCase):
 
     def test_https_request(self):
         cert, key = make_certificate(self.state)
-        self.start(extra='cert_file = %s\nkey_file = %s' % (cert, key))
+        self.start(extra={'cert_file': cert, 'key_file': key})
         self.assertTrue(self.url.startswith('https://'), self.url)
         context = ssl.create_default_context(cafile=cert)
         # A silent client must not hold the handshakes of others (it
@@ -337,7 +309,7 @@ class TestTLS(ServerTestCase):
     def _refused(self, extra):
         config = self._configure(extra=extra)
         done = subprocess.run(
-            [_script('glance-tasks-api'), '--config-file', config],
+            service.command('glance-tasks-api') + ['--config-file', config],
             capture_output=True, text=True, timeout=TIMEOUT)
         self.assertNotEqual(0, done.returncode, done.stdout)
         self.assertNotIn('listening', done.stdout)
@@ -345,12 +317,11 @@ class TestTLS(ServerTestCase):
 
     def test_only_one_of_cert_and_key_is_refused(self):
         cert, _ = make_certificate(self.state)
-        stderr = self._refused('cert_file = %s' % cert)
+        stderr = self._refused({'cert_file': cert})
         self.assertIn('cert_file is set but key_file is not', stderr)
 
     def test_unreadable_key_is_refused(self):
         cert, _ = make_certificate(self.state)
         missing = os.path.join(self.state, 'missing.pem')
-        stderr = self._refused('cert_file = %s\nkey_file = %s' % (
-            cert, missing))
+        stderr = self._refused({'cert_file': cert, 'key_file': missing})
         self.assertIn('key_file %s cannot be read' % missing, stderr)

@@ -20,7 +20,11 @@ header; and the 404s a single-store service answers instead.
 """
 
 import os
+import subprocess
+import sys
+import threading
 
+import fixtures as test_fixtures
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 import testtools
@@ -32,9 +36,11 @@ from glance_tasks.db import images as image_db
 from glance_tasks.db import outbox as outbox_db
 from glance_tasks.lifecycle import images as image_lifecycle
 from glance_tasks.tests.functional.api import fixtures
+from glance_tasks.tests.functional import service
 from glance_tasks.tests import multi_store
 
 PROJECT = fixtures.PROJECT_A
+TIMEOUT = 60
 MEMBER = {'X-Project-Id': PROJECT, 'X-Roles': 'member,reader',
           'X-User-Id': 'member'}
 ADMIN = {'X-Project-Id': PROJECT, 'X-Roles': 'admin,member,reader',
@@ -44,10 +50,12 @@ ADMIN = {'X-Project-Id': PROJECT, 'X-Roles': 'admin,member,reader',
 class _APITest(testtools.TestCase):
 
     MULTI = True
+    BACKEND = 'sqlite'
 
     def setUp(self):
         super().setUp()
         self.env = fixtures.APIEnvironment(
+            backend=self.BACKEND,
             before_app=multi_store.configure if self.MULTI else None)
         self.addCleanup(self.env.stop)
         self.context = gt_context.get_admin_context()
@@ -118,6 +126,18 @@ class TestStoresInfo(_APITest):
         response = self.request('/v2/info/stores/detail')
         self.assertEqual(403, response.status_code, response.text)
         self.assertIn('stores_info_detail', self.detail(response))
+
+    def test_openapi_describes_the_store_calls(self):
+        paths = self.request('/v2/openapi.json').json_body['paths']
+        self.assertEqual(['get'], list(paths['/v2/info/stores']))
+        self.assertEqual(['get'], list(paths['/v2/info/stores/detail']))
+        removal = paths['/v2/stores/{store_id}/{image_id}']
+        self.assertEqual(['store_id', 'image_id'],
+                         [param['name'] for param in removal['parameters']])
+        self.assertIn('204', removal['delete']['responses'])
+        upload = paths['/v2/images/{image_id}/file']['put']
+        self.assertIn(('X-Image-Meta-Store', 'header'), [
+            (param['name'], param['in']) for param in upload['parameters']])
 
     def test_only_get(self):
         response = self.request('/v2/info/stores', 'POST')
@@ -288,6 +308,43 @@ class TestImagesInMultiStore(_APITest):
         self.assertEqual([image_id], self.files('fast'))
 
 
+class TestImagesInMultiStorePostgreSQL(TestImagesInMultiStore):
+
+    BACKEND = 'postgresql'
+
+    def test_removals_from_both_stores_at_once_keep_one(self):
+        # Each removal locks the image row before it counts the
+        # locations: of two at once, the second sees one location left.
+        for _ in range(3):
+            image_id = self.in_both_stores()
+            start = threading.Barrier(2)
+            answers = {}
+
+            def remove(store_id):
+                start.wait()
+                answers[store_id] = self.delete_from(store_id,
+                                                     image_id).status_code
+
+            threads = [threading.Thread(target=remove, args=(name,))
+                       for name in ('fast', 'slow')]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            self.assertEqual([204, 403], sorted(answers.values()))
+            kept = [name for name, code in answers.items() if code == 403]
+            self.assertEqual(kept, [
+                location['metadata']['store'] for location in
+                image_db.get_locations(self.context, image_id)])
+            self.assertIn(image_id, self.files(kept[0]))
+
+
+class TestImagesInMultiStoreMySQL(TestImagesInMultiStorePostgreSQL):
+    """MariaDB: its repeatable reads still see the other removal."""
+
+    BACKEND = 'mysql'
+
+
 class TestSingleStore(_APITest):
     """Glance answers 404 when multi-store is not configured."""
 
@@ -319,3 +376,39 @@ class TestSingleStore(_APITest):
         shown = self.request('/v2/images/%s' % image_id).json_body
         self.assertNotIn('stores', shown)
         self.assertEqual('active', shown['status'])
+
+
+class TestRefusedAtStart(testtools.TestCase):
+    """A store configuration that cannot work stops the commands."""
+
+    def configure(self, **groups):
+        state = self.useFixture(test_fixtures.TempDir()).path
+        config = service.api_config(state, options=groups)
+        config.db_sync()
+        return config.path
+
+    def run_command(self, name, config):
+        done = subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable), name),
+             '--config-file', config],
+            capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(2, done.returncode, done.stdout)
+        self.assertNotIn('Traceback', done.stderr)
+        return done
+
+    def test_api_refuses_to_start(self):
+        done = self.run_command('glance-tasks-api', self.configure(
+            DEFAULT={'enabled_backends': 'fast:file, os_glance_mine:file'}))
+        self.assertNotIn('listening', done.stdout)
+        self.assertIn("glance-tasks-api: [DEFAULT] enabled_backends: the "
+                      "prefix 'os_glance_' is reserved", done.stderr)
+        self.assertIn('os_glance_mine', done.stderr)
+
+    def test_engine_refuses_to_start(self):
+        done = self.run_command('glance-tasks-engine', self.configure(
+            DEFAULT={'enabled_backends': 'fast:file, slow:file'},
+            glance_store={'default_backend': 'fast'}))
+        self.assertNotIn('started', done.stdout)
+        # Neither store sets a directory: both would use the default one.
+        self.assertIn('glance-tasks-engine: stores fast and slow share the '
+                      'directory', done.stderr)

@@ -26,14 +26,12 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import time
 
 import fixtures
 import testtools
 
-from glance_tasks.tests import base
-from glance_tasks.tests.functional.api import test_server
+from glance_tasks.tests.functional import service
 
 TIMEOUT = 60
 LEASE = 3
@@ -42,51 +40,26 @@ SIZE = 4 * 1024 * 1024
 HEADERS = {'X-Project-Id': 'project-a', 'X-Roles': 'member,reader',
            'X-User-Id': 'uploader'}
 
-CONFIG = """[DEFAULT]
-state_path = {state}
-bind_port = 0
-[task_executor]
-lease_duration = %d
-sweep_interval = %d
-[task]
-enabled_task_types = noop
-purge_interval = 0
-[oslo_messaging_notifications]
-driver = noop
-""" % (LEASE, SWEEP)
-
 
 class ChildAPITestCase(testtools.TestCase):
     """Real ``glance-tasks-api`` children on one SQLite file and store."""
 
-    CONFIG = CONFIG
+    TASK_TYPES = ('noop',)
 
     def setUp(self):
         super().setUp()
         self.state = self.useFixture(fixtures.TempDir()).path
-        self.config = os.path.join(self.state, 'glance-tasks.conf')
-        with open(self.config, 'w') as f:
-            f.write(self.CONFIG.format(state=self.state))
-        subprocess.run([test_server._script('glance-tasks-manage'),
-                        '--config-file', self.config, 'db', 'sync'],
-                       check=True, capture_output=True, timeout=TIMEOUT)
+        self.config = service.api_config(
+            self.state, task_types=self.TASK_TYPES,
+            options={'task_executor': {'lease_duration': LEASE,
+                                       'sweep_interval': SWEEP}})
+        self.config.db_sync()
         self.datadir = os.path.join(self.state, 'images')
 
     def start_api(self):
         """A ``glance-tasks-api`` child: ``(process, port)``."""
-        process = subprocess.Popen(
-            [test_server._script('glance-tasks-api'), '--config-file',
-             self.config], stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True)
-
-        def reap():
-            if process.poll() is None:
-                process.kill()
-            process.wait(TIMEOUT)
-        self.addCleanup(reap)
-        line = base.read_until(process.stdout, 'listening on')
-        self.assertIn('listening on', line)
-        return process, int(line.split()[-1].rstrip('/').rsplit(':', 1)[1])
+        process = self.useFixture(service.APIProcess(self.config.path))
+        return process, process.port
 
     def call(self, port, method, path, body=None, headers=None):
         conn = http.client.HTTPConnection('127.0.0.1', port,
@@ -160,8 +133,7 @@ class TestUploadCrash(ChildAPITestCase):
             time.sleep(0.05)
         self.assertEqual([image_id], self.partial_files())
 
-        os.kill(first.pid, signal.SIGKILL)
-        self.assertEqual(-signal.SIGKILL, first.wait(TIMEOUT))
+        self.assertEqual(-signal.SIGKILL, first.kill(TIMEOUT))
         killed_at = time.monotonic()
 
         second, port = self.start_api()

@@ -16,6 +16,7 @@ These fixtures provision an *empty* database (no ``GeneratesSchema``): the
 tests run the migrations themselves.
 """
 
+import hashlib
 import os
 import re
 
@@ -23,7 +24,10 @@ from oslo_db.sqlalchemy import test_fixtures
 from oslo_db.sqlalchemy import test_migrations
 import sqlalchemy as sa
 
+from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
+from glance_tasks.db import image_list
+from glance_tasks.db import images as image_db
 from glance_tasks.db import migration
 from glance_tasks.db.sqlalchemy import models
 from glance_tasks.tests import base
@@ -181,23 +185,87 @@ class AdoptionMixin:
                 models.FlowCheckpoint.__table__.c.book_uuid)).scalars()))
 
 
+class TagsMoveMixin:
+    """0008 moves the tags out of ``image_properties`` into ``image_tags``.
+
+    Rows written as 0007 wrote them (the tag under ``os_glance_tag:`` and
+    the sha256 of the tag), read back after the upgrade by the code.
+    """
+
+    IMAGE_ID = '88888888-8888-4888-8888-888888888888'
+    TAGS = ('gold', 'Gold', 'gold ', '\u00e9t\u00e9', 't' * 255)
+
+    def _old_tag_row(self, tag, deleted=False):
+        return {'image_id': self.IMAGE_ID,
+                'name': 'os_glance_tag:' + hashlib.sha256(
+                    tag.encode('utf-8')).hexdigest(),
+                'value': tag, 'created_at': db_api.utcnow(),
+                'deleted': deleted,
+                'deleted_at': db_api.utcnow() if deleted else None}
+
+    def _write_as_0007(self, engine):
+        meta = sa.MetaData()
+        images = sa.Table('images', meta, autoload_with=engine)
+        properties = sa.Table('image_properties', meta,
+                              autoload_with=engine)
+        with engine.begin() as conn:
+            conn.execute(images.insert().values(
+                id=self.IMAGE_ID, status='queued', visibility='shared',
+                min_disk=0, min_ram=0, owner='p',
+                created_at=db_api.utcnow()))
+            conn.execute(properties.insert(), [
+                self._old_tag_row(tag) for tag in self.TAGS] + [
+                self._old_tag_row('gone', deleted=True),
+                {'image_id': self.IMAGE_ID, 'name': 'os_glance_tag_like',
+                 'value': 'kept', 'created_at': db_api.utcnow(),
+                 'deleted': False, 'deleted_at': None},
+                {'image_id': self.IMAGE_ID, 'name': 'colour',
+                 'value': 'red', 'created_at': db_api.utcnow(),
+                 'deleted': False, 'deleted_at': None}])
+
+    def test_0008_moves_tags_to_their_table(self):
+        engine = db_api.get_engine()
+        migration.db_sync(engine, revision='0007')
+        self._write_as_0007(engine)
+        migration.db_sync(engine)
+        context = gt_context.get_admin_context()
+        self.assertEqual(sorted(self.TAGS),
+                         image_db.get_tags(context, self.IMAGE_ID))
+        self.assertEqual({'colour': 'red', 'os_glance_tag_like': 'kept'},
+                         image_db.get_properties(context, self.IMAGE_ID))
+        with engine.connect() as conn:
+            moved = conn.execute(sa.select(
+                models.ImageTag.value, models.ImageTag.deleted)).all()
+        self.assertIn(('gone', True), moved)
+        self.assertEqual(len(self.TAGS) + 1, len(moved))
+        # The list's tag filter finds the image by a moved tag, exactly.
+        for tag, found in (('Gold', 1), ('gold ', 1), ('gone', 0),
+                           ('GOLD', 0)):
+            query = image_list.ImageQuery(tags=(tag,))
+            self.assertEqual(found, len(image_list.list_images(
+                context, query)), tag)
+        # The old name is free again: adding the tag writes a tag row.
+        image_db.add_tag(context, self.IMAGE_ID, 'gone')
+        self.assertIn('gone', image_db.get_tags(context, self.IMAGE_ID))
+
+
 class _MigrationsTestCase(test_fixtures.OpportunisticDBTestMixin,
                           base.TestCase):
     SKIP_ON_UNAVAILABLE_DB = not base.services_required()
 
 
-class TestMigrationsSQLite(MigrationsMixin, AdoptionMixin,
+class TestMigrationsSQLite(MigrationsMixin, AdoptionMixin, TagsMoveMixin,
                            _MigrationsTestCase):
     FIXTURE = EmptySQLite
 
 
-class TestMigrationsMySQL(MigrationsMixin, AdoptionMixin,
+class TestMigrationsMySQL(MigrationsMixin, AdoptionMixin, TagsMoveMixin,
                           _MigrationsTestCase):
     FIXTURE = EmptyMySQL
 
 
 class TestMigrationsPostgreSQL(MigrationsMixin, AdoptionMixin,
-                               _MigrationsTestCase):
+                               TagsMoveMixin, _MigrationsTestCase):
     FIXTURE = EmptyPostgreSQL
 
 

@@ -12,7 +12,7 @@
 
 """Crash and resume, for real: the process running a task dies.
 
-A child process (:mod:`crash_child`) runs a ``trace`` task and dies in the
+A child process (:mod:`..service_child`) runs a ``trace`` task and dies in the
 middle of its flow, by ``os._exit`` inside an atom or by SIGKILL from the
 test. A second child starts the service on the same databases. The task
 must end: resumed from TaskFlow's saved progress (the atoms already done
@@ -22,6 +22,7 @@ saying the engine stopped. Never left in ``processing``.
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import time
@@ -30,51 +31,26 @@ from testtools import content
 
 from glance_tasks.engine import checkpoint
 from glance_tasks.tests import base
-from glance_tasks.tests.functional import child_service
 from glance_tasks.tests.functional.engine import crash_types
+from glance_tasks.tests.functional import service
+from glance_tasks.tests.functional import service_child
 
-CHILD_TIMEOUT = child_service.CHILD_TIMEOUT
+CHILD_TIMEOUT = service_child.CHILD_TIMEOUT
 ATOMS = 5
 STOPPED = ('The engine running this task stopped before it finished, and '
            'the task could not be resumed: its progress was never saved.')
 
-CONFIG = """\
-[DEFAULT]
-state_path = {dir}
-log_file = {dir}/child.log
-debug = true
-# The dead child held the relay lease: the next one sends after this.
-notification_relay_lease = 3
 
-[database]
-connection = sqlite:///{dir}/gt.sqlite
-
-[task_executor]
-persistence_connection = sqlite:///{dir}/taskflow.sqlite
-# The dead child's tasks are taken over once its lease lapses.
-lease_duration = 3
-sweep_interval = 1
-
-[task]
-enabled_task_types = noop,trace
-purge_interval = 0
-
-[oslo_messaging_notifications]
-driver = log
-transport_url = fake:/
-"""
-
-
-class CrashTest(child_service.ChildProcessMixin, base.TestCase):
-
-    CHILD = 'glance_tasks.tests.functional.engine.crash_child'
+class CrashTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.write_child_config(CONFIG)
+        self.dir = self.state_path
+        self.config = service_child.child_config(
+            self.dir, ('noop', 'trace')).write()
         self.trace = os.path.join(self.dir, 'trace.log')
-        self.input = json.dumps({'atoms': ATOMS, 'sleep': 0.3,
-                                 'trace': self.trace})
+        self.input = json.dumps([{'atoms': ATOMS, 'sleep': 0.3,
+                                  'trace': self.trace}])
         self.addOnException(self._attach_files)
 
     def _attach_files(self, exc_info):
@@ -88,7 +64,8 @@ class CrashTest(child_service.ChildProcessMixin, base.TestCase):
         env.pop(crash_types.CRASH_AT, None)
         if crash_at is not None:
             env[crash_types.CRASH_AT] = str(crash_at)
-        proc = subprocess.run(self._child_args(*args), env=env,
+        proc = subprocess.run(service_child.command(self.config, *args),
+                              env=env,
                               cwd=self.dir, capture_output=True, text=True,
                               timeout=CHILD_TIMEOUT)
         self.addDetail('child %s stdout' % args[0],
@@ -99,19 +76,23 @@ class CrashTest(child_service.ChildProcessMixin, base.TestCase):
 
     def create_and_crash(self, crash_at=2):
         """Create the task in a child that kills itself at an atom."""
-        proc = self.run_child('create', self.input, crash_at=crash_at)
+        proc = self.run_child('create', 'trace', self.input,
+                              crash_at=crash_at)
         self.assertEqual(crash_types.CRASH_EXIT_CODE, proc.returncode)
-        return json.loads(proc.stdout.splitlines()[0])['id'], None
+        return json.loads(proc.stdout.splitlines()[0])['ids'][0], None
 
     def create_and_kill(self):
         """Create the task in a child, SIGKILL it while atom 2 runs."""
-        proc, task_id = self.spawn_create(self.input)
+        proc = self.useFixture(service.ChildProcess(
+            service_child.command(self.config, 'create', 'trace',
+                                  self.input), cwd=self.dir))
+        task_id = json.loads(proc.read_line())['ids'][0]
         deadline = time.monotonic() + CHILD_TIMEOUT
         while 'start trace-2' not in self.read_trace_text():
             self.assertIsNone(proc.poll(), 'the child ended on its own')
             self.assertLess(time.monotonic(), deadline, 'atom 2 never ran')
             time.sleep(0.01)
-        self.kill_child(proc)
+        self.assertEqual(-signal.SIGKILL, proc.kill(CHILD_TIMEOUT))
         return task_id, proc.pid
 
     def resume(self, task_id):

@@ -25,7 +25,6 @@ import collections
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -36,8 +35,8 @@ from testtools import content
 
 from glance_tasks.tests import base
 from glance_tasks.tests.functional import dbserver
+from glance_tasks.tests.functional import service
 
-BIN = os.path.dirname(sys.executable)
 CLIENTS = 4
 OUTAGE = 20.0
 # [task_executor] defaults: the figure is what an operator gets.
@@ -47,24 +46,6 @@ LEASE, SWEEP = 30, 10
 BOUND = LEASE + 2 * SWEEP + 30
 TASK = json.dumps({'type': 'noop', 'input': {'atoms': 3, 'sleep': 0.1}})
 HEADERS = {'X-Project-Id': 'p1', 'Content-Type': 'application/json'}
-
-CONFIG = """\
-[DEFAULT]
-state_path = {dir}
-log_file = {dir}/api.log
-bind_host = 127.0.0.1
-bind_port = {port}
-
-[database]
-connection = {url}
-
-[task]
-enabled_task_types = noop
-purge_interval = 0
-
-[oslo_messaging_notifications]
-driver = noop
-"""
 
 
 class OutageMixin:
@@ -77,50 +58,31 @@ class OutageMixin:
         self.server = self.useFixture(self.SERVER())
         self.engine = sa.create_engine(self.server.url)
         self.addCleanup(self.engine.dispose)
-        self.port = base.free_port()
-        self.base = 'http://127.0.0.1:%d' % self.port
-        self.config = os.path.join(self.state_path, 'api.conf')
-        with open(self.config, 'w') as f:
-            f.write(CONFIG.format(dir=self.state_path, port=self.port,
-                                  url=self.server.url))
-        subprocess.run([os.path.join(BIN, 'glance-tasks-manage'),
-                        '--config-file', self.config, 'db', 'sync'],
-                       check=True, capture_output=True, timeout=120)
-        self.api = subprocess.Popen(
-            [os.path.join(BIN, 'glance-tasks-api'), '--config-file',
-             self.config], stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        self.addCleanup(self._stop_api)
+        config = service.api_config(
+            self.state_path, database=self.server.url,
+            options={'DEFAULT': {'log_file': self.log}})
+        config.db_sync()
         self.addOnException(self._attach_log)
-        self._wait_until_up()
+        self.api = self.useFixture(service.APIProcess(config.path))
+        self.addCleanup(self._stop_api)
+        self.base = self.api.url
 
     def _stop_api(self):
-        if self.api.poll() is None:
-            self.api.terminate()
-            try:
-                self.api.wait(90)
-            except subprocess.TimeoutExpired:
-                self.api.kill()
-                self.api.wait()
+        try:
+            self.api.stop(90)
+        except subprocess.TimeoutExpired:
+            self.api.kill()
+
+    @property
+    def log(self):
+        return os.path.join(self.state_path, 'api.log')
 
     def _attach_log(self, exc_info):
-        path = os.path.join(self.state_path, 'api.log')
-        if os.path.exists(path):
-            with open(path) as f:
+        if os.path.exists(self.log):
+            with open(self.log) as f:
                 lines = [line for line in f if ' DEBUG ' not in line]
             self.addDetail('api.log', content.text_content(
                 ''.join(lines)[-40000:]))
-
-    def _wait_until_up(self):
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.base + '/versions', timeout=2)
-                return
-            except OSError:
-                self.assertIsNone(self.api.poll(), 'the API died')
-                self.assertLess(time.monotonic(), deadline, 'API not up')
-                time.sleep(0.2)
 
     def _request(self, number):
         if number % 2:

@@ -12,7 +12,7 @@
 
 """Two task service processes on one database: one owner per task.
 
-Real processes (:mod:`owner_child`) with the local executor share one
+Real processes (:mod:`..service_child`) with the local executor share one
 SQLite file, or one PostgreSQL database, and import images from an HTTP
 server in this process that counts the GETs of each path. While its
 owner lives a task runs only there: each source is fetched once, even
@@ -23,18 +23,16 @@ its lease has lapsed, and they all end.
 
 import json
 import os
-import subprocess
-import sys
 import time
 
 from oslo_db import exception as db_exc
-from oslo_db.sqlalchemy import provision
-from oslo_utils import uuidutils
 import sqlalchemy as sa
 import testtools
 from testtools import content
 
 from glance_tasks.tests import base
+from glance_tasks.tests.functional import service
+from glance_tasks.tests.functional import service_child
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
 TASKS = 3  # per process
@@ -43,36 +41,6 @@ RATE = 1024 * 1024  # bytes per second: about 4 s per fetch
 LEASE = 3
 SWEEP = 1
 TIMEOUT = 90
-
-CONFIG = """\
-[DEFAULT]
-state_path = {dir}
-log_file = {dir}/{name}.log
-debug = true
-notification_relay_lease = 3
-
-[database]
-connection = {url}
-
-[task_executor]
-lease_duration = %d
-sweep_interval = %d
-
-[task]
-enabled_task_types = import
-purge_interval = 0
-
-[import_filtering_opts]
-allowed_hosts = 127.0.0.1
-allowed_ports =
-
-[image_import]
-fetch_timeout = 30
-
-[oslo_messaging_notifications]
-driver = log
-transport_url = fake:/
-""" % (LEASE, SWEEP)
 
 
 class OwnersMixin:
@@ -112,21 +80,23 @@ class OwnersMixin:
 
     def spawn(self, name, urls):
         """A service process creating one import per URL: (proc, out)."""
-        config = os.path.join(self.dir, name + '.conf')
-        with open(config, 'w') as f:
-            f.write(CONFIG.format(dir=self.dir, name=name, url=self.url))
-        proc = subprocess.Popen(
-            [sys.executable, '-m',
-             'glance_tasks.tests.functional.engine.owner_child', config,
-             json.dumps(urls)], cwd=self.dir, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.addCleanup(_reap, proc)
-        line = proc.stdout.readline()
+        config = service_child.child_config(
+            self.dir, ('import',), log=name, database=self.url,
+            options=service.loopback_imports(30, task_executor={
+                # The flows' progress in the shared database.
+                'persistence_connection': None,
+                'lease_duration': LEASE, 'sweep_interval': SWEEP}))
+        inputs = [_task_input(url, index) for index, url in enumerate(urls)]
+        proc = self.useFixture(service.ChildProcess(
+            service_child.command(config.write(), 'create', 'import',
+                                  json.dumps(inputs), '--until', 'stdin'),
+            cwd=self.dir, stdin=True))
+        line = proc.read_line()
         self.assertTrue(line, '%s did not start' % name)
         return proc, json.loads(line)
 
     def stop(self, proc):
-        proc.stdin.close()
+        proc.close_stdin()
         self.assertEqual(0, proc.wait(60))
 
     def tasks(self, ids):
@@ -186,8 +156,7 @@ class OwnersMixin:
         second, idle = self.spawn('second', [])
         first, one = self.spawn('first', self.sources('one'))
         self.wait_for_fetches('one')
-        first.kill()
-        self.assertEqual(-9, first.wait(30))
+        self.assertEqual(-9, first.kill(30))
         killed_at = time.monotonic()
 
         tasks = self.wait_until_ended(one['ids'])
@@ -223,20 +192,17 @@ class TestOwnersPostgreSQL(OwnersMixin, base.TestCase):
 
     def database_url(self):
         try:
-            backend = provision.Backend.backend_for_database_type(
-                'postgresql')
+            url, drop = service.new_database('postgresql', 'gt_owners')
         except db_exc.BackendNotAvailable:
             if base.services_required():
                 raise
             self.skipTest('PostgreSQL is not available')
-        ident = 'gt_owners_%s' % uuidutils.generate_uuid(dashed=False)
-        backend.create_named_database(ident)
-        self.addCleanup(backend.drop_named_database, ident)
-        return backend.provisioned_database_url(ident).render_as_string(
-            hide_password=False)
+        self.addCleanup(drop)
+        return url
 
 
-def _reap(proc):
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+def _task_input(url, index):
+    return {'import_from': url, 'import_from_format': 'raw',
+            'image_properties': {'name': 'image-%d' % index,
+                                 'disk_format': 'raw',
+                                 'container_format': 'bare'}}

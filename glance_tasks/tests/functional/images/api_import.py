@@ -13,17 +13,19 @@
 """Starting an ``api_image_import`` the way the import call does.
 
 :func:`begin_import` is the transaction of ``POST
-/v2/images/{id}/import`` (see the import contract): the import lock
-set, the image moved to ``importing`` (copy-image: left ``active``), the
-target stores listed, the task created, all committed together; then
-the executor is told. The tests of the flow start imports with it, so
-they run the flow alone, on the real service and engines.
+/v2/images/{id}/import`` after its checks, made by the same code
+(``ImageLifecycle.claim_import`` in the task's creation): the import
+lock set, the image moved to ``importing`` (copy-image: left
+``active``), the target stores listed, the task created, all committed
+together; then the executor is told. The flow's tests start imports
+with it, to reach states the API would refuse to set up (a lock lost,
+no data staged) and to crash a child process on a known step;
+``test_api_image_import_http`` makes the real HTTP calls.
 """
 
 from oslo_utils import uuidutils
 
 from glance_tasks import context as gt_context
-from glance_tasks.db import images as image_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks.images import staging
 from glance_tasks.lifecycle import images as image_lifecycle
@@ -66,30 +68,32 @@ def stage(conf, image, path):
         gt_context.get_admin_context(), image, image_domain.UPLOADING)
 
 
-def begin_import(service, context, image_id, task_input, task_id=None,
-                 submit=True):
+def begin_import(service, context, image_id, task_input, submit=True):
     """The import call's one transaction, then the executor told.
 
-    ``submit=False``: the executor is not told, as when the process
-    making the call dies right after its commit.
+    What ``POST /v2/images/{id}/import`` does once it has checked the
+    request: the task created and the image's lock taken by the same
+    code, in one transaction. ``submit=False``: the executor is not
+    told, as when the process making the call dies right after its
+    commit.
     """
     admin = gt_context.get_admin_context()
     method = task_input['import_req']['method']['name']
-    task_id = task_id or uuidutils.generate_uuid()
-    images = service.services.images
-    with images.transaction(admin):
-        image = image_db.get(admin, image_id)
-        if method != claim.COPY_IMAGE:
-            images.move(admin, image, image_domain.IMPORTING)
-        image_db.set_property(admin, image_id, claim.LOCK, task_id)
-        if task_input.get('backend'):
-            image_db.set_property(admin, image_id, claim.IMPORTING_TO,
-                                  ','.join(task_input['backend']))
-        task = service.lifecycle.create(admin, {
-            'id': task_id, 'type': TYPE, 'input': task_input,
-            'owner': context.project_id, 'user_id': context.user_id,
-            'request_id': context.request_id, 'image_id': image_id,
-            'executor': service.executor.owner})
+    to_status = None if method == claim.COPY_IMAGE else \
+        image_domain.IMPORTING
+    properties = {}
+    if task_input.get('backend'):
+        properties[claim.IMPORTING_TO] = ','.join(task_input['backend'])
+
+    def take_lock(ctx, task):
+        service.services.images.claim_import(
+            ctx, image_id, task, to_status=to_status,
+            set_properties=properties)
+    task = service.lifecycle.create(admin, {
+        'id': uuidutils.generate_uuid(), 'type': TYPE, 'input': task_input,
+        'owner': context.project_id, 'user_id': context.user_id,
+        'request_id': context.request_id, 'image_id': image_id,
+        'executor': service.executor.owner}, also=take_lock)
     if submit:
         service.executor.submit(task)
     return task

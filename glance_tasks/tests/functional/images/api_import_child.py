@@ -12,10 +12,9 @@
 
 """The task service with ``api_image_import`` in a child process.
 
-For the import crash tests; see :mod:`..child_service` for the command
+For the import crash tests; see :mod:`..service_child` for the command
 line. ``create`` starts the import of the image named in the input as
-the import call does (:func:`.api_import.begin_import`) and prints, with
-the task, its image's id, status and checksum.
+the import call does (:func:`.api_import.begin_import`).
 
 ``GT_TEST_STORE_RATE`` (bytes per second) makes the image store's disk
 slow, so that a test can kill the child while it writes to the store.
@@ -27,9 +26,8 @@ import time
 
 from glance_tasks.images import store
 from glance_tasks.task_types import api_image_import
-from glance_tasks.tests.functional import child_service
 from glance_tasks.tests.functional.images import api_import
-from glance_tasks.tests.functional.images import import_child
+from glance_tasks.tests.functional import service_child
 
 
 class _SlowReader:
@@ -54,7 +52,7 @@ def _slow_store(rate):
     store.ImageStore.add_stream = slow_add_stream
 
 
-def _create(service, context, task_input):
+def _create(service, context, _task_type, task_input):
     return api_import.begin_import(service, context, task_input['image_id'],
                                    task_input)
 
@@ -63,10 +61,9 @@ def main(argv=None):
     rate = os.environ.get('GT_TEST_STORE_RATE')
     if rate:
         _slow_store(float(rate))
-    return child_service.main(
-        sys.argv[1:] if argv is None else argv, 'api-import-child',
-        [api_image_import.ApiImageImport], api_import.TYPE,
-        report=import_child.image_fields, create=_create)
+    return service_child.main(
+        sys.argv[1:] if argv is None else argv,
+        [api_image_import.ApiImageImport], create=_create)
 
 
 if __name__ == '__main__':

@@ -25,34 +25,36 @@ lock is released.
 import hashlib
 import json
 import os
+import signal
 import sqlite3
 import time
 
 from glance_tasks.task_types import api_image_import
 from glance_tasks.task_types.api_image_import import claim
 from glance_tasks.task_types import registry as registry_mod
-from glance_tasks.tests.functional import child_service
 from glance_tasks.tests.functional.images import api_import
 from glance_tasks.tests.functional.images import test_crash
+from glance_tasks.tests.functional import service
+from glance_tasks.tests.functional import service_child
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
-CHILD_TIMEOUT = child_service.CHILD_TIMEOUT
+CHILD_TIMEOUT = service_child.CHILD_TIMEOUT
 SIZE = 8 * 1024 * 1024
 RATE = 8 * 1024 * 1024  # bytes per second: about 1 s per transfer
-CONFIG = test_crash.CONFIG.replace(
-    'enabled_task_types = import', 'enabled_task_types = api_image_import')
+CHILD = 'glance_tasks.tests.functional.images.api_import_child'
 
 
-class ApiImportCrashTest(child_service.ChildProcessMixin,
-                         image_fixtures.ImageServiceTestCase):
+class ApiImportCrashTest(image_fixtures.ImageServiceTestCase):
     """The child and this test share the database files of state_path."""
 
-    CHILD = 'glance_tasks.tests.functional.images.api_import_child'
     ENABLED = ('api_image_import',)
 
     def setUp(self):
         super().setUp()
-        self.write_child_config(CONFIG)
+        self.dir = self.state_path
+        self.config = service_child.child_config(
+            self.dir, self.ENABLED,
+            options=service.loopback_imports(10)).write()
         for name, value in (('lease_duration', 3), ('sweep_interval', 1)):
             self.conf.set_override(name, value, group='task_executor')
         self.source = image_fixtures.make_image(self.source_dir, 'big.raw',
@@ -81,14 +83,18 @@ class ApiImportCrashTest(child_service.ChildProcessMixin,
 
     def start_and_kill(self, task_input, busy):
         """Run the import in a child; kill it once ``busy()`` holds."""
-        proc, task_id = self.spawn_create(json.dumps(task_input))
+        proc = self.useFixture(service.ChildProcess(
+            service_child.command(self.config, 'create', api_import.TYPE,
+                                  json.dumps([task_input]), module=CHILD),
+            cwd=self.dir))
+        task_id = json.loads(proc.read_line())['ids'][0]
         deadline = time.monotonic() + CHILD_TIMEOUT
         while not busy():
             self.assertIsNone(proc.poll(), 'the child ended on its own')
             self.assertLess(time.monotonic(), deadline,
                             'the import never got going')
             time.sleep(0.02)
-        self.kill_child(proc)
+        self.assertEqual(-signal.SIGKILL, proc.kill(CHILD_TIMEOUT))
         [(status,)] = self.query('SELECT status FROM tasks WHERE id = ?',
                                  task_id)
         self.assertEqual('processing', status)

@@ -25,61 +25,32 @@ left behind.
 import hashlib
 import json
 import os
+import signal
 import sqlite3
 import time
 
 import testtools
 from testtools import content
 
-from glance_tasks.tests.functional import child_service
+from glance_tasks.tests.functional import service
+from glance_tasks.tests.functional import service_child
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
-CHILD_TIMEOUT = child_service.CHILD_TIMEOUT
+CHILD_TIMEOUT = service_child.CHILD_TIMEOUT
 SIZE = 8 * 1024 * 1024
 RATE = 8 * 1024 * 1024  # bytes per second: about 1 s per download
 
-CONFIG = """\
-[DEFAULT]
-state_path = {dir}
-log_file = {dir}/child.log
-debug = true
-
-[database]
-connection = sqlite:///{dir}/gt.sqlite
-
-[task_executor]
-persistence_connection = sqlite:///{dir}/taskflow.sqlite
-# The dead child's tasks are taken over once its lease lapses.
-lease_duration = 3
-sweep_interval = 1
-
-[task]
-enabled_task_types = import
-purge_interval = 0
-
-[import_filtering_opts]
-allowed_hosts = 127.0.0.1
-allowed_ports =
-
-[image_import]
-fetch_timeout = 10
-
-[oslo_messaging_notifications]
-driver = log
-transport_url = fake:/
-"""
-
 
 @testtools.skipUnless(image_fixtures.QEMU_IMG, 'qemu-img is not installed')
-class ImportCrashTest(child_service.ChildProcessMixin,
-                      image_fixtures.ImageServiceTestCase):
+class ImportCrashTest(image_fixtures.ImageServiceTestCase):
     """The child and this test share the database files of state_path."""
-
-    CHILD = 'glance_tasks.tests.functional.images.import_child'
 
     def setUp(self):
         super().setUp()
-        self.write_child_config(CONFIG)
+        self.dir = self.state_path
+        self.config = service_child.child_config(
+            self.dir, ('import',),
+            options=service.loopback_imports(10)).write()
         # This process takes the task over once the child's lease lapses.
         for name, value in (('lease_duration', 3), ('sweep_interval', 1)):
             self.conf.set_override(name, value, group='task_executor')
@@ -105,7 +76,10 @@ class ImportCrashTest(child_service.ChildProcessMixin,
                    for name in os.listdir(self.work_dir))
 
     def create_and_kill(self, task_input):
-        proc, task_id = self.spawn_create(json.dumps(task_input))
+        proc = self.useFixture(service.ChildProcess(
+            service_child.command(self.config, 'create', 'import',
+                                  json.dumps([task_input])), cwd=self.dir))
+        task_id = json.loads(proc.read_line())['ids'][0]
         deadline = time.monotonic() + CHILD_TIMEOUT
         while True:
             self.assertIsNone(proc.poll(), 'the child ended on its own')
@@ -118,7 +92,7 @@ class ImportCrashTest(child_service.ChildProcessMixin,
                     self.staged_bytes() > 1024 * 1024:
                 break
             time.sleep(0.02)
-        self.kill_child(proc)
+        self.assertEqual(-signal.SIGKILL, proc.kill(CHILD_TIMEOUT))
         [(status, image_id)] = self.query(
             'SELECT status, image_id FROM tasks WHERE id = ?', task_id)
         self.assertEqual('processing', status)

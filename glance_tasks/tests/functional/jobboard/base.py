@@ -29,6 +29,7 @@ from glance_tasks.task_types import registry as registry_mod
 from glance_tasks.tests import base
 from glance_tasks.tests.functional.engine import crash_types
 from glance_tasks.tests.functional.jobboard import fixtures as jb_fixtures
+from glance_tasks.tests.functional import service
 
 EVENTS = {status: ['task.create', 'task.processing', 'task.%s' % status]
           for status in ('success', 'failure')}
@@ -55,28 +56,9 @@ class JobboardTestCase(base.TestCase):
         self.port = self.board_port()
         self.addCleanup(jb_fixtures.remove_board, self.BACKEND,
                         self.namespace, self.port)
-        settings = {
-            'backend': self.BACKEND, 'host': jb_fixtures.HOST,
-            'port': self.port, 'namespace': self.namespace,
-            'expiration_time': self.EXPIRATION_TIME,
-            'sweep_interval': self.SWEEP_INTERVAL, 'poll_interval': 0.1,
-            'conductor': 'nonblocking', 'max_simultaneous_jobs': 8,
-            'database': self.db.url, 'debug': 'false',
-            'relay_lease': self.RELAY_LEASE}
-        settings.update(self.engine_settings())
         self.engines = self.useFixture(jb_fixtures.Engines(
-            self.state_path, **settings))
-        for name in ('backend', 'namespace', 'expiration_time', 'port',
-                     'sweep_interval'):
-            self.conf.set_override(name, settings[name], group='jobboard')
-        self.conf.set_override('hosts', [jb_fixtures.HOST], group='jobboard')
-        self.conf.set_override('backend', 'jobboard', group='task_executor')
-        self.conf.set_override('enabled_task_types', ['noop', 'trace'],
-                               group='task')
-        self.conf.set_override('purge_interval', 0, group='task')
-        self.conf.set_override('notification_relay_lease', self.RELAY_LEASE)
-        self.conf.set_override('driver', ['log'],
-                               group='oslo_messaging_notifications')
+            self.engine_config))
+        self.service_config('poster', ('noop', 'trace')).apply(self.conf)
         self.poster_deliveries = self.useFixture(
             jb_fixtures.CapturedDeliveries())
         self.context = gt_context.RequestContext(project_id='project-a',
@@ -102,17 +84,41 @@ class JobboardTestCase(base.TestCase):
         return jb_fixtures.redis_reachable()
 
     def board_port(self):
-        if self.BACKEND == 'zookeeper':
-            return jb_fixtures.ZOOKEEPER_PORT
-        return jb_fixtures.REDIS_PORT
+        return service.BOARD_PORTS[self.BACKEND]
 
-    def engine_settings(self):
-        """Overrides of the engines' settings, for subclasses."""
-        return {}
+    def service_config(self, name, task_types, **options):
+        """What the poster and the engines share, and ``options``.
+
+        The engines offer the installed types: a job names its flow's
+        factory, which they run whatever its type.
+        """
+        options = dict(options)
+        options.setdefault('DEFAULT', {})['notification_relay_lease'] = \
+            self.RELAY_LEASE
+        options.setdefault('jobboard', {}).update(
+            expiration_time=self.EXPIRATION_TIME,
+            sweep_interval=self.SWEEP_INTERVAL)
+        return service.ServiceConfig(
+            self.state_path, database=self.db.url, executor='jobboard',
+            board=self.BACKEND, port=self.port, namespace=self.namespace,
+            notifications='log', task_types=task_types, options=options,
+            name=name)
+
+    def engine_config(self, index):
+        """Engine ``index``'s configuration; its log in its own file."""
+        # Delivered notifications land in the engine's log, where a test
+        # reads which process sent which message (see delivered()).
+        log = os.path.join(self.state_path, 'engine-%d.log' % index)
+        return self.service_config(
+            'engine-%d' % index, ('noop',),
+            DEFAULT={'log_file': log, 'debug': False},
+            database={'max_pool_size': 10},
+            jobboard={'poll_interval': 0.1, 'conductor': 'nonblocking',
+                      'max_simultaneous_jobs': 8})
 
     def _attach_logs(self, exc_info):
         for engine in self.engines.all:
-            for path in (engine.log, engine.out):
+            for path in (engine.log, engine.output):
                 text = engine.read(path)
                 self.addDetail(os.path.basename(path),
                                content.text_content(text[-200000:]))

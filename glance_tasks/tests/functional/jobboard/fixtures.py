@@ -28,27 +28,25 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import fixtures
 from kazoo import client as kazoo_client
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
-from oslo_db.sqlalchemy import provision
 from oslo_db.sqlalchemy import test_fixtures
-from oslo_utils import uuidutils
 import redis
 import sqlalchemy as sa
 
 from glance_tasks.db import api as db_api
 from glance_tasks.db import migration
 from glance_tasks.tests import base
+from glance_tasks.tests.functional import service
 from glance_tasks.tests.unit.engine import fixtures as engine_fixtures
 
-HOST = '127.0.0.1'
-REDIS_PORT = 6379
-ZOOKEEPER_PORT = 2181
+HOST = service.HOST
+REDIS_PORT = service.BOARD_PORTS['redis']
+ZOOKEEPER_PORT = service.BOARD_PORTS['zookeeper']
 START_TIMEOUT = 60  # seconds for an engine to say it started
 
 
@@ -101,15 +99,11 @@ class SharedDatabase(fixtures.Fixture):
 
     def _provision_postgresql(self):
         try:
-            backend = provision.Backend.backend_for_database_type(
-                'postgresql')
+            url, drop = service.new_database('postgresql', 'gt_jobboard')
         except db_exc.BackendNotAvailable:
             return None
-        ident = 'gt_jobboard_%s' % uuidutils.generate_uuid(dashed=False)
-        backend.create_named_database(ident)
-        self.addCleanup(backend.drop_named_database, ident)
-        url = backend.provisioned_database_url(ident)
-        return url.render_as_string(hide_password=False)
+        self.addCleanup(drop)
+        return url
 
     @property
     def name(self):
@@ -177,41 +171,6 @@ def remove_board(backend, namespace, port=None):
         client.close()
 
 
-ENGINE_CONFIG = """\
-[DEFAULT]
-state_path = {directory}
-log_file = {log}
-debug = {debug}
-notification_relay_lease = {relay_lease}
-
-[database]
-connection = {database}
-max_pool_size = 10
-
-[task]
-enabled_task_types = noop
-purge_interval = 0
-
-[task_executor]
-backend = jobboard
-
-[jobboard]
-backend = {backend}
-hosts = {host}
-port = {port}
-namespace = {namespace}
-expiration_time = {expiration_time}
-sweep_interval = {sweep_interval}
-poll_interval = {poll_interval}
-conductor = {conductor}
-max_simultaneous_jobs = {max_simultaneous_jobs}
-
-[oslo_messaging_notifications]
-# Delivered notifications land in the engine's log, where a test reads
-# which process sent which message (see delivered_messages()).
-driver = log
-"""
-
 # The logger oslo.messaging's ``log`` driver sends each notification to.
 NOTIFICATION_LOGGER = 'oslo.messaging.notification'
 
@@ -238,54 +197,15 @@ class CapturedDeliveries(fixtures.Fixture):
         return [json.loads(record.getMessage()) for record in self.records]
 
 
-def engine_command():
-    """``glance-tasks-engine`` of this venv (or the module, if absent)."""
-    script = os.path.join(os.path.dirname(sys.executable),
-                          'glance-tasks-engine')
-    if os.path.exists(script):
-        return [script]
-    return [sys.executable, '-m', 'glance_tasks.cmd.engine']
+class Engine(service.EngineProcess):
+    """One glance-tasks-engine process, and what its log tells."""
 
-
-class Engine:
-    """One glance-tasks-engine process."""
-
-    def __init__(self, index, directory, settings):
+    def __init__(self, index, config):
         self.index = index
-        self.config = os.path.join(directory, 'engine-%d.conf' % index)
-        self.log = os.path.join(directory, 'engine-%d.log' % index)
-        self.out = os.path.join(directory, 'engine-%d.out' % index)
-        with open(self.config, 'w') as f:
-            f.write(ENGINE_CONFIG.format(directory=directory, log=self.log,
-                                         **settings))
-        with open(self.out, 'w') as out:
-            self.proc = subprocess.Popen(
-                engine_command() + ['--config-file', self.config],
-                stdout=out, stderr=subprocess.STDOUT, cwd=directory)
-        self.pid = self.proc.pid
-        self.name = None
-
-    def wait_started(self):
-        def started():
-            self.check_alive()
-            for line in self.read(self.out).splitlines():
-                if line.startswith('glance-tasks-engine '):
-                    return line.split()[1]
-        self.name = wait_until(started, START_TIMEOUT,
-                               'engine %d to start' % self.index)
-        return self
-
-    def check_alive(self):
-        if self.proc.poll() is not None:
-            raise AssertionError('engine %d exited with %s:\n%s' % (
-                self.index, self.proc.returncode, self.read(self.out)))
-
-    @staticmethod
-    def read(path):
-        if not os.path.exists(path):
-            return ''
-        with open(path, errors='replace') as f:
-            return f.read()
+        self.log = config.settings['DEFAULT']['log_file']
+        super().__init__(config.write(), os.path.join(
+            config.state_path, 'engine-%d.out' % index),
+            timeout=START_TIMEOUT, cwd=config.state_path, block=False)
 
     def log_text(self):
         return self.read(self.log)
@@ -293,13 +213,6 @@ class Engine:
     def delivered(self):
         """The notifications this engine sent, in the order it sent them."""
         return delivered_messages(self.log_text())
-
-    def signal(self, signum):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signum)
-
-    def wait(self, timeout=60):
-        return self.proc.wait(timeout)
 
     def finished_tasks(self):
         """Ids of the tasks whose job this engine finished and consumed."""
@@ -309,26 +222,23 @@ class Engine:
 
 
 class Engines(fixtures.Fixture):
-    """Engine processes of one test; killed, if still running, after it."""
+    """Engine processes of one test; killed, if still running, after it.
 
-    def __init__(self, directory, **settings):
+    ``make_config(index)``: the :class:`service.ServiceConfig` of engine
+    ``index``.
+    """
+
+    def __init__(self, make_config):
         super().__init__()
-        self.directory = directory
-        self.settings = settings
+        self.make_config = make_config
         self.all = []
-
-    def _setUp(self):
-        self.addCleanup(self._kill_all)
 
     def start(self, count=1):
         """Start ``count`` more engines; return them once started."""
-        engines = [Engine(len(self.all) + i, self.directory, self.settings)
-                   for i in range(count)]
+        first = len(self.all)
+        engines = [self.useFixture(Engine(index, self.make_config(index)))
+                   for index in range(first, first + count)]
         self.all.extend(engines)
-        return [engine.wait_started() for engine in engines]
-
-    def _kill_all(self):
-        for engine in self.all:
-            engine.signal(signal.SIGKILL)
-        for engine in self.all:
-            engine.wait()
+        for engine in engines:
+            engine.wait_ready()
+        return engines

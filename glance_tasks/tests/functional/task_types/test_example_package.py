@@ -35,25 +35,12 @@ import fixtures
 import testtools
 
 import glance_tasks
-from glance_tasks.tests import base
+from glance_tasks.tests.functional import service
 
 TIMEOUT = 120
 EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
     glance_tasks.__file__))), 'doc', 'source', 'contributor',
     'example_task_type')
-
-CONFIG = """[DEFAULT]
-state_path = {state}
-bind_port = 0
-[task]
-enabled_task_types = hello
-[oslo_messaging_notifications]
-driver = noop
-"""
-
-
-def _script(name):
-    return os.path.join(os.path.dirname(sys.executable), name)
 
 
 class TestExamplePackage(testtools.TestCase):
@@ -81,27 +68,18 @@ class TestExamplePackage(testtools.TestCase):
         super().setUp()
         self.assertEqual(0, self.pip.returncode, self.pip.stderr)
         self.state = self.useFixture(fixtures.TempDir()).path
-        self.config = os.path.join(self.state, 'glance-tasks.conf')
-        with open(self.config, 'w') as f:
-            f.write(CONFIG.format(state=self.state))
-        subprocess.run([_script('glance-tasks-manage'), '--config-file',
-                        self.config, 'db', 'sync'], check=True,
-                       capture_output=True, timeout=TIMEOUT)
+        self.config = service.api_config(self.state, task_types=['hello'])
+        self.config.db_sync()
         self.url = self._start()
 
     def _start(self):
         env = dict(os.environ)
         env['PYTHONPATH'] = os.pathsep.join(
             filter(None, [self.site, env.get('PYTHONPATH')]))
-        process = subprocess.Popen(
-            [_script('glance-tasks-api'), '--config-file', self.config],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            env=env)
-        self.addCleanup(process.wait, TIMEOUT)
-        self.addCleanup(process.kill)
-        line = base.read_until(process.stdout, 'listening on http://')
-        self.assertIn('listening on http://127.0.0.1:', line)
-        return line.split()[-1].rstrip('/')
+        process = self.useFixture(service.APIProcess(self.config.path,
+                                                     env=env))
+        self.assertTrue(process.url.startswith('http://127.0.0.1:'))
+        return process.url
 
     def request(self, path, body=None):
         data = None if body is None else json.dumps(body).encode()

@@ -37,14 +37,13 @@ import urllib.request
 
 import fixtures
 from oslo_db import exception as db_exc
-from oslo_db.sqlalchemy import provision
-from oslo_utils import uuidutils
 import sqlalchemy as sa
 from testtools import content
 
 from glance_tasks.db import leases
 from glance_tasks.engine import ownership
 from glance_tasks.tests import base
+from glance_tasks.tests.functional import service
 from glance_tasks.tests.unit.images import fixtures as image_fixtures
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -61,35 +60,17 @@ IMAGE_SIZE = 512 * 1024
 SOURCE_RATE = IMAGE_SIZE // 2
 REQUEST_LOG = re.compile(r'^\[pid: (\d+)\|app: ')
 
-CONFIG = """\
-[DEFAULT]
-state_path = {state}
-log_file = {state}/glance-tasks-api.log
-[database]
-connection = {connection}
-[task]
-enabled_task_types = noop,import
-[import_filtering_opts]
-allowed_hosts = 127.0.0.1
-allowed_ports =
-[oslo_messaging_notifications]
-driver = log
-"""
-
 
 def _mariadb_url(test):
     """A new MariaDB database as oslo.db provisions it, or None."""
     try:
-        backend = provision.Backend.backend_for_database_type('mysql')
+        url, drop = service.new_database('mysql', 'gt_uwsgi')
     except db_exc.BackendNotAvailable:
         if base.services_required():
             raise
         return None
-    name = 'gt_uwsgi_%s' % uuidutils.generate_uuid(dashed=False)
-    backend.create_named_database(name)
-    test.addCleanup(backend.drop_named_database, name)
-    url = backend.provisioned_database_url(name)
-    return url.render_as_string(hide_password=False)
+    test.addCleanup(drop)
+    return url
 
 
 class TestUWSGISample(base.TestCase):
@@ -103,10 +84,11 @@ class TestUWSGISample(base.TestCase):
             os.path.join(self.workdir, 'source')))
         self.connection = _mariadb_url(self) or 'sqlite:///%s' % \
             os.path.join(self.workdir, 'glance_tasks.sqlite')
-        self.config = os.path.join(self.workdir, 'glance-tasks.conf')
-        with open(self.config, 'w') as config:
-            config.write(CONFIG.format(state=self.workdir,
-                                       connection=self.connection))
+        self.config = service.ServiceConfig(
+            self.workdir, database=self.connection, notifications='log',
+            task_types=('noop', 'import'), options=service.loopback_imports(
+                DEFAULT={'log_file': os.path.join(
+                    self.workdir, 'glance-tasks-api.log')})).write()
         self._attach_on_failure('glance-tasks-api.log')
         self._attach_on_failure('uwsgi.log')
         # The guide's steps before starting the API.

@@ -41,11 +41,11 @@ _minutes = helpers.minutes
 class ImageDbMixin(helpers.DbHelpers):
     """Helpers shared by the image test mixins."""
 
-    def create_image(self, properties=None, **values):
+    def create_image(self, properties=None, tags=(), **values):
         values.setdefault('id', uuidutils.generate_uuid())
         values.setdefault('name', 'cirros')
         values.setdefault('owner', OWNER)
-        return image_db.create(self.context, values, properties)
+        return image_db.create(self.context, values, properties, tags)
 
     def list_ids(self, **kwargs):
         return [i.id for i in image_db.list_images(self.context, **kwargs)]
@@ -352,8 +352,9 @@ class ImageDbTests(ImageDbMixin, listing.ListInputTests):
                          image_db.get_properties(self.context, other.id))
         self.assertRaises(exception.ImageNotFound, image_db.delete,
                           self.context, image.id)
-        self.assertRaises(exception.ImageNotFound, image_db.get_properties,
-                          self.context, image.id)
+        # A deleted image has no properties left (its rows are deleted).
+        self.assertEqual({}, image_db.get_properties(self.context,
+                                                     image.id))
 
     def test_delete_from_every_live_status(self):
         paths = {'queued': (), 'saving': ('saving',),
@@ -368,9 +369,39 @@ class ImageDbTests(ImageDbMixin, listing.ListInputTests):
             for step in path:
                 image_db.update_status(self.context, image.id, current, step)
                 current = step
-            self.assertEqual(status, image_db.get(self.context,
-                                                  image.id).status)
+            self.assertEqual(status, image_db.get(
+                self.context, image.id, include_deleted=True).status)
             self.assertTrue(image_db.delete(self.context, image.id).deleted)
+
+    def test_pending_delete_is_deleted_but_kept_whole(self):
+        self.set_clock(T0)
+        image = self.create_image(properties={'a': '1'}, tags=['t'],
+                                  **FORMATS)
+        image_db.add_location(self.context, image.id, 'file:///s/1')
+        image_db.update_status(self.context, image.id, 'queued', 'active')
+        self.set_clock(T0 + _minutes(1))
+        pending = image_db.update_status(self.context, image.id, 'active',
+                                         'pending_delete')
+        self.assertEqual((True, T0 + _minutes(1)),
+                         (pending.deleted, pending.deleted_at))
+        self.assertRaises(exception.ImageNotFound, image_db.get,
+                          self.context, image.id)
+        self.assertEqual([], image_db.list_images(self.context))
+        # Kept for the scrubber, or for a restore.
+        self.assertEqual({'a': '1'},
+                         image_db.get_properties(self.context, image.id))
+        self.assertEqual(['t'], image_db.get_tags(self.context, image.id))
+        self.assertEqual(1, len(image_db.get_locations(self.context,
+                                                       image.id)))
+        # Purging deleted rows leaves it to the scrubber.
+        self.assertEqual(0, image_db.purge(self.context,
+                                           T0 + _minutes(10)))
+        restored = image_db.update_status(self.context, image.id,
+                                          'pending_delete', 'active')
+        self.assertEqual((False, None),
+                         (restored.deleted, restored.deleted_at))
+        self.assertEqual('active', image_db.get(self.context,
+                                                image.id).status)
 
     def test_properties(self):
         image = self.create_image(properties={'a': '1'})

@@ -91,7 +91,10 @@ class OwnershipTest(gt_fixtures.ServiceTestCase):
         first.stop()
         task = self.create_for(name)
         second = self.make_service()
-        self.wait_until_finished(second, task.id, timeout=3)
+        done = self.wait_until_finished(second, task.id, timeout=3)
+        # Within 3 s, far less than a lease: the released one was free.
+        self.assertEqual('success', done.status)
+        self.assertEqual(second.executor.owner, done.executor)
 
     def test_the_sweep_reruns_own_tasks_not_running_here(self):
         # Committed for this process but never submitted (or dropped

@@ -17,6 +17,7 @@ import os
 
 from oslo_config import cfg
 
+from glance_tasks.cmd import status
 from glance_tasks import conf as gt_conf
 from glance_tasks.images import errors
 from glance_tasks.images import store as store_mod
@@ -140,6 +141,13 @@ class TestMultiStore(base.TestCase):
         self.store.discard('image-1')
         self.assertEqual([], os.listdir(self.fast))
 
+    def test_discard_everywhere(self):
+        self.store.add('image-1', self.path, backend='slow')
+        self.store.add('image-2', self.path)
+        self.store.discard_everywhere('image-1')
+        self.assertEqual([], os.listdir(self.slow))
+        self.assertEqual(['image-2'], os.listdir(self.fast))
+
     def test_partial_data_in_the_named_store_is_replaced(self):
         os.makedirs(self.slow, exist_ok=True)
         with open(os.path.join(self.slow, 'image-1'), 'wb') as f:
@@ -231,3 +239,30 @@ class TestConfiguration(base.TestCase):
         self.assertEqual([os.path.join(self.state_path, 's'),
                           os.path.join(self.state_path, 'f')],
                          store.datadirs)
+
+
+class TestUpgradeCheck(base.TestCase):
+    """``glance-tasks-status upgrade check``: the image stores."""
+
+    def check(self):
+        return status.UpgradeChecks(self.conf)._check_image_stores()
+
+    def test_one_store(self):
+        result = self.check()
+        self.assertEqual(status.Code.SUCCESS, result.code)
+        self.assertIn('One store ([glance_store] default_store = file)',
+                      result.details)
+
+    def test_several_stores(self):
+        multi_store.configure(self.conf)
+        result = self.check()
+        self.assertEqual(status.Code.SUCCESS, result.code)
+        self.assertEqual('Stores fast, slow; the default is fast.',
+                         result.details)
+
+    def test_a_configuration_that_cannot_work(self):
+        multi_store.configure(self.conf, default='tape')
+        result = self.check()
+        self.assertEqual(status.Code.FAILURE, result.code)
+        self.assertIn('refuse to start: [glance_store] default_backend '
+                      'tape is not one of the stores', result.details)

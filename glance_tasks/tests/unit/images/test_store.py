@@ -78,6 +78,9 @@ class TestImageStore(base.TestCase):
         self.store.discard('image-2')
         self.store.discard('image-3')
         self.assertEqual([], os.listdir(self.datadir))
+        self.store.add('image-4', self.path)
+        self.store.discard_everywhere('image-4')
+        self.assertEqual([], os.listdir(self.datadir))
 
     def test_store_full(self):
         def full(*args, **kwargs):

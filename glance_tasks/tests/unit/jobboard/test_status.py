@@ -158,5 +158,6 @@ class UpgradeCheckTest(base.TestCase):
         self.assertEqual(status.Code.SUCCESS, code)
         report = json.loads(out.getvalue())
         self.assertEqual(['Database schema', 'Jobboard reachable',
-                          'SQLite with a jobboard', 'Notification relay'],
+                          'SQLite with a jobboard', 'Notification relay',
+                          'Image stores'],
                          [check['check'] for check in report['checks']])
