@@ -50,6 +50,17 @@ def make_executor(conf, registry, lifecycle, backend, services=None):
                                services=services)
 
 
+def _in_turn(first, second):
+    """``first(context, task)`` then ``second``'s; either may be None."""
+    if first is None or second is None:
+        return first or second
+
+    def both(context, task):
+        first(context, task)
+        second(context, task)
+    return both
+
+
 class TaskService:
     """One process's view of tasks: create, get, list, run."""
 
@@ -150,7 +161,14 @@ class TaskService:
         }
         if image_id is not None:
             values['image_id'] = image_id
-        task = self.lifecycle.create(context, values, also=also)
+        # What the executor saves with the task (a jobboard: its flow).
+        stage = getattr(self.executor, 'stage', None)
+        # The caller's ``also`` may use its own context: then the task
+        # is not committed with others, on another request's context.
+        task = self.lifecycle.create(
+            context, values,
+            also=_in_turn(also, stage(values) if stage else None),
+            share=also is None)
         self.executor.submit(task)
         return task
 

@@ -32,11 +32,18 @@ clients without keep-alive make them), noauth identity headers:
 * ``GET /healthcheck`` then ``POST /v2/tasks`` (type ``noop``, input
   ``{"atoms": 1}``), each ``--requests`` times from 8 concurrent clients:
   p50/p99 and requests/s; the healthcheck run is the floor for the POST.
-  The created tasks run in the service while the POSTs go on.
+  The created tasks run in the service while the POSTs go on (with
+  ``--executor jobboard`` the API only posts them to a fresh Redis
+  namespace, as an API host of a jobboard deployment does; no engine
+  runs them).
+
+Each case prints the CPU this process spent per request (server and
+clients together: compare it with the floor's, not alone).
 
 Every loop is bounded by a count and by ``--max-seconds`` per phase.
 
     python tools/bench_api.py --tasks 100000
+    python tools/bench_api.py --tasks 10000 --executor jobboard
     python tools/bench_api.py --database-url \\
         postgresql+psycopg2://openstack_citest:openstack_citest@127.0.0.1/db
 
@@ -48,6 +55,7 @@ import concurrent.futures
 import datetime
 import http.client
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -58,6 +66,7 @@ import warnings
 warnings.simplefilter('ignore')
 
 from oslo_log import log as logging  # noqa: E402
+import redis  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 import benchlib  # noqa: E402
@@ -80,10 +89,28 @@ CHUNK = 5000
 FAILURE_EVERY = 10
 
 
-def make_conf(state_path, database_url):
-    conf = benchlib.make_conf(state_path, database_url)
+def make_conf(state_path, args):
+    conf = benchlib.make_conf(state_path, args.database_url)
     conf.set_override('bind_host', HOST)
+    if args.executor == 'jobboard':
+        conf.set_override('backend', 'jobboard', group='task_executor')
+        conf.set_override('backend', 'redis', group='jobboard')
+        conf.set_override('hosts', [args.redis], group='jobboard')
+        conf.set_override('namespace',
+                          'gt-bench-api-%s' % uuid.uuid4().hex[:8],
+                          group='jobboard')
     return conf
+
+
+def clean_board(conf):
+    """Remove the jobs this run posted (its namespace's keys)."""
+    client = redis.Redis(host=conf.jobboard.hosts[0])
+    for key in client.scan_iter(match=conf.jobboard.namespace + ':*'):
+        client.delete(key)
+
+
+def _cpu():
+    return sum(os.times()[:2])
 
 
 def _rows(start, count, now):
@@ -152,6 +179,7 @@ class Result:
         self.latencies = []
         self.errors = 0
         self.wall = 0.0
+        self.cpu = 0.0
         self.lock = threading.Lock()
 
     def add(self, status, expected, seconds):
@@ -163,6 +191,10 @@ class Result:
         return benchlib.percentile(self.latencies, fraction)
 
     @property
+    def cpu_per_request(self):
+        return self.cpu / len(self.latencies) if self.latencies else 0.0
+
+    @property
     def rate(self):
         return len(self.latencies) / self.wall if self.wall else 0.0
 
@@ -171,6 +203,7 @@ def sequential(port, path, count, max_seconds):
     """``count`` GETs of ``path`` one after another."""
     result = Result()
     deadline = time.monotonic() + max_seconds
+    cpu = _cpu()
     start = time.perf_counter()
     for _ in range(count):
         if time.monotonic() > deadline:
@@ -178,6 +211,7 @@ def sequential(port, path, count, max_seconds):
         status, _body, seconds = request(port, 'GET', path)
         result.add(status, 200, seconds)
     result.wall = time.perf_counter() - start
+    result.cpu = _cpu() - cpu
     return result
 
 
@@ -192,6 +226,7 @@ def concurrent_run(port, method, path, body, expected, count, max_seconds):
     result = Result()
     tickets = threading.Semaphore(count)
     deadline = time.monotonic() + max_seconds
+    cpu = _cpu()
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
         futures = [pool.submit(_client, port, method, path, body, expected,
@@ -200,6 +235,7 @@ def concurrent_run(port, method, path, body, expected, count, max_seconds):
         for future in futures:
             future.result()
     result.wall = time.perf_counter() - start
+    result.cpu = _cpu() - cpu
     return result
 
 
@@ -223,17 +259,19 @@ def _row(name, result, floor):
     p50 = result.percentile(0.5)
     ratio = p50 / floor.percentile(0.5) if floor else 1.0
     rate_ratio = result.rate / floor.rate if floor else 1.0
-    return ('%-34s %5d %4d %8.2f %8.2f %8.1f %7.1fx %7.2fx'
+    p99 = result.percentile(0.99)
+    p99_ratio = p99 / floor.percentile(0.99) if floor else 1.0
+    return ('%-34s %5d %4d %8.2f %8.2f %8.1f %7.1fx %7.1fx %7.2fx %7.2f'
             % (name, len(result.latencies), result.errors, p50 * 1e3,
-               result.percentile(0.99) * 1e3, result.rate, ratio,
-               rate_ratio))
+               p99 * 1e3, result.rate, ratio, p99_ratio, rate_ratio,
+               result.cpu_per_request * 1e3))
 
 
 def report(header, cases):
     print(header)
-    print('%-34s %5s %4s %8s %8s %8s %8s %8s'
+    print('%-34s %5s %4s %8s %8s %8s %8s %8s %8s %7s'
           % ('case', 'n', 'err', 'p50 ms', 'p99 ms', 'req/s',
-             'p50/flr', 'rps/flr'))
+             'p50/flr', 'p99/flr', 'rps/flr', 'CPU ms'))
     for name, result, floor in cases:
         print(_row(name, result, floor))
 
@@ -281,13 +319,19 @@ def parse_args():
                         help='default: a SQLite file in a temp dir')
     parser.add_argument('--max-seconds', type=float, default=300,
                         help='time bound of each measured phase')
+    parser.add_argument('--executor', default='local',
+                        choices=['local', 'jobboard'],
+                        help='[task_executor] backend of the API process')
+    parser.add_argument('--redis', default='127.0.0.1',
+                        help='the jobboard\'s Redis, with --executor '
+                             'jobboard')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
     state_path = tempfile.mkdtemp(prefix='gt-bench-api-')
-    conf = make_conf(state_path, args.database_url)
+    conf = make_conf(state_path, args)
     logging.setup(conf, 'glance-tasks-bench')
     db_api.configure(conf)
     migration.db_sync()
@@ -302,9 +346,11 @@ def main():
     finally:
         server_mod.stop(server, conf.graceful_shutdown_timeout)
         service.stop()
-    report('backend=%s tasks=%d (seeded in %.1f s) requests=%d clients=%d'
-           % (engine.dialect.name, args.tasks, seconds, args.requests,
-              CLIENTS), cases)
+        if args.executor == 'jobboard':
+            clean_board(conf)
+    report('backend=%s executor=%s tasks=%d (seeded in %.1f s) requests=%d '
+           'clients=%d' % (engine.dialect.name, args.executor, args.tasks,
+                           seconds, args.requests, CLIENTS), cases)
     report_pages(pages)
     return 1 if any(result.errors for _n, result, _f in cases) else 0
 

@@ -43,20 +43,45 @@ def _update(table, where, values, live, nulls=()):
         {column: sa.bindparam(_value(column)) for column in values})
 
 
+@functools.lru_cache(maxsize=64)
+def _update_returning(table, where, values, live, nulls, returning):
+    return _update(table, where, values, live, nulls).returning(
+        *[table.c[column] for column in returning])
+
+
+def _update_call(table, where, values, live, returning=None):
+    nulls = tuple(sorted(c for c, value in where.items() if value is None))
+    where = {c: value for c, value in where.items() if value is not None}
+    shape = (table, tuple(sorted(where)), tuple(sorted(values)), live, nulls)
+    statement = _update(*shape) if returning is None else \
+        _update_returning(*shape, returning)
+    params = {_where(column): value for column, value in where.items()}
+    params.update((_value(column), value)
+                  for column, value in values.items())
+    return statement, params
+
+
 def update(executor, table, where, values, live=False):
     """``UPDATE table SET values WHERE where`` (and not deleted, if live).
 
     ``executor``: a session or a connection. Returns the row count. A
     ``where`` value of None matches NULL (``IS NULL``).
     """
-    nulls = tuple(sorted(c for c, value in where.items() if value is None))
-    where = {c: value for c, value in where.items() if value is not None}
-    statement = _update(table, tuple(sorted(where)), tuple(sorted(values)),
-                        live, nulls)
-    params = {_where(column): value for column, value in where.items()}
-    params.update((_value(column), value)
-                  for column, value in values.items())
+    statement, params = _update_call(table, where, values, live)
     return executor.execute(statement, params).rowcount
+
+
+def update_returning(executor, table, where, values, returning,
+                     live=False):
+    """:func:`update`, returning the ``returning`` columns of each row.
+
+    Only where the dialect has ``UPDATE ... RETURNING`` (PostgreSQL,
+    SQLite; not MySQL): check ``dialect.update_returning`` first. One
+    statement instead of an UPDATE and a SELECT.
+    """
+    statement, params = _update_call(table, where, values, live,
+                                     tuple(returning))
+    return executor.execute(statement, params).all()
 
 
 def with_defaults(table, values):

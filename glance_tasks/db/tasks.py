@@ -186,29 +186,41 @@ def advance(context, task, to_status, *, ttl_hours, result=None,
     changes = task_domain.status_changes(
         task.status, to_status, ttl_hours=ttl_hours, now=now,
         result=result, message=message)
-    _swap(context, task.id, task.status, dict(changes), now,
-          owned_by=task.executor)
-    if to_status in task_domain.TABLE.terminal:
-        changes['image_id'] = context.session.execute(
-            _GET_IMAGE_ID, {'task_id': task.id}).scalar()
+    final = to_status in task_domain.TABLE.terminal
+    returning = final and context.session.bind.dialect.update_returning
+    image_id = _swap(context, task.id, task.status, dict(changes), now,
+                     owned_by=task.executor, read_image=returning)
+    if final:
+        changes['image_id'] = image_id if returning else \
+            context.session.execute(
+                _GET_IMAGE_ID, {'task_id': task.id}).scalar()
     return dataclasses.replace(task, updated_at=now, **changes)
 
 
-def _swap(context, task_id, from_status, changes, now, owned_by=_ANY):
+def _swap(context, task_id, from_status, changes, now, owned_by=_ANY,
+          read_image=False):
     """The compare-and-swap itself; ``changes`` from the domain.
 
     ``owned_by``: the executor that must still own the task (None: no
     executor), so that a process whose task was taken over cannot write
-    its status any more, however late it wakes up.
+    its status any more, however late it wakes up. ``read_image``: return
+    the task's ``image_id``, read by the UPDATE itself (``RETURNING``).
     """
     info_changes = {key: changes.pop(key) for key in ('result', 'message')
                     if key in changes}
     where = {'id': task_id, 'status': from_status}
     if owned_by is not _ANY:
         where['executor'] = owned_by
-    updated = prebuilt.update(
-        context.session, TASKS, where, dict(changes, updated_at=now),
-        live=True)
+    image_id = None
+    values = dict(changes, updated_at=now)
+    if read_image:
+        rows = prebuilt.update_returning(context.session, TASKS, where,
+                                         values, ('image_id',), live=True)
+        updated = len(rows)
+        image_id = rows[0].image_id if rows else None
+    else:
+        updated = prebuilt.update(context.session, TASKS, where, values,
+                                  live=True)
     if updated != 1:
         _read(context, task_id)  # NotFound beats Conflict
         raise exception.TaskStatusConflict(task_id=task_id,
@@ -216,6 +228,7 @@ def _swap(context, task_id, from_status, changes, now, owned_by=_ANY):
     if info_changes:
         prebuilt.update(context.session, TASK_INFO, {'task_id': task_id},
                         info_changes)
+    return image_id
 
 
 @db_api.context_manager.writer

@@ -17,20 +17,33 @@ running, success, ...) as its own database transaction, each a read and a
 write. A resume needs much less: the flow's factory and the outcome of
 each finished atom, since an atom found RUNNING or PENDING after a crash
 is run again either way. This backend keeps the whole logbook of a running
-flow in memory (TaskFlow's memory backend) and writes it durably, as one
-JSON row, only at those points:
+flow in memory and writes it durably, as one JSON row, only at those
+points:
 
-* when the flow starts running (its factory and atoms are known by then;
-  a crash before that leaves no checkpoint, and the task is failed as
-  never started) and when it ends other than in success (a flow that
-  succeeded has every atom's success saved already: a resume of it runs
-  nothing and succeeds);
-* when an atom reaches an outcome (success, failure, reverted, ...),
-  before the engine schedules the next atom.
+* before an atom starts (to run or to revert), if the row does not exist
+  yet or an outcome since the last write is not in it: every atom that
+  starts finds the outcomes of those before it saved. The runner of the
+  local executor inserts the first row in the transaction that moves the
+  task to ``processing``, so that a flow started is always resumable;
+* when an atom reaches an outcome (success, failure, reverted, ...) while
+  another atom of its flow is still running (a parallel flow): the
+  outcome is saved at once rather than when the running one ends;
+* when the flow ends other than in success (failure, reverted,
+  suspended), with everything it holds. A flow that succeeded is not
+  written: the task's success is committed with the removal of the row,
+  and should the process die before that commit, a resume runs again
+  only the last atom, whose outcome was not saved yet (as it would run
+  any atom interrupted before its outcome was saved).
 
 A process that does not hold a logbook in memory (a restarted process, or
 another engine) reads it from that row. The guarantee is unchanged: atoms
-already done are not re-run; the running atom is.
+whose outcome was saved are not re-run; the running atom, or one that
+ended in the instant before its outcome was saved, is.
+
+The logbooks in memory are plain objects in dictionaries, merged as
+TaskFlow's memory backend merges them, without its fake filesystem,
+which converted every object to a dictionary and back on each save (the
+largest CPU cost of a run with it).
 """
 
 import threading
@@ -40,7 +53,7 @@ from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 import sqlalchemy as sa
 from taskflow import exceptions as tf_exc
-from taskflow.persistence.backends import impl_memory
+from taskflow.persistence import base as tf_base
 from taskflow.persistence import models
 from taskflow import states
 
@@ -51,9 +64,11 @@ from glance_tasks import exception
 DURABLE_ATOM_STATES = frozenset({
     states.SUCCESS, states.FAILURE, states.REVERTED,
     states.REVERT_FAILURE, states.IGNORE})
+# An atom in these states is about to run its code (or runs it).
+ACTIVE_ATOM_STATES = frozenset({states.RUNNING, states.REVERTING})
 # Flow states written as they happen; the others live in memory only.
 DURABLE_FLOW_STATES = frozenset({
-    states.RUNNING, states.FAILURE, states.REVERTED, states.SUSPENDED})
+    states.FAILURE, states.REVERTED, states.SUSPENDED})
 # Lock stripes: one logbook's checkpoints are serialised and written one
 # at a time (a parallel engine ends atoms concurrently), so the last
 # write holds every outcome saved before it.
@@ -86,27 +101,41 @@ def _deserialize_book(data):
     return book
 
 
-class CheckpointBackend(impl_memory.MemoryBackend):
+def _copy_flow(flow):
+    copied = flow.copy(retain_contents=False)
+    for atom in flow:
+        copied.add(atom.copy())
+    return copied
+
+
+class CheckpointBackend(tf_base.Backend):
     """Memory for running flows, a database row per logbook for resumes."""
 
     def __init__(self, engine, keep_finished=False, in_service_db=False):
-        # TaskFlow's storage clones what it saves and merges what it gets
-        # back, so the memory need not deep-copy again (the largest CPU
-        # cost of a run otherwise).
-        super().__init__({'deep_copy': False})
+        super().__init__({})
         self.engine = engine
         # The engine is the service database's: checkpoint rows may be
-        # deleted in the service's own transactions.
+        # written and deleted in the service's own transactions.
         self.in_service_db = in_service_db
         # Logbooks kept after their task ended ([task_executor]
         # keep_logbooks) also record the flow's success, for debugging.
         self.durable_flow_states = DURABLE_FLOW_STATES | (
             {states.SUCCESS} if keep_finished else set())
         self.write_locks = [threading.Lock() for _ in range(STRIPES)]
+        # The logbooks in memory: our own objects, merged into on save.
+        self.books = {}  # logbook uuid -> LogBook
+        self.flows = {}  # flow detail uuid -> FlowDetail
+        self.atoms = {}  # atom detail uuid -> AtomDetail
         self.book_of = {}  # flow or atom uuid -> logbook uuid
         # atom or flow uuid -> state last written, so metadata-only
         # updates (progress, intention) write nothing.
         self.saved_state = {}
+        # flow uuid -> its state last seen (written or not).
+        self.flow_seen = {}
+        # logbook uuid -> uuids of its atoms running or reverting.
+        self.running = {}
+        # Logbooks with an atom outcome not written yet.
+        self.dirty = set()
         # Logbooks whose flow this process no longer owns (a conductor
         # lost its claim): their checkpoints are not written any more.
         self.fenced = set()
@@ -116,7 +145,7 @@ class CheckpointBackend(impl_memory.MemoryBackend):
         self.loaded = set()
         # Logbooks whose row this process wrote: updated, not inserted.
         self.stored = set()
-        self.index_lock = threading.Lock()
+        self.index_lock = threading.RLock()  # guards all of the above
         self._connection = None
         self._connection_lock = threading.Lock()
 
@@ -131,8 +160,22 @@ class CheckpointBackend(impl_memory.MemoryBackend):
         """The engine belongs to the caller, who disposes of it."""
 
 
-class CheckpointConnection(impl_memory.Connection):
-    """TaskFlow's memory connection, checkpointed to the database."""
+class CheckpointConnection(tf_base.Connection):
+    """Logbooks in memory, checkpointed to the database."""
+
+    def __init__(self, owner):
+        self._owner = owner
+        self.upgrade()
+
+    @property
+    def backend(self):
+        return self._owner
+
+    def close(self):
+        """Nothing to close: the connection is shared."""
+
+    def validate(self):
+        """Nothing to validate: the table was checked at connection."""
 
     def upgrade(self):
         """Check the table is there; the migrations create it, not this.
@@ -140,40 +183,150 @@ class CheckpointConnection(impl_memory.Connection):
         ``glance-tasks-manage db sync`` creates it in the service
         database and in a separate ``persistence_connection`` database.
         """
-        super().upgrade()
         if not checkpoint_db.has_table(self.backend.engine):
             raise exception.SchemaNotSynced(table=checkpoints.name)
 
+    # The memory: merges as TaskFlow's memory backend does them.
+
+    def _merge_atom(self, atom, ignore_missing):
+        stored = self.backend.atoms.get(atom.uuid)
+        if stored is None:
+            if not ignore_missing:
+                raise tf_exc.NotFound('No atom details found with uuid %s'
+                                      % atom.uuid)
+            stored = self.backend.atoms[atom.uuid] = atom.copy()
+        else:
+            stored.merge(atom)
+        return stored
+
+    def _merge_flow(self, flow, book_uuid, ignore_missing):
+        backend = self.backend
+        stored = backend.flows.get(flow.uuid)
+        if stored is None:
+            if not ignore_missing:
+                raise tf_exc.NotFound('No flow details found with uuid %s'
+                                      % flow.uuid)
+            stored = backend.flows[flow.uuid] = flow.copy(
+                retain_contents=False)
+        else:
+            stored.merge(flow)
+        if book_uuid is not None:
+            backend.book_of[flow.uuid] = book_uuid
+        book_uuid = backend.book_of.get(flow.uuid)
+        for atom in flow:
+            stored.add(self._merge_atom(atom, ignore_missing=True))
+            backend.book_of[atom.uuid] = book_uuid
+        return stored
+
+    def _remember(self, book):
+        backend = self.backend
+        stored = backend.books.get(book.uuid)
+        if stored is None:
+            stored = backend.books[book.uuid] = book.copy(
+                retain_contents=False)
+        else:
+            stored.merge(book)
+        for flow in book:
+            stored.add(self._merge_flow(flow, book.uuid,
+                                        ignore_missing=True))
+        return stored
+
     def save_logbook(self, book):
-        saved = super().save_logbook(book)
-        self._index(book.uuid, book)
-        return saved
+        with self.backend.index_lock:
+            self._remember(book)
+        return book
 
     def update_flow_details(self, flow_detail, ignore_missing=False):
-        saved = super().update_flow_details(flow_detail, ignore_missing)
-        book_uuid = self._index_flow(flow_detail)
-        if (flow_detail.state in self.backend.durable_flow_states and
-                self.backend.saved_state.get(flow_detail.uuid)
-                != flow_detail.state):
+        backend = self.backend
+        with backend.index_lock:
+            self._merge_flow(flow_detail, None, ignore_missing)
+            book_uuid = backend.book_of.get(flow_detail.uuid)
+            state = flow_detail.state
+            previous = backend.flow_seen.get(flow_detail.uuid)
+            backend.flow_seen[flow_detail.uuid] = state
+            # A new or resumed flow is prepared (RESUMING, then
+            # SUSPENDED) before it runs: nothing ran, nothing to write.
+            write = (state in backend.durable_flow_states and
+                     backend.saved_state.get(flow_detail.uuid) != state and
+                     not (state == states.SUSPENDED and
+                          previous == states.RESUMING))
+        if write:
             self._checkpoint(book_uuid)
-            self.backend.saved_state[flow_detail.uuid] = flow_detail.state
-        return saved
+            backend.saved_state[flow_detail.uuid] = state
+        return flow_detail
 
     def update_atom_details(self, atom_detail, ignore_missing=False):
-        saved = super().update_atom_details(atom_detail, ignore_missing)
+        backend = self.backend
         state = atom_detail.state
-        if (state in DURABLE_ATOM_STATES and
-                self.backend.saved_state.get(atom_detail.uuid) != state):
-            self._checkpoint(self.backend.book_of.get(atom_detail.uuid))
-            self.backend.saved_state[atom_detail.uuid] = state
-        return saved
+        with backend.index_lock:
+            merged = self._merge_atom(atom_detail, ignore_missing).copy()
+            book_uuid = backend.book_of.get(atom_detail.uuid)
+            running = backend.running.setdefault(book_uuid, set())
+            if state in ACTIVE_ATOM_STATES:
+                running.add(atom_detail.uuid)
+                # Whatever ended before this atom starts is saved first.
+                write = book_uuid in backend.dirty or not (
+                    book_uuid in backend.stored or
+                    book_uuid in backend.loaded)
+            else:
+                running.discard(atom_detail.uuid)
+                write = False
+                if (state in DURABLE_ATOM_STATES and
+                        backend.saved_state.get(atom_detail.uuid) != state):
+                    backend.saved_state[atom_detail.uuid] = state
+                    backend.dirty.add(book_uuid)
+                    # Another atom still runs: save this one's outcome
+                    # now, not when that one ends.
+                    write = bool(running)
+        if write:
+            self._checkpoint(book_uuid)
+        return merged
 
     def get_logbook(self, book_uuid, lazy=False):
-        try:
-            return super().get_logbook(book_uuid, lazy=lazy)
-        except tf_exc.NotFound:
+        with self.backend.index_lock:
+            stored = self.backend.books.get(book_uuid)
+        if stored is None:
+            # Read outside the lock: other flows go on meanwhile.
             self._load(book_uuid)
-            return super().get_logbook(book_uuid, lazy=lazy)
+        with self.backend.index_lock:
+            stored = self.backend.books.get(book_uuid)
+            if stored is None:
+                raise tf_exc.NotFound('No logbook %s' % book_uuid)
+            book = stored.copy(retain_contents=False)
+            if not lazy:
+                for flow in stored:
+                    book.add(_copy_flow(flow))
+            return book
+
+    def get_logbooks(self, lazy=False):
+        with self.backend.index_lock:
+            uuids = list(self.backend.books)
+        for book_uuid in uuids:
+            yield self.get_logbook(book_uuid, lazy=lazy)
+
+    def get_flows_for_book(self, book_uuid, lazy=False):
+        return iter(self.get_logbook(book_uuid, lazy=lazy))
+
+    def get_flow_details(self, fd_uuid, lazy=False):
+        with self.backend.index_lock:
+            stored = self.backend.flows.get(fd_uuid)
+            if stored is None:
+                raise tf_exc.NotFound('No flow details found with uuid %s'
+                                      % fd_uuid)
+            if lazy:
+                return stored.copy(retain_contents=False)
+            return _copy_flow(stored)
+
+    def get_atom_details(self, ad_uuid):
+        with self.backend.index_lock:
+            stored = self.backend.atoms.get(ad_uuid)
+            if stored is None:
+                raise tf_exc.NotFound('No atom details found with uuid %s'
+                                      % ad_uuid)
+            return stored.copy()
+
+    def get_atoms_for_flow(self, fd_uuid):
+        return iter(self.get_flow_details(fd_uuid))
 
     def destroy_logbook(self, book_uuid):
         self.evict(book_uuid)
@@ -190,8 +343,36 @@ class CheckpointConnection(impl_memory.Connection):
         """
         values = self._row(book)
         if not self._insert(book.uuid, values):
-            self._write(book)
+            self._update(book.uuid, values)
         self.backend.stored.discard(book.uuid)
+
+    def insert_in(self, session, book_uuid):
+        """Insert the first row of a logbook in ``session``'s transaction.
+
+        The runner moves a task to ``processing`` in that transaction, so
+        that a flow started always has its row. Call :meth:`inserted`
+        once it has committed.
+        """
+        with self.backend.index_lock:
+            book = self.backend.books[book_uuid]
+            values = self._row(book)
+        session.execute(checkpoint_db.INSERT,
+                        dict(values, book_uuid=book_uuid))
+
+    def store_in(self, session, book):
+        """Write ``book``'s first row in ``session``'s transaction.
+
+        Like :meth:`store_logbook`, for a task's flow saved with the
+        task itself (a jobboard's poster); no copy is kept in memory.
+        """
+        session.execute(checkpoint_db.INSERT,
+                        dict(self._row(book), book_uuid=book.uuid))
+
+    def inserted(self, book_uuid):
+        """The transaction of :meth:`insert_in` has committed."""
+        with self.backend.index_lock:
+            self.backend.stored.add(book_uuid)
+            self.backend.dirty.discard(book_uuid)
 
     def fence(self, book_uuid):
         """Stop writing checkpoints of a logbook until it is evicted.
@@ -204,44 +385,54 @@ class CheckpointConnection(impl_memory.Connection):
 
     def evict(self, book_uuid):
         """Drop a logbook from memory; its checkpoint row stays."""
-        try:
-            super().destroy_logbook(book_uuid)
-        except tf_exc.NotFound:
-            pass
-        self.backend.fenced.discard(book_uuid)
-        self.backend.loaded.discard(book_uuid)
-        self.backend.stored.discard(book_uuid)
-        with self.backend.index_lock:
-            for uuid in [u for u, b in self.backend.book_of.items()
+        backend = self.backend
+        with backend.index_lock:
+            book = backend.books.pop(book_uuid, None)
+            for flow in (book or ()):
+                backend.flows.pop(flow.uuid, None)
+                for atom in flow:
+                    backend.atoms.pop(atom.uuid, None)
+            backend.fenced.discard(book_uuid)
+            backend.loaded.discard(book_uuid)
+            backend.stored.discard(book_uuid)
+            backend.dirty.discard(book_uuid)
+            backend.running.pop(book_uuid, None)
+            for uuid in [u for u, b in backend.book_of.items()
                          if b == book_uuid]:
-                del self.backend.book_of[uuid]
-                self.backend.saved_state.pop(uuid, None)
+                del backend.book_of[uuid]
+                backend.saved_state.pop(uuid, None)
+                backend.flow_seen.pop(uuid, None)
 
     def clear_all(self):
-        super().clear_all()
-        with self.backend.engine.begin() as conn:
+        backend = self.backend
+        with backend.index_lock:
+            for index in (backend.books, backend.flows, backend.atoms,
+                          backend.book_of, backend.saved_state,
+                          backend.flow_seen, backend.running):
+                index.clear()
+            for marks in (backend.dirty, backend.fenced, backend.loaded,
+                          backend.stored):
+                marks.clear()
+        with backend.engine.begin() as conn:
             conn.execute(checkpoint_db.DELETE_ALL)
-
-    def _index(self, book_uuid, book):
-        with self.backend.index_lock:
-            for flow in book:
-                self.backend.book_of[flow.uuid] = book_uuid
-                for atom in flow:
-                    self.backend.book_of[atom.uuid] = book_uuid
-
-    def _index_flow(self, flow_detail):
-        with self.backend.index_lock:
-            book_uuid = self.backend.book_of.get(flow_detail.uuid)
-            for atom in flow_detail:
-                self.backend.book_of[atom.uuid] = book_uuid
-        return book_uuid
 
     def _checkpoint(self, book_uuid):
         if book_uuid is None or book_uuid in self.backend.fenced:
             return
         stripe = hash(book_uuid) % STRIPES
         with self.backend.write_locks[stripe]:
-            self._write(super().get_logbook(book_uuid))
+            with self.backend.index_lock:
+                book = self.backend.books.get(book_uuid)
+                if book is None:
+                    return  # evicted meanwhile: the task has ended
+                self.backend.dirty.discard(book_uuid)
+                values = self._row(book)
+            try:
+                self._write(book_uuid, values)
+            except Exception:
+                with self.backend.index_lock:
+                    self.backend.dirty.add(book_uuid)
+                raise
 
     @staticmethod
     def _row(book):
@@ -249,13 +440,14 @@ class CheckpointConnection(impl_memory.Connection):
                 'updated_at': timeutils.utcnow()}
 
     @db_api.retry_on_deadlock
-    def _write(self, book):
-        book_uuid = book.uuid
-        values = self._row(book)
+    def _write(self, book_uuid, values):
         known = book_uuid in self.backend.loaded or \
             book_uuid in self.backend.stored
         if not known and self._insert(book_uuid, values):
             return
+        self._update(book_uuid, values)
+
+    def _update(self, book_uuid, values):
         with self.backend.engine.begin() as conn:
             updated = conn.execute(checkpoint_db.UPDATE,
                                    dict(values, uuid=book_uuid))
@@ -281,7 +473,6 @@ class CheckpointConnection(impl_memory.Connection):
                                 {'uuid': book_uuid}).scalar()
         if data is None:
             raise tf_exc.NotFound('No logbook %s' % book_uuid)
-        book = _deserialize_book(jsonutils.loads(data))
-        super().save_logbook(book)
-        self._index(book_uuid, book)
-        self.backend.loaded.add(book_uuid)
+        with self.backend.index_lock:
+            self._remember(_deserialize_book(jsonutils.loads(data)))
+            self.backend.loaded.add(book_uuid)

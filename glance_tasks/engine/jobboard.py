@@ -294,18 +294,24 @@ def jobs_by_task(board):
     return found
 
 
+def flow_book(task_id, task_type, task_input, flow_factory):
+    """A task's logbook with its flow detail (and factory), not saved."""
+    book = persistence.new_logbook(task_id)
+    flow_detail = models.FlowDetail('%s-flow' % task_type,
+                                    uuid=uuidutils.generate_uuid())
+    book.add(flow_detail)
+    engines.save_factory_details(flow_detail, flow_factory,
+                                 [task_id, task_input or {}], {})
+    return book
+
+
 def save_flow(backend, task, flow_factory):
     """Save a task's logbook and flow detail (with the factory); return it.
 
     The flow detail is written straight to the database: the process
     that runs it is another one.
     """
-    book = persistence.new_logbook(task.id)
-    flow_detail = models.FlowDetail('%s-flow' % task.type,
-                                    uuid=uuidutils.generate_uuid())
-    book.add(flow_detail)
-    engines.save_factory_details(flow_detail, flow_factory,
-                                 [task.id, task.input or {}], {})
+    book = flow_book(task.id, task.type, task.input, flow_factory)
     with contextlib.closing(backend.get_connection()) as conn:
         conn.store_logbook(book)
     return book
@@ -345,6 +351,24 @@ class JobboardExecutor:
         self._backend = backend
         self._board = make_board(conf, backend)
         self._lock = threading.Lock()
+        # The flow staged for the task this thread is creating.
+        self._staged = threading.local()
+
+    def stage(self, values):
+        """What the transaction creating a task writes with it, or None.
+
+        ``values`` are the new task's columns. When the checkpoints live
+        in the service's database, the task's flow is saved in the
+        transaction that inserts the task (one commit per post instead
+        of two), and :meth:`submit` only posts it.
+        """
+        if not self._backend.in_service_db:
+            return None
+        book = flow_book(values['id'], values['type'], values.get('input'),
+                         self._registry.get(values['type']).flow_factory)
+        self._staged.book = book
+        conn = self._backend.get_connection()
+        return lambda context, task: conn.store_in(context.session, book)
 
     def _connected_board(self):
         with self._lock:
@@ -354,10 +378,13 @@ class JobboardExecutor:
 
     def submit(self, task):
         """Post the job of a ``pending`` task."""
+        book = getattr(self._staged, 'book', None)
+        self._staged.book = None
         try:
-            # The flow first: once saved, a sweep has only to post it.
-            book = save_flow(self._backend, task,
-                             self._registry.get(task.type).flow_factory)
+            if book is None or book.uuid != task.id:
+                # The flow first: once saved, a sweep has only to post it.
+                book = save_flow(self._backend, task,
+                                 self._registry.get(task.type).flow_factory)
             job = post(self._connected_board(), book, task)
         except tf_exc.JobFailure as exc:
             LOG.warning('Task %(task)s could not be posted to the jobboard '

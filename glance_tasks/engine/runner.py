@@ -20,6 +20,7 @@ be built, or something unexpected happens.
 
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
 from oslo_utils import importutils
 from taskflow import engines
 from taskflow import exceptions as tf_exc
@@ -78,25 +79,56 @@ class FlowRunner:
         return options
 
     def run(self, context, task, control=None):
-        """Run a ``pending`` task to success or failure."""
-        task = self.start(context, task)
-        if task is None:
-            return
+        """Run a ``pending`` task to success or failure.
+
+        The flow is built and prepared first, so that the move to
+        ``processing`` commits its first checkpoint with it (when the
+        checkpoints live in the service's database): a started task is
+        always resumable, for one transaction less.
+        """
         try:
             engine = self._load_new(task)
+            engine.compile()
+            engine.prepare()
         except Exception as exc:
             LOG.exception('Task %s: flow could not be built.', task.id)
-            self._fail_if_allowed(
-                context, task, control or RunControl(),
-                exception.FlowBuildFailed(
-                    type=task.type, reason=outcome.describe(exc)).message)
+            persistence.evict_logbook(self._backend, task.id)
+            task = self.start(context, task)
+            if task is not None:
+                self._fail_if_allowed(
+                    context, task, control or RunControl(),
+                    exception.FlowBuildFailed(
+                        type=task.type,
+                        reason=outcome.describe(exc)).message)
             return
-        self.run_engine(context, task, engine, control)
+        started = self._start_with_checkpoint(context, task)
+        if started is None:
+            persistence.evict_logbook(self._backend, task.id)
+            return
+        self.run_engine(context, started, engine, control)
 
-    def start(self, context, task):
+    def _start_with_checkpoint(self, context, task):
+        if not self._backend.in_service_db:
+            return self.start(context, task)
+        conn = self._backend.get_connection()
+        try:
+            started = self.start(context, task, also=lambda context:
+                                 conn.insert_in(context.session, task.id))
+        except db_exc.DBDuplicateEntry:
+            # A row left behind (a jobboard's poster, before a switch to
+            # the local executor): start without it; the first atom's
+            # start overwrites it.
+            LOG.info('Task %s had a flow checkpoint already; it is '
+                     'replaced.', task.id)
+            return self.start(context, task)
+        if started is not None:
+            conn.inserted(task.id)
+        return started
+
+    def start(self, context, task, also=None):
         """Move a ``pending`` task to ``processing``; None if taken."""
         try:
-            return self._lifecycle.start(context, task)
+            return self._lifecycle.start(context, task, also=also)
         except exception.TaskStatusConflict:
             LOG.info('Task %s was taken by another worker.', task.id)
             return None
@@ -133,18 +165,15 @@ class FlowRunner:
     def load_saved(self, task, flow_detail):
         """An engine for ``task``, rebuilt from its saved flow detail."""
         return self._with_services(task, engines.load_from_detail(
-            flow_detail, store=self._store(task), backend=self._backend,
-            **self._engine_options()))
-
-    @staticmethod
-    def _store(task):
-        return {'task_id': task.id}
+            flow_detail, backend=self._backend, **self._engine_options()))
 
     def _with_services(self, task, engine):
         # In memory only (transient), and again at every load: a resumed
-        # flow's atoms get them as a new one's do.
+        # flow's atoms get them as a new one's do. Injected for good, they
+        # would cost an atom detail of their own in every checkpoint.
         engine.storage.inject(
-            {type_base.SERVICES: self._services.for_task(task)},
+            {'task_id': task.id,
+             type_base.SERVICES: self._services.for_task(task)},
             transient=True)
         return engine
 
@@ -156,7 +185,7 @@ class FlowRunner:
         factory = getattr(importutils.import_module(module_name), name)
         return self._with_services(task, engines.load_from_factory(
             factory, factory_args=[task.id, task.input or {}],
-            store=self._store(task), book=persistence.new_logbook(task.id),
+            book=persistence.new_logbook(task.id),
             backend=self._backend, **self._engine_options()))
 
     def run_engine(self, context, task, engine, control=None):
@@ -245,6 +274,9 @@ class FlowRunner:
             result = engine.storage.fetch(type_base.RESULT)
         except tf_exc.NotFound:
             result = None
+        # A result no JSON column can hold is a bug of the task type: say
+        # so (an unexpected error), rather than fail on the database.
+        jsonutils.dumps(result)
         self._end(self._lifecycle.succeed, context, task, result)
         return True
 

@@ -17,6 +17,10 @@ a compare-and-swap and writes its notification to the outbox in the same
 transaction; the relay is woken after the commit.
 """
 
+import threading
+
+from oslo_db import exception as db_exc
+
 from glance_tasks.db import api as db_api
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import task as task_domain
@@ -33,27 +37,153 @@ def _clip(message):
     return message[:MAX_MESSAGE_LENGTH - 3] + '...'
 
 
+def _in_transaction(context):
+    try:
+        return context.transaction_ctx is not None
+    except db_exc.NoEngineContextEstablished:
+        return False
+
+
+class _Pending:
+    """One create waiting for its transaction."""
+
+    def __init__(self, context, values, also):
+        self.context = context
+        self.item = (values, also)
+        self.wake = threading.Event()
+        self.finished = False
+        self.lead = False
+        self.task = None
+        self.error = None
+
+    def finish(self, task=None, error=None):
+        self.task, self.error, self.finished = task, error, True
+        self.wake.set()
+
+
+class GroupCommit:
+    """Concurrent task creates committed together, as a database does.
+
+    The first create to arrive commits at once, alone; those that arrive
+    while it commits wait and go together in the next transaction, led by
+    the oldest of them. One transaction, one commit (one fsync, one hold
+    of SQLite's write lock) for a burst of API requests instead of one
+    each; none waits longer than the transaction before its own. Should
+    a shared transaction fail, each of its creates is tried alone, so
+    that each request gets its own outcome.
+    """
+
+    # Creates in one transaction at most.
+    MAX_BATCH = 32
+
+    def __init__(self, commit):
+        self._commit = commit  # (context, [(values, also)]) -> [tasks]
+        self._lock = threading.Lock()
+        self._waiting = []
+        self._busy = False
+
+    def create(self, context, values, also):
+        pending = _Pending(context, values, also)
+        with self._lock:
+            self._waiting.append(pending)
+            pending.lead = not self._busy
+            self._busy = True
+        while not pending.finished:
+            if pending.lead:
+                pending.lead = False
+                self._lead()
+            else:
+                pending.wake.wait()
+                pending.wake.clear()
+        if pending.error is not None:
+            raise pending.error
+        return pending.task
+
+    def _lead(self):
+        with self._lock:
+            batch = self._waiting[:self.MAX_BATCH]
+            del self._waiting[:self.MAX_BATCH]
+        try:
+            self._commit_batch(batch)
+        finally:
+            with self._lock:
+                if self._waiting:
+                    following = self._waiting[0]
+                    following.lead = True
+                    following.wake.set()
+                else:
+                    self._busy = False
+
+    def _commit_batch(self, batch):
+        try:
+            tasks = self._commit(batch[0].context,
+                                 [pending.item for pending in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].finish(error=exc)
+                return
+            for pending in batch:
+                self._commit_alone(pending)
+            return
+        except BaseException as exc:
+            for pending in batch:
+                pending.finish(error=exc)
+            raise
+        for pending, task in zip(batch, tasks):
+            pending.finish(task=task)
+
+    def _commit_alone(self, pending):
+        try:
+            [task] = self._commit(pending.context, [pending.item])
+        except Exception as exc:
+            pending.finish(error=exc)
+        else:
+            pending.finish(task=task)
+
+
 class TaskLifecycle:
     """Moves tasks through their statuses and announces each move."""
 
     def __init__(self, conf, on_commit=None):
         self._conf = conf
         self._on_commit = on_commit or (lambda: None)
+        self._group = GroupCommit(self._commit_creates)
 
-    def create(self, context, values, also=None):
+    def create(self, context, values, also=None, share=False):
         """Insert a pending task and queue ``task.create``; return it.
 
         ``also(context, task)`` runs in the same transaction, after the
         insert: what it changes commits with the task, and what it raises
-        undoes it (the import call takes its image's lock there).
+        undoes it (the import call takes its image's lock there; a
+        jobboard's executor saves the task's flow). With ``share``,
+        creates that arrive while another one commits share the next
+        transaction (see :class:`GroupCommit`), on the context of the
+        first: only for an ``also`` that uses nothing of the context but
+        its session (an image move announces the context's ids). Should
+        one raise, each is tried again alone, so that it undoes only
+        itself; each returns once its own task committed.
         """
-        with db_api.context_manager.writer.using(context):
-            task = task_db.create(context, values)
-            self._announce(context, events.TASK_CREATE, task)
-            if also is not None:
-                also(context, task)
-        self._on_commit()
+        if not share or _in_transaction(context):
+            with db_api.context_manager.writer.using(context):
+                task = self._insert(context, values, also)
+            self._on_commit()
+            return task
+        return self._group.create(context, values, also)
+
+    def _insert(self, context, values, also):
+        task = task_db.create(context, values)
+        self._announce(context, events.TASK_CREATE, task)
+        if also is not None:
+            also(context, task)
         return task
+
+    def _commit_creates(self, context, items):
+        """Insert ``[(values, also)]`` in one transaction; the tasks."""
+        with db_api.context_manager.writer.using(context):
+            tasks = [self._insert(context, values, also)
+                     for values, also in items]
+        self._on_commit()
+        return tasks
 
     def move(self, context, task, to_status, *, result=None, message=None,
              also=None):
@@ -75,8 +205,8 @@ class TaskLifecycle:
         self._on_commit()
         return moved
 
-    def start(self, context, task):
-        return self.move(context, task, task_domain.PROCESSING)
+    def start(self, context, task, also=None):
+        return self.move(context, task, task_domain.PROCESSING, also=also)
 
     def succeed(self, context, task, result, also=None):
         return self.move(context, task, task_domain.SUCCESS, result=result,

@@ -24,6 +24,7 @@ from oslo_serialization import jsonutils
 import sqlalchemy as sa
 from taskflow import engines
 from taskflow.patterns import linear_flow
+from taskflow.persistence import models
 from taskflow import states
 from taskflow import task
 
@@ -101,20 +102,47 @@ class CheckpointTest(base.TestCase):
                                        == book_uuid)).scalar()
         return jsonutils.loads(data)['flows'][0]
 
-    def test_one_insert_then_one_update_per_atom_outcome(self):
+    def test_a_row_before_the_first_atom_then_an_update_before_each(self):
         backend = self.backend()
         self.statements.clear()
         runs = []
         flow_engine = self.run_flow(backend, runs, 'book-1')
 
         self.assertEqual(states.SUCCESS, flow_engine.storage.get_flow_state())
-        # RUNNING inserts the row; each atom's success updates it; the
-        # flow's own success adds nothing a resume would need.
-        self.assertEqual(['INSERT'] + ['UPDATE'] * ATOMS, self.statements)
+        # The first atom's start inserts the row; each next atom's start
+        # saves the outcome before it; the last outcome and the flow's
+        # success go with the task's success (the runner's), not here.
+        self.assertEqual(['INSERT'] + ['UPDATE'] * (ATOMS - 1),
+                         self.statements)
         saved = self.saved('book-1')
-        self.assertEqual(states.RUNNING, saved['flow']['state'])
-        self.assertEqual([states.SUCCESS] * ATOMS,
+        self.assertEqual([states.SUCCESS] * (ATOMS - 1) + [states.RUNNING],
                          [atom['atom']['state'] for atom in saved['atoms']])
+
+    def test_an_outcome_is_saved_at_once_while_another_atom_runs(self):
+        backend = self.backend()
+        conn = backend.get_connection()
+        book = persistence.new_logbook('book-par')
+        flow = models.FlowDetail('par', uuid='flow-par')
+        first = models.TaskDetail('first', uuid='atom-1')
+        second = models.TaskDetail('second', uuid='atom-2')
+        flow.add(first)
+        flow.add(second)
+        book.add(flow)
+        conn.save_logbook(book)
+        self.statements.clear()
+        for atom in (first, second):
+            atom.state = states.RUNNING
+            conn.update_atom_details(atom)
+        first.state = states.SUCCESS
+        conn.update_atom_details(first)
+
+        # INSERT before the first atom started, none for the second (no
+        # outcome to save), UPDATE for the first's success: the second
+        # still runs.
+        self.assertEqual(['INSERT', 'UPDATE'], self.statements)
+        self.assertEqual([states.SUCCESS, states.RUNNING],
+                         [atom['atom']['state'] for atom in
+                          self.saved('book-par')['atoms']])
 
     def test_kept_logbooks_also_record_the_flow_success(self):
         backend = checkpoint.CheckpointBackend(self.engine,
@@ -123,17 +151,34 @@ class CheckpointTest(base.TestCase):
         self.statements.clear()
         self.run_flow(backend, [], 'book-kept')
 
-        self.assertEqual(['INSERT'] + ['UPDATE'] * (ATOMS + 1),
-                         self.statements)
-        self.assertEqual(states.SUCCESS,
-                         self.saved('book-kept')['flow']['state'])
+        self.assertEqual(['INSERT'] + ['UPDATE'] * ATOMS, self.statements)
+        saved = self.saved('book-kept')
+        self.assertEqual(states.SUCCESS, saved['flow']['state'])
+        self.assertEqual([states.SUCCESS] * ATOMS,
+                         [atom['atom']['state'] for atom in saved['atoms']])
 
-    def test_a_succeeded_flow_resumes_without_running_anything(self):
+    def test_a_flow_whose_last_outcome_was_unsaved_reruns_only_it(self):
         # The process died after the last atom, before recording the
-        # task's success: another process loads the row and finishes.
+        # task's success (which saves that outcome): another process
+        # loads the row and runs the last atom only.
         self.run_flow(self.backend(), [], 'book-2')
         other_process = self.backend()
         detail = persistence.find_flow_detail(other_process, 'book-2')
+        runs = []
+        resumed = engines.load(build(runs), flow_detail=detail,
+                               backend=other_process)
+        resumed.run()
+
+        self.assertEqual(['counted-%d' % (ATOMS - 1)], runs)
+        self.assertEqual(states.SUCCESS, resumed.storage.get_flow_state())
+        self.assertEqual(0, resumed.storage.fetch('out-0'))
+
+    def test_a_saved_success_resumes_without_running_anything(self):
+        backend = checkpoint.CheckpointBackend(self.engine,
+                                               keep_finished=True)
+        self.run_flow(backend, [], 'book-4')
+        other_process = self.backend()
+        detail = persistence.find_flow_detail(other_process, 'book-4')
         runs = []
         resumed = engines.load(build(runs), flow_detail=detail,
                                backend=other_process)

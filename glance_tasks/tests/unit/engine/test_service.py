@@ -19,6 +19,7 @@ oslo.messaging's ``test`` notification driver.
 
 import datetime
 import json
+import logging
 
 import fixtures
 from oslo_messaging.notify import _impl_test
@@ -29,6 +30,7 @@ from glance_tasks.db import outbox as outbox_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import task as task_domain
 from glance_tasks.engine import checkpoint
+from glance_tasks.engine import jobboard
 from glance_tasks import exception
 from glance_tasks.tests.unit.engine import fixtures as gt_fixtures
 from glance_tasks.tests.unit.engine import sample_types
@@ -360,6 +362,35 @@ class SharedDatabaseCheckpointTest(gt_fixtures.ServiceTestCase):
                          self.wait_until_finished(self.service,
                                                   task.id).status)
         self.assertDroppedWith('UPDATE tasks SET')
+
+    def test_the_first_checkpoint_commits_with_the_start(self):
+        task = self.service.create_task(self.context, 'noop', {'atoms': 2})
+        self.wait_until_finished(self.service, task.id)
+
+        [start] = [t for t in self.transactions
+                   if 'INSERT INTO glance_tasks_flow_checkpoints' in t]
+        self.assertIn('UPDATE tasks SET', start)
+        self.assertIn('INSERT INTO notification_outbox', start)
+
+    def test_a_pending_task_with_a_checkpoint_left_behind_runs(self):
+        # A jobboard's poster saved the flow, then the deployment moved
+        # to the local executor: the row is replaced, the task runs.
+        log = self.useFixture(fixtures.FakeLogger(
+            name='glance_tasks.engine.runner', level=logging.INFO))
+        service = self.make_service(start=False)
+        task = service.create_task(self.context, 'noop', {'atoms': 2})
+        jobboard.save_flow(service.backend, task,
+                           service.registry.get('noop').flow_factory)
+        service.start()
+
+        done = self.wait_until_finished(service, task.id)
+
+        self.assertIn('Task %s had a flow checkpoint already' % task.id,
+                      log.output)
+        self.assertEqual('success', done.status)
+        self.assertEqual({'atoms': 2}, done.result)
+        self.assertEqual([], self.db.rows(checkpoint.checkpoints.name,
+                                          order_by='book_uuid'))
 
     def test_an_outcome_is_not_lost_to_its_checkpoint_removal(self):
         # The database refuses the removal (a trigger here; a lock wait
