@@ -18,9 +18,11 @@ The ``noop`` task type is enabled; notifications go to oslo.messaging's
 """
 
 import io
+import json
 import os
 
 from gabbi import fixture as gabbi_fixture
+import webob
 
 from glance_tasks import context as gt_context
 from glance_tasks.db import images as image_db
@@ -148,3 +150,26 @@ class BlockedBody(io.RawIOBase):
             return len(data)
         self._release.wait(self._timeout)
         raise ConnectionResetError('client went away')
+
+
+def api_request(path, method='GET', body=None, headers=None,
+                content_type='application/json', chunked=False):
+    """A request for the app: ``body`` JSON, bytes or a file to stream.
+
+    A file (or bytes with ``chunked``) goes as a chunked body without a
+    Content-Length, as a client streaming its data sends it.
+    """
+    req = webob.Request.blank(path, method=method)
+    req.headers.update(headers or {})
+    if body is not None:
+        req.content_type = content_type
+        if chunked or hasattr(body, 'read'):
+            req.body_file = (body if hasattr(body, 'read')
+                             else io.BytesIO(body))
+            req.environ.pop('CONTENT_LENGTH', None)
+            req.environ['wsgi.input_terminated'] = True
+            req.headers['Transfer-Encoding'] = 'chunked'
+        else:
+            req.body = (body if isinstance(body, bytes)
+                        else json.dumps(body).encode())
+    return req

@@ -76,19 +76,8 @@ class ImportTestCase(testtools.TestCase):
 
     def call(self, path, method='GET', body=None, headers=MEMBER,
              content_type='application/json', chunked=False):
-        req = webob.Request.blank(path, method=method)
-        req.headers.update(headers)
-        if body is not None:
-            req.content_type = content_type
-            if chunked or hasattr(body, 'read'):
-                req.body_file = (body if hasattr(body, 'read')
-                                 else io.BytesIO(body))
-                req.environ.pop('CONTENT_LENGTH', None)
-                req.environ['wsgi.input_terminated'] = True
-                req.headers['Transfer-Encoding'] = 'chunked'
-            else:
-                req.body = (body if isinstance(body, bytes)
-                            else json.dumps(body).encode())
+        req = fixtures.api_request(path, method, body, headers,
+                                   content_type, chunked)
         return req.get_response(self.env.app)
 
     def create(self, **fields):

@@ -35,7 +35,6 @@ import time
 
 import sqlalchemy as sa
 import testtools
-import webob
 
 from glance_tasks import context as gt_context
 from glance_tasks.db import api as db_api
@@ -120,18 +119,8 @@ class TestStatusTable(testtools.TestCase):
 
     def call(self, path, method='GET', body=None, headers=MEMBER,
              content_type='application/json', expect=None):
-        req = webob.Request.blank(path, method=method)
-        req.headers.update(headers)
-        if body is not None:
-            req.content_type = content_type
-            if hasattr(body, 'read'):
-                req.body_file = body
-                req.environ.pop('CONTENT_LENGTH', None)
-                req.environ['wsgi.input_terminated'] = True
-                req.headers['Transfer-Encoding'] = 'chunked'
-            else:
-                req.body = (body if isinstance(body, bytes)
-                            else json.dumps(body).encode())
+        req = fixtures.api_request(path, method, body, headers,
+                                   content_type)
         response = req.get_response(self.env.app)
         if expect is not None:
             self.assertEqual(expect, response.status_int, response.text)
