@@ -146,8 +146,14 @@ def _image_filters():
         _query('member_status', {'type': 'string', 'enum': list(
             params.MEMBER_STATUSES)}, 'Sharing status (no sharing here).'),
         _query('tag', text, 'Only images with this tag (repeatable).'),
-        _query('os_hidden', {'type': 'boolean'}, 'Hidden images.'),
-        _query('protected', {'type': 'boolean'}, 'Protected images.'),
+        # Glance lowercases os_hidden before its true/false check and
+        # takes protected as given: a boolean is exactly true or false.
+        _query('os_hidden', {'type': 'string',
+                             'pattern': '^([Tt][Rr][Uu][Ee]|'
+                                        '[Ff][Aa][Ll][Ss][Ee])$'},
+               'Hidden images: true or false, in any case.'),
+        _query('protected', {'type': 'boolean'},
+               'Protected images: true or false.'),
         _query('size_min', {'type': 'integer', 'minimum': 0}, 'Bytes.'),
         _query('size_max', {'type': 'integer', 'minimum': 0}, 'Bytes.'),
         _query('created_at', text, '[op:]ISO-8601, op gt, gte, lt, ...'),

@@ -23,7 +23,6 @@ import csv
 import dataclasses
 import re
 
-from oslo_utils import strutils
 from oslo_utils import timeutils
 
 from glance_tasks.api import schemas
@@ -78,6 +77,12 @@ def parse_limit(value, conf):
     return min(int(value), conf.api.api_limit_max)
 
 
+def _given_or(value, default):
+    # An empty value was given and is checked like any other: only an
+    # absent parameter takes the default.
+    return default if value is None else value
+
+
 def list_params(req, listing, conf):
     """``(filters, kwargs)`` for a database list function, all checked.
 
@@ -96,8 +101,8 @@ def list_params(req, listing, conf):
     kwargs = {
         'limit': parse_limit(_single(req, 'limit'), conf),
         'marker': paging.check_marker(_single(req, 'marker')),
-        'sort_key': _single(req, 'sort_key') or 'created_at',
-        'sort_dir': _single(req, 'sort_dir') or 'desc',
+        'sort_key': _given_or(_single(req, 'sort_key'), 'created_at'),
+        'sort_dir': _given_or(_single(req, 'sort_dir'), 'desc'),
     }
     paging.check_sort(kwargs['sort_key'], kwargs['sort_dir'],
                       listing.sort_keys)
@@ -138,13 +143,18 @@ def _enumerated(name, values, allowed):
     return values
 
 
-def _boolean(name, raw):
-    try:
-        return strutils.bool_from_string(raw, strict=True)
-    except ValueError:
+def _boolean(name, raw, any_case=False):
+    """Glance's boolean filter: only ``true`` or ``false``.
+
+    Glance lowercases ``os_hidden`` before it checks it, and checks
+    ``protected`` as given; ``t``, ``yes`` or ``1`` are refused by both.
+    """
+    value = raw.lower() if any_case else raw
+    if value not in ('true', 'false'):
         raise exception.Invalid(
             reason="filter '%s': '%s' is not a boolean; use true or false" %
-            (name, raw)) from None
+            (name, raw))
+    return value == 'true'
 
 
 def _size(name, raw):
@@ -223,7 +233,8 @@ def _image_filters(req, query):
         _enumerated('member_status', [get['member_status']],
                     MEMBER_STATUSES)
     if get['os_hidden'] is not None:
-        query.os_hidden = _boolean('os_hidden', get['os_hidden'])
+        query.os_hidden = _boolean('os_hidden', get['os_hidden'],
+                                   any_case=True)
     if get['protected'] is not None:
         query.protected = _boolean('protected', get['protected'])
     for name in ('size_min', 'size_max'):

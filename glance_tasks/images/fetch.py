@@ -54,11 +54,15 @@ ADVICE = {
     401: 'the source needs credentials this service cannot give; use a '
          'URL that can be fetched without them.',
     403: 'the source refuses to serve the image; check its permissions.',
-    404: 'check that import_from names an existing image.',
+    404: 'check that %(field)s names an existing image.',
     410: 'the image is no longer available at that URL.',
 }
-DEFAULT_ADVICE = ('check import_from and the source server, then try '
+DEFAULT_ADVICE = ('check %(field)s and the source server, then try '
                   'again.')
+# The request field that named the URL, which the advice tells the user
+# to check: each caller passes its own (web-download: "the import
+# method's uri").
+DEFAULT_FIELD = 'import_from'
 # Answers worth asking again: the source is busy or broken for now.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # The longest wait between two attempts, however many there were.
@@ -197,19 +201,27 @@ def _describe_os_error(exc):
         type(exc).__name__
 
 
-def open_source(conf, url, timeout=None, headers=None):
+def advice_for(status, field=DEFAULT_FIELD):
+    """What to do about an HTTP ``status``, naming the field ``field``."""
+    return ADVICE.get(status, DEFAULT_ADVICE) % {'field': field}
+
+
+def open_source(conf, url, timeout=None, headers=None,
+                field=DEFAULT_FIELD):
     """Open ``url`` (after filtering it) and return a :class:`Source`.
 
     ``headers`` are sent with the request (to every hop); with a
     ``Range`` among them a 206 answer is accepted as well as a 200.
-    ``timeout`` defaults to ``[image_import] fetch_timeout``.
+    ``timeout`` defaults to ``[image_import] fetch_timeout``. ``field``
+    names the request field the URL came from, for the advice of an
+    error answer.
     """
     parts = url_filter.check_url(conf, url)
     if parts.scheme.lower() == 'file':
         return _open_file(url, parts)
     if timeout is None:
         timeout = conf.image_import.fetch_timeout
-    return _open_http(conf, url, parts, timeout, headers or {})
+    return _open_http(conf, url, parts, timeout, headers or {}, field)
 
 
 def _open_file(url, parts):
@@ -222,7 +234,7 @@ def _open_file(url, parts):
     return Source(url, os.fstat(f.fileno()).st_size, f.readinto, f.close)
 
 
-def _open_http(conf, url, parts, timeout, headers):
+def _open_http(conf, url, parts, timeout, headers, field):
     opts = conf.image_import
     accepted = (200, 206) if 'Range' in headers else (200,)
     original = url
@@ -250,7 +262,7 @@ def _open_http(conf, url, parts, timeout, headers):
                 raise errors.SourceHTTPError(
                     url=errors.safe_url(url), status=response.status,
                     reason='redirect without a Location',
-                    advice=DEFAULT_ADVICE)
+                    advice=DEFAULT_ADVICE % {'field': field})
             url = urllib.parse.urljoin(url, location)
             LOG.debug('Import source redirected to %s', errors.safe_url(url))
             continue
@@ -260,7 +272,7 @@ def _open_http(conf, url, parts, timeout, headers):
                 url=errors.safe_url(url), status=response.status,
                 reason=response.reason or http.client.responses.get(
                     response.status, 'error'),
-                advice=ADVICE.get(response.status, DEFAULT_ADVICE))
+                advice=advice_for(response.status, field))
         length = response.getheader('Content-Length')
         try:
             length = int(length) if length is not None else None
@@ -311,7 +323,7 @@ def _request(parts, addresses, url, timeout, extra_headers=None):
 
 
 def download(conf, url, path, max_size, timeout, validation_data=None,
-             progress=None):
+             progress=None, field=DEFAULT_FIELD):
     """Fetch ``url`` into the file ``path``; return the bytes written.
 
     ``path`` is truncated first (a run again after a crash starts over).
@@ -328,7 +340,8 @@ def download(conf, url, path, max_size, timeout, validation_data=None,
     different hash is :class:`~errors.DataHashMismatch`. ``progress(n)``
     is called as each piece of data arrives, before it is written, with
     the number of bytes of the image received so far (0 again when a
-    transfer starts over); what it raises ends the download.
+    transfer starts over); what it raises ends the download. ``field``
+    is as for :func:`open_source`.
 
     On failure ``path`` is left as it is; the caller removes it.
     """
@@ -339,7 +352,7 @@ def download(conf, url, path, max_size, timeout, validation_data=None,
         transfer = _Transfer(out, max_size, digest, progress)
         for attempt in range(1, attempts + 1):
             try:
-                _attempt(conf, url, timeout, transfer)
+                _attempt(conf, url, timeout, transfer, field)
                 break
             except _RETRYABLE as exc:
                 if not _worth_retrying(exc):
@@ -515,19 +528,20 @@ def _resumes(source, offset, transfer):
             and _validator_of(source) == transfer.validator)
 
 
-def _open_aligned(conf, url, timeout, transfer):
+def _open_aligned(conf, url, timeout, transfer, field):
     """Open the source where the file ends (or from 0, restarting it)."""
     offset = transfer.resume_offset()
     try:
         source = open_source(conf, url, timeout,
-                             _range_headers(offset, transfer.validator))
+                             _range_headers(offset, transfer.validator),
+                             field=field)
     except errors.SourceHTTPError as exc:
         if not offset or exc.kwargs['status'] != 416:
             raise
         # "Range Not Satisfiable": the data is not what the file began.
         transfer.restart('starting over: the source refused the Range '
                          'request')
-        return _open_aligned(conf, url, timeout, transfer)
+        return _open_aligned(conf, url, timeout, transfer, field)
     if source.status == 206:
         if _resumes(source, offset, transfer):
             transfer.total = int(
@@ -537,7 +551,7 @@ def _open_aligned(conf, url, timeout, transfer):
         source.close()
         transfer.restart('starting over: the source answered the Range '
                          'request with other bytes or other data')
-        return _open_aligned(conf, url, timeout, transfer)
+        return _open_aligned(conf, url, timeout, transfer, field)
     if transfer.received:
         how = transfer.how  # why resume_offset did not ask for a Range
         if _validator_of(source) != transfer.validator:
@@ -551,9 +565,9 @@ def _open_aligned(conf, url, timeout, transfer):
     return source
 
 
-def _attempt(conf, url, timeout, transfer):
+def _attempt(conf, url, timeout, transfer, field):
     """One request: append the body to the file, up to its end."""
-    with _open_aligned(conf, url, timeout, transfer) as source:
+    with _open_aligned(conf, url, timeout, transfer, field) as source:
         if transfer.total is not None and \
                 transfer.total > transfer.max_size:
             raise errors.ImageTooLarge(

@@ -208,7 +208,8 @@ class FetchData(base.Atom):
 
         opts = conf.image_import
         size = fetch.download(conf, self._url, path, opts.max_image_size,
-                              opts.fetch_timeout, progress=data_arrived)
+                              opts.fetch_timeout, progress=data_arrived,
+                              field='import_from')
         data_arrived()  # an empty image too
         LOG.info('Image %s: fetched %d bytes.', image_id, size)
         return {'path': path, 'size': size}

@@ -132,7 +132,7 @@ def _chunks_of(conf, store, url):
     """``(iterator of chunks, announced size or None, closer)``."""
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme in ('http', 'https'):
-        source = fetch.open_source(conf, url)
+        source = fetch.open_source(conf, url, field="the location's url")
         opts = conf.image_import
         return (source.chunks(opts.max_image_size, opts.fetch_timeout),
                 source.length, source.close)

@@ -181,7 +181,8 @@ class Download(_Step):
         size = fetch.download(conf, self.uri, path, size_cap(conf),
                               conf.image_import.fetch_timeout,
                               validation_data=self.validation or None,
-                              progress=count.at)
+                              progress=count.at,
+                              field="the import method's uri")
         count.report()
         LOG.info('Image %s: downloaded %d bytes.', self.image_id, size)
         return {'path': path, 'disk_format': image.disk_format}

@@ -189,7 +189,9 @@ class WebDownloadTest(ApiImportTestCase):
         task = self.run_import(image, 'web-download',
                                uri=self.server.url('missing.raw'))
 
-        self.assertRequeued(task, image.id, 'answered HTTP 404 (Not Found)')
+        self.assertRequeued(task, image.id, (
+            "answered HTTP 404 (Not Found); check that the import method's "
+            "uri names an existing image."))
 
     def test_refused_url_fails_and_requeues(self):
         self.conf.set_override('allowed_ports', [1], 'import_filtering_opts')

@@ -143,6 +143,8 @@ class SingleStoreTest(HTTPImportTestCase):
 
         self.assertEqual('failure', task['status'])
         self.assertIn('answered HTTP 404 (Not Found)', task['message'])
+        self.assertIn("the import method's uri", task['message'])
+        self.assertNotIn('import_from', task['message'])
         image = self.image(image_id)
         self.assertEqual('queued', image['status'])
         self.assertNotIn('os_glance_import_task', image)

@@ -76,6 +76,33 @@ class TestListParams(base.TestCase):
                 self.assertRaises(error, self._parse, query)
                 self.assertRaises(error, self._images, query)
 
+    def test_empty_sort_values_are_refused_not_defaulted(self):
+        for query, error, words in (
+                ('sort_key=', exception.InvalidSortKey,
+                 ("sort key ''", 'valid keys are: created_at')),
+                ('sort_dir=', exception.InvalidSortDir,
+                 ("sort direction ''", 'asc or desc'))):
+            for parse in (self._parse, self._images):
+                with self.subTest(query=query, parse=parse.__name__):
+                    message = str(self.assertRaises(error, parse, query))
+                    for word in words:
+                        self.assertIn(word, message)
+
+    def test_booleans_are_glances_true_or_false(self):
+        # Glance lowercases os_hidden, and takes protected only as given.
+        for value, hidden in (('true', True), ('FALSE', False),
+                              ('True', True)):
+            query, _limit, _marker = self._images('os_hidden=' + value)
+            self.assertIs(hidden, query.os_hidden)
+        query, _limit, _marker = self._images('protected=false')
+        self.assertIs(False, query.protected)
+        for query in ('os_hidden=F', 'os_hidden=1', 'os_hidden=yes',
+                      'os_hidden=', 'protected=True', 'protected=t'):
+            with self.subTest(query=query):
+                error = self.assertRaises(exception.Invalid, self._images,
+                                          query)
+                self.assertIn('use true or false', str(error))
+
     def _images(self, query):
         req = util.Request.blank('/v2/images?' + query)
         return params.image_list_params(req, self.conf, image_db.SORT_KEYS)

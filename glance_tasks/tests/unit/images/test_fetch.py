@@ -91,6 +91,21 @@ class TestFetch(base.TestCase):
         error = self.assertRaises(errors.SourceHTTPError, self.fetch,
                                   self.server.url('nope.raw'))
         self.assertEqual(404, error.kwargs['status'])
+        self.assertIn('check that import_from names an existing image',
+                      error.message)
+
+    def test_advice_names_the_callers_field(self):
+        url = self.server.url('nope.raw')
+        error = self.assertRaises(
+            errors.SourceHTTPError, fetch.open_source, self.conf, url,
+            field="the import method's uri")
+        self.assertIn("check that the import method's uri names an "
+                      "existing image", error.message)
+        self.assertNotIn('import_from', error.message)
+        error = self.assertRaises(
+            errors.SourceHTTPError, fetch.download, self.conf, url,
+            self.dest, 10 ** 9, 5, field="the import method's uri")
+        self.assertIn("the import method's uri", error.message)
 
     def test_cap_while_streaming(self):
         error = self.assertRaises(errors.ImageTooLarge, self.fetch,
