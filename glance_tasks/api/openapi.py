@@ -104,6 +104,8 @@ def _task_paths(task_types):
 
 
 _POINTER = {'type': 'string', 'pattern': '^/'}
+_ANY_CASE_BOOLEAN = {'type': 'string',
+                     'pattern': '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$'}
 
 
 def _needs_value(op):
@@ -146,14 +148,12 @@ def _image_filters():
         _query('member_status', {'type': 'string', 'enum': list(
             params.MEMBER_STATUSES)}, 'Sharing status (no sharing here).'),
         _query('tag', text, 'Only images with this tag (repeatable).'),
-        # Glance lowercases os_hidden before its true/false check and
-        # takes protected as given: a boolean is exactly true or false.
-        _query('os_hidden', {'type': 'string',
-                             'pattern': '^([Tt][Rr][Uu][Ee]|'
-                                        '[Ff][Aa][Ll][Ss][Ee])$'},
+        # true or false in any case (Glance lowercases os_hidden;
+        # openstacksdk sends protected=False).
+        _query('os_hidden', _ANY_CASE_BOOLEAN,
                'Hidden images: true or false, in any case.'),
-        _query('protected', {'type': 'boolean'},
-               'Protected images: true or false.'),
+        _query('protected', _ANY_CASE_BOOLEAN,
+               'Protected images: true or false, in any case.'),
         _query('size_min', {'type': 'integer', 'minimum': 0}, 'Bytes.'),
         _query('size_max', {'type': 'integer', 'minimum': 0}, 'Bytes.'),
         _query('created_at', text, '[op:]ISO-8601, op gt, gte, lt, ...'),

@@ -143,13 +143,14 @@ def _enumerated(name, values, allowed):
     return values
 
 
-def _boolean(name, raw, any_case=False):
-    """Glance's boolean filter: only ``true`` or ``false``.
+def _boolean(name, raw):
+    """A boolean filter: ``true`` or ``false``, in any case.
 
-    Glance lowercases ``os_hidden`` before it checks it, and checks
-    ``protected`` as given; ``t``, ``yes`` or ``1`` are refused by both.
+    Glance lowercases ``os_hidden`` before it checks it; ``protected`` is
+    taken in any case too, because openstacksdk sends Python's ``False``.
+    ``t``, ``yes`` or ``1`` are refused.
     """
-    value = raw.lower() if any_case else raw
+    value = raw.lower()
     if value not in ('true', 'false'):
         raise exception.Invalid(
             reason="filter '%s': '%s' is not a boolean; use true or false" %
@@ -233,8 +234,7 @@ def _image_filters(req, query):
         _enumerated('member_status', [get['member_status']],
                     MEMBER_STATUSES)
     if get['os_hidden'] is not None:
-        query.os_hidden = _boolean('os_hidden', get['os_hidden'],
-                                   any_case=True)
+        query.os_hidden = _boolean('os_hidden', get['os_hidden'])
     if get['protected'] is not None:
         query.protected = _boolean('protected', get['protected'])
     for name in ('size_min', 'size_max'):

@@ -42,19 +42,21 @@ class TestImageListDocument(base.TestCase):
             return False
         return True
 
-    def test_os_hidden_pattern_is_what_the_code_accepts(self):
-        schema = self._parameter('os_hidden')
-        self.assertEqual('string', schema['type'])
-        for value in _VALUES:
-            with self.subTest(value=value):
-                documented = re.search(schema['pattern'], value) is not None
-                self.assertEqual(documented,
-                                 self._accepted('os_hidden', value))
+    def test_boolean_patterns_are_what_the_code_accepts(self):
+        for name in ('os_hidden', 'protected'):
+            schema = self._parameter(name)
+            self.assertEqual('string', schema['type'])
+            for value in _VALUES:
+                with self.subTest(name=name, value=value):
+                    documented = re.search(schema['pattern'],
+                                           value) is not None
+                    self.assertEqual(documented,
+                                     self._accepted(name, value))
 
-    def test_protected_is_a_strict_boolean(self):
-        self.assertEqual({'type': 'boolean'}, self._parameter('protected'))
-        accepted = [v for v in _VALUES if self._accepted('protected', v)]
-        self.assertEqual(['true', 'false'], accepted)
+    def test_booleans_accept_only_true_or_false(self):
+        for name in ('os_hidden', 'protected'):
+            accepted = [v for v in _VALUES if self._accepted(name, v)]
+            self.assertEqual(['true', 'false', 'TRUE', 'False'], accepted)
 
     def test_sort_parameters_are_enums_without_the_empty_value(self):
         for name in ('sort_key', 'sort_dir'):

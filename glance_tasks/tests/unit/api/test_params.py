@@ -89,15 +89,15 @@ class TestListParams(base.TestCase):
                         self.assertIn(word, message)
 
     def test_booleans_are_glances_true_or_false(self):
-        # Glance lowercases os_hidden, and takes protected only as given.
-        for value, hidden in (('true', True), ('FALSE', False),
-                              ('True', True)):
-            query, _limit, _marker = self._images('os_hidden=' + value)
-            self.assertIs(hidden, query.os_hidden)
-        query, _limit, _marker = self._images('protected=false')
-        self.assertIs(False, query.protected)
+        # true or false in any case: Glance lowercases os_hidden, and
+        # openstacksdk sends protected=False.
+        for name in ('os_hidden', 'protected'):
+            for value, expected in (('true', True), ('FALSE', False),
+                                    ('True', True), ('false', False)):
+                query, _limit, _marker = self._images(name + '=' + value)
+                self.assertIs(expected, getattr(query, name))
         for query in ('os_hidden=F', 'os_hidden=1', 'os_hidden=yes',
-                      'os_hidden=', 'protected=True', 'protected=t'):
+                      'os_hidden=', 'protected=t', 'protected=0'):
             with self.subTest(query=query):
                 error = self.assertRaises(exception.Invalid, self._images,
                                           query)
