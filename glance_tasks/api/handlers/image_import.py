@@ -34,7 +34,6 @@ from glance_tasks.api import import_request
 from glance_tasks.api import policy
 from glance_tasks.api import util
 from glance_tasks.conf import interop_import
-from glance_tasks.db import images as image_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import errors
@@ -89,7 +88,7 @@ def import_image(req):
     _check_status(image, method)
     backend = import_request.targets(
         conf, request, req.headers.get(import_request.STORE_HEADER),
-        existing=_stores_holding(req, image))
+        existing=image_handlers.stores_of(req, image))
     if backend == []:
         LOG.info('Image %s is in every store already; nothing to copy.',
                  image.id)
@@ -102,12 +101,6 @@ def import_image(req):
 
 def _accepted():
     return webob.Response(status=202, content_type=None)
-
-
-def _stores_holding(req, image):
-    return {location['metadata'].get('store')
-            for location in image_db.get_locations(req.context, image.id)
-            if location['metadata']}
 
 
 def _check_uri(conf, uri):

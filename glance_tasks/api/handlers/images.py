@@ -50,11 +50,16 @@ def _view(req, image):
     context = req.context
     return views.image(image, image_db.get_properties(context, image.id),
                        image_db.get_tags(context, image.id),
-                       stores=_stores_of(req, image))
+                       stores=stores_of(req, image))
 
 
-def _stores_of(req, image):
-    """Stores of the image's locations (Glance: multi-store only)."""
+def stores_of(req, image):
+    """Stores of the image's locations (Glance: multi-store only).
+
+    Shown in the image's view and checked by copy-image: a location
+    recorded before multi-store was enabled counts for the store whose
+    directory holds it.
+    """
     if not store.backend_names(req.state.conf):
         return ()
     image_store = req.state.service.services.image_store
