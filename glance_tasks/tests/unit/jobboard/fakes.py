@@ -77,6 +77,9 @@ class Board:
             return iter([job for job in self.jobs if not (
                 only_unclaimed and job.uuid in self.owners)])
 
+    def unclaimed_jobs(self, limit):
+        return list(self.iterjobs(only_unclaimed=True))[:limit]
+
     def _find(self, job):
         if job not in self.jobs:
             raise tf_exc.NotFound('no job %s' % job.uuid)
