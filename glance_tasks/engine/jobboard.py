@@ -39,6 +39,7 @@ from taskflow.jobs.backends import impl_zookeeper
 from taskflow.jobs import base as jobs_base
 from taskflow.persistence import models
 from taskflow.utils import kazoo_utils
+from taskflow.utils import misc
 
 from glance_tasks.common import internals
 from glance_tasks.conf import jobboard as jobboard_conf
@@ -63,9 +64,26 @@ class RedisBoard(impl_redis.RedisJobBoard):
         self.claim_expiry = claim_expiry
         self._known = {}  # listing key -> job decoded from its posting
         self._known_lock = threading.Lock()
+        # Listing keys of the jobs claimed through this board and not yet
+        # released: claimed, without asking (expired, they are still run
+        # here, and must not be claimed a second time by this engine).
+        self._mine = set()
 
     def claim(self, job, who, expiry=None):
-        return super().claim(job, who, expiry=expiry or self.claim_expiry)
+        super().claim(job, who, expiry=expiry or self.claim_expiry)
+        self._mine.add(job.key)
+
+    def consume(self, job, who):
+        try:
+            return super().consume(job, who)
+        finally:
+            self._mine.discard(job.key)
+
+    def abandon(self, job, who):
+        try:
+            return super().abandon(job, who)
+        finally:
+            self._mine.discard(job.key)
 
     def find_owner(self, job):
         try:
@@ -73,14 +91,21 @@ class RedisBoard(impl_redis.RedisJobBoard):
         except TypeError:  # how TaskFlow says nobody owns the job
             return None
 
-    def extend_claim(self, job):
-        """Push the expiry of the claim on ``job`` back to its full length.
+    def renew_claim(self, job):
+        """Push the claim on ``job`` back to its full length; its owner.
 
-        The caller checked the claim is its own just before; should it
-        have expired and been taken in between, the new owner's claim is
-        extended once, which is harmless.
+        The look-up of the owner and the extension go in one round trip.
+        The caller keeps working only if the owner is itself; a claim
+        that expired and was taken by another engine just before is
+        extended once, which is harmless. An unclaimed job (None) stays
+        unclaimed.
         """
-        job.extend_expiry(self.claim_expiry)
+        with internals.redis_failures():
+            pipe = internals.board_client(self).pipeline(transaction=False)
+            pipe.get(job.owner_key)
+            pipe.pexpire(job.owner_key, int(self.claim_expiry * 1000))
+            raw_owner, _extended = pipe.execute()
+        return misc.binary_decode(raw_owner) if raw_owner else None
 
     def iterjobs(self, only_unclaimed=False, ensure_fresh=False):
         """The jobs on the board, oldest first.
@@ -104,15 +129,18 @@ class RedisBoard(impl_redis.RedisJobBoard):
         whether it is still listed and claimed, a batch a round trip,
         from the oldest; the whole listing is read again only when they
         hold too few: any job posted since is newer than all of them.
+        Jobs claimed through this board are skipped without asking.
         Under a backlog a claim costs a look at the head of the queue,
         not a listing of the whole board.
         """
         with self._known_lock:
-            known = sorted(self._known.values(),
+            known = sorted((job for job in self._known.values()
+                            if job.key not in self._mine),
                            key=lambda job: job.sequence)
         found = self._first_unclaimed(known, limit)
         if len(found) < limit:
-            new = self._listed_jobs(only_new=True)
+            new = [job for job in self._listed_jobs(only_new=True)
+                   if job.key not in self._mine]
             found += self._first_unclaimed(new, limit - len(found))
         return found
 
@@ -197,8 +225,9 @@ class ZooKeeperBoard(impl_zookeeper.ZookeeperJobBoard):
     # Seconds to wait for ZooKeeper to answer a batch of lookups.
     ANSWER_TIMEOUT = 10.0
 
-    def extend_claim(self, job):
-        """Nothing to do: the live session keeps the claim."""
+    def renew_claim(self, job):
+        """The owner of the claim on ``job``; the live session keeps it."""
+        return self.find_owner(job)
 
     def iterjobs(self, only_unclaimed=False, ensure_fresh=False):
         """The jobs on the board, oldest first.

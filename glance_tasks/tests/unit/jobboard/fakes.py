@@ -97,9 +97,12 @@ class Board:
         self._check()
         return self.owners.get(job.uuid)
 
-    def extend_claim(self, job):
+    def renew_claim(self, job):
         self._check()
-        self.extended.append(job.uuid)
+        owner = self.owners.get(job.uuid)
+        if owner is not None:
+            self.extended.append(job.uuid)
+        return owner
 
     def _release(self, job, who):
         self._find(job)
