@@ -27,9 +27,12 @@ import hashlib
 import json
 import os
 import shutil
+import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -74,6 +77,58 @@ class Region:
         if self.endpoint_id is not None:
             self._call('/endpoints/%s' % self.endpoint_id, 'DELETE')
         self._call('/regions/%s' % self.name, 'DELETE')
+
+
+class SlowProxy:
+    """A TCP proxy to ``target`` sending its answers at ``rate`` bytes/s.
+
+    What a slow link between two regions looks like: the import is still
+    downloading when the test kills the process running it.
+    """
+
+    PIECE = 64 * 1024
+
+    def __init__(self, target, rate):
+        self.target = target
+        self.rate = rate
+        self.listener = socket.create_server((service.HOST, 0))
+        self.url = 'http://%s:%d' % (service.HOST,
+                                     self.listener.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _address = self.listener.accept()
+            except OSError:
+                return  # closed
+            upstream = socket.create_connection(self.target)
+            threading.Thread(target=self._pipe, args=(client, upstream, 0),
+                             daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client,
+                                                      self.rate),
+                             daemon=True).start()
+
+    def _pipe(self, source, sink, rate):
+        try:
+            while True:
+                data = source.recv(self.PIECE)
+                if not data:
+                    break
+                sink.sendall(data)
+                if rate:
+                    time.sleep(len(data) / rate)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()
 
 
 class Instance:
@@ -382,6 +437,86 @@ class TestGlanceDownload(GlanceDownloadTestCase):
 
         self.assertQueued(image_id, 'does not match the source image: its '
                                     'sha512 hash is')
+
+
+class TestTakeOver(GlanceDownloadTestCase):
+    """SIGKILL of the process downloading, then another process finishes.
+
+    The import runs in a process of its own (the class's A keeps
+    serving), which fetches from B through a slow link (a region whose
+    endpoint is :class:`SlowProxy`); it is killed mid-download and a new
+    process on the same database takes the task over once its lease
+    lapsed: with the token from ``task_requesters``, never from memory.
+    """
+
+    RATE = 1024 * 1024  # bytes per second: about 3 s per download
+
+    def slow_region(self):
+        address = self.b.url.rsplit(':', 1)
+        proxy = SlowProxy((service.HOST, int(address[1])), self.RATE)
+        self.addCleanup(proxy.close)
+        region = Region(self.admin, 'gdl-slow-%s' % uuidutils.generate_uuid(
+            dashed=False)[:12], proxy.url)
+        self.addCleanup(region.delete)
+        # A token issued now: its catalog has the new region.
+        self.member = keystone_service.session(self.clouds['p1-member'])
+        return region.name
+
+    def at(self, instance, path, method='GET', body=None):
+        return self.member.request(instance.url + path, method, json=body,
+                                   raise_exc=False)
+
+    def rows(self, instance, sql):
+        path = os.path.join(instance.state, 'glance_tasks.sqlite')
+        with sqlite3.connect(path) as conn:
+            return conn.execute(sql).fetchall()
+
+    def test_killed_mid_download_then_taken_over(self):
+        remote = self.remote_image()
+        slow = self.slow_region()
+        state = os.path.join(self.tempdir, 'killed-%s' % remote['id'][:8])
+        first = Instance(self.clouds, state).start()
+        self.addCleanup(first.stop)
+        created = self.at(first, '/v2/images', 'POST', {
+            'name': 'gdl', 'disk_format': 'qcow2',
+            'container_format': 'bare'})
+        image_id = created.json()['id']
+        response = self.at(first, '/v2/images/%s/import' % image_id, 'POST',
+                           {'method': {'name': 'glance-download',
+                                       'glance_image_id': remote['id'],
+                                       'glance_region': slow}})
+        self.assertEqual(202, response.status_code, response.text)
+        staged = os.path.join(state, 'staging', image_id)
+        deadline = time.monotonic() + TIMEOUT
+        while not (os.path.exists(staged) and os.path.getsize(staged)):
+            self.assertLess(time.monotonic(), deadline, 'no download began')
+            time.sleep(0.05)
+        first.process.kill()
+        self.assertLess(os.path.getsize(staged), len(DATA))
+        self.assertEqual(1, len(self.rows(
+            first, 'SELECT task_id FROM task_requesters')))
+
+        second = Instance(self.clouds, state).start()
+        self.addCleanup(second.stop)
+        deadline = time.monotonic() + 2 * TIMEOUT
+        while True:
+            [task] = self.at(second, '/v2/images/%s/tasks'
+                             % image_id).json()['tasks']
+            if task['status'] in ('success', 'failure'):
+                break
+            self.assertLess(time.monotonic(), deadline, task)
+            time.sleep(0.2)
+        # Success: the second process called B with the token the import
+        # call recorded (it has no other).
+        self.assertEqual('success', task['status'], task['message'])
+        image = self.at(second, '/v2/images/%s' % image_id).json()
+        self.assertEqual('active', image['status'])
+        self.assertEqual(remote['checksum'], image['checksum'])
+        self.assertEqual(remote['os_hash_value'], image['os_hash_value'])
+        self.assertNotIn('os_glance_import_task', image)
+        self.assertEqual([], os.listdir(os.path.join(state, 'staging')))
+        self.assertEqual([], self.rows(second,
+                                       'SELECT task_id FROM task_requesters'))
 
 
 def run_client(test, argv, env=None):
