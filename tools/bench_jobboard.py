@@ -187,9 +187,12 @@ class ServerCounters:
                                            'cmdstat_hello')))
 
     def _pg_counts(self):
-        # Statistics reach the views when a backend is idle; they are
-        # read after the engines have stopped and closed theirs.
-        time.sleep(1.0)
+        # A backend's statistics reach the views when it exits (or after
+        # seconds idle): they are read after the engines have stopped,
+        # and once this process's own connections are closed.
+        db_api.get_engine().dispose()
+        self.engine.dispose()
+        time.sleep(0.5)
         counts = {}
         with self.engine.connect() as conn:
             conn.execute(sa.text('SELECT pg_stat_clear_snapshot()'))
