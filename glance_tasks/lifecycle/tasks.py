@@ -201,7 +201,7 @@ class TaskLifecycle:
                 ttl_hours=self._conf.task.task_time_to_live,
                 result=result, message=_clip(message))
             if to_status in task_domain.TABLE.terminal:
-                requester_db.forget(context, [task.id])
+                requester_db.forget_at_end(context, task)
             self._announce(context, events.TASK_STATUS_EVENTS[to_status],
                            moved)
             if also is not None:

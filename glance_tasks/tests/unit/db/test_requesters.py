@@ -12,6 +12,7 @@
 
 """``task_requesters``: kept while a task lives, gone when it ends."""
 
+from glance_tasks.api.handlers import image_import
 from glance_tasks.db import requesters as requester_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.lifecycle import tasks as task_lifecycle
@@ -26,7 +27,8 @@ class TestRequesters(test_tasks.TaskDbMixin, base.DbTestCase):
         self.lifecycle = task_lifecycle.TaskLifecycle(self.conf)
 
     def requested(self, token=None):
-        task = self.create_task()
+        task = self.create_task(type=image_import.TASK_TYPE,
+                                input={'image_id': 'i'})
         requester_db.record(self.context, task.id, 'user-a',
                             ['member', 'reader'], auth_token=token)
         return task
@@ -58,6 +60,20 @@ class TestRequesters(test_tasks.TaskDbMixin, base.DbTestCase):
         self.lifecycle.delete(self.context, task.id)
         self.assertIsNone(requester_db.get(self.context, task.id))
         self.assertEqual(0, self.count_rows('task_requesters'))
+
+    def test_the_import_call_type_is_one_that_records(self):
+        # The final move looks for a requester only for these types.
+        self.assertIn(image_import.TASK_TYPE, requester_db.RECORDED_TYPES)
+
+    def test_another_type_ends_without_looking(self):
+        task = self.create_task()
+        requester_db.record(self.context, task.id, 'user-a', ['member'])
+        self.lifecycle.start(self.context, task)
+        self.lifecycle.succeed(self.context, self.lifecycle_task(task),
+                               {'image_id': 'i'})
+        # Nothing records one for an 'import' task; were one there, it
+        # would stay until the task is purged (the foreign key cascades).
+        self.assertEqual(1, self.count_rows('task_requesters'))
 
     def lifecycle_task(self, task):
         """The task as now (started), for the next compare-and-swap."""
