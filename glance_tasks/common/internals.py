@@ -93,6 +93,11 @@ class ExecutorConductorHooks:
         """Count a dispatched job's future, as TaskFlow's wait() expects."""
         self._dispatched.add(future)
 
+    def dispatched_jobs(self):
+        """The jobs of the futures tracked (each future's ``job``)."""
+        return [future.job for future in list(self._dispatched)
+                if hasattr(future, 'job')]
+
     def untrack_dispatch(self, future):
         self._dispatched.discard(future)
 

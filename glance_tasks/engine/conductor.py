@@ -227,7 +227,8 @@ class _TaskConductorMixin(internals.ExecutorConductorHooks):
             free = self.free_slots()
             if free <= 0:
                 return
-            jobs = self.board.unclaimed_jobs(free)
+            jobs = self.board.unclaimed_jobs(
+                free, running={job.uuid for job in self.dispatched_jobs()})
             if not jobs:
                 return
             for job in jobs:

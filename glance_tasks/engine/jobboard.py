@@ -64,26 +64,9 @@ class RedisBoard(impl_redis.RedisJobBoard):
         self.claim_expiry = claim_expiry
         self._known = {}  # listing key -> job decoded from its posting
         self._known_lock = threading.Lock()
-        # Listing keys of the jobs claimed through this board and not yet
-        # released: claimed, without asking (expired, they are still run
-        # here, and must not be claimed a second time by this engine).
-        self._mine = set()
 
     def claim(self, job, who, expiry=None):
-        super().claim(job, who, expiry=expiry or self.claim_expiry)
-        self._mine.add(job.key)
-
-    def consume(self, job, who):
-        try:
-            return super().consume(job, who)
-        finally:
-            self._mine.discard(job.key)
-
-    def abandon(self, job, who):
-        try:
-            return super().abandon(job, who)
-        finally:
-            self._mine.discard(job.key)
+        return super().claim(job, who, expiry=expiry or self.claim_expiry)
 
     def find_owner(self, job):
         try:
@@ -121,26 +104,28 @@ class RedisBoard(impl_redis.RedisJobBoard):
             return iter(jobs)
         return (job for job, owned in self._states(jobs) if not owned)
 
-    def unclaimed_jobs(self, limit):
-        """Up to ``limit`` unclaimed jobs, oldest first.
+    def unclaimed_jobs(self, limit, running=frozenset()):
+        """Up to ``limit`` unclaimed jobs, oldest first, none of ``running``.
 
         What a conductor with ``limit`` free slots asks for. The jobs
         this board already knows of are looked at first, each with
         whether it is still listed and claimed, a batch a round trip,
         from the oldest; the whole listing is read again only when they
         hold too few: any job posted since is newer than all of them.
-        Jobs claimed through this board are skipped without asking.
+        The jobs the caller runs (uuids in ``running``) are skipped
+        without asking: even with their claim expired they are not to be
+        claimed a second time by the engine running them.
         Under a backlog a claim costs a look at the head of the queue,
         not a listing of the whole board.
         """
         with self._known_lock:
             known = sorted((job for job in self._known.values()
-                            if job.key not in self._mine),
+                            if job.uuid not in running),
                            key=lambda job: job.sequence)
         found = self._first_unclaimed(known, limit)
         if len(found) < limit:
             new = [job for job in self._listed_jobs(only_new=True)
-                   if job.key not in self._mine]
+                   if job.uuid not in running]
             found += self._first_unclaimed(new, limit - len(found))
         return found
 
@@ -242,10 +227,15 @@ class ZooKeeperBoard(impl_zookeeper.ZookeeperJobBoard):
             return iter(jobs)
         return self._unclaimed(jobs)
 
-    def unclaimed_jobs(self, limit):
-        """Up to ``limit`` unclaimed jobs, oldest first (from the cache)."""
-        return list(itertools.islice(self.iterjobs(only_unclaimed=True),
-                                     limit))
+    def unclaimed_jobs(self, limit, running=frozenset()):
+        """Up to ``limit`` unclaimed jobs, oldest first, none of ``running``.
+
+        From the board's cache; a job ``running`` here has its lock held
+        by this session anyway.
+        """
+        jobs = (job for job in self.iterjobs(only_unclaimed=True)
+                if job.uuid not in running)
+        return list(itertools.islice(jobs, limit))
 
     def _unclaimed(self, jobs):
         # A batch of existence checks of the lock nodes, sent together.

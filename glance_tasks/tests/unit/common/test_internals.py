@@ -27,6 +27,7 @@ import pkgutil
 import re
 import textwrap
 
+import futurist
 from kazoo import client as kazoo_client
 from oslo_config import cfg
 import oslo_messaging
@@ -107,9 +108,13 @@ class TaskFlowConductorTest(base.TestCase):
             self.assertIs(wait, cond.wait_timeout)
             self.assertTrue(cond.can_claim_more_jobs(None))
             self.assertEqual(2, cond.free_slots())
-            cond.track_dispatch('future')
+            future = futurist.Future()
+            future.job = 'job'
+            cond.track_dispatch(future)
             self.assertEqual(1, cond.free_slots())
-            cond.untrack_dispatch('future')
+            self.assertEqual(['job'], cond.dispatched_jobs())
+            cond.untrack_dispatch(future)
+            self.assertEqual([], cond.dispatched_jobs())
 
     def test_the_run_loop_taskflow_calls_is_ours(self):
         calls = []

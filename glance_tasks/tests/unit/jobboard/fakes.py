@@ -77,8 +77,9 @@ class Board:
             return iter([job for job in self.jobs if not (
                 only_unclaimed and job.uuid in self.owners)])
 
-    def unclaimed_jobs(self, limit):
-        return list(self.iterjobs(only_unclaimed=True))[:limit]
+    def unclaimed_jobs(self, limit, running=frozenset()):
+        return [job for job in self.iterjobs(only_unclaimed=True)
+                if job.uuid not in running][:limit]
 
     def _find(self, job):
         if job not in self.jobs:
