@@ -18,11 +18,22 @@ filesystem_store_datadir`` when set, else ``[image_import] work_dir``.
 ``PUT /v2/images/{id}/stage`` writes there (:func:`write`), the
 ``import`` and ``api_image_import`` tasks read and fetch there, and
 :func:`remove` takes every file of an image away.
+
+A stage writes its own file first, ``<image_id>.part-<attempt>``
+(:func:`part_path`, the attempt named after the stager's upload lease),
+and :func:`publish` renames it to :func:`path_of` only once the stager
+has proven, in the transaction that ends the stage, that the image is
+still its own. So a stager that lost its lease (and the image to
+another stager) never writes, renames or removes anything but its own
+part file.
 """
 
 import contextlib
 import errno
+import hashlib
 import os
+
+from oslo_utils import uuidutils
 
 from oslo_log import log as logging
 
@@ -42,6 +53,52 @@ def work_dir(conf):
 def path_of(conf, image_id, suffix=''):
     """Where the data of ``image_id`` is staged (``suffix``: converted)."""
     return os.path.join(work_dir(conf), image_id + suffix)
+
+
+def _attempt(uploader):
+    """A file-name-safe tag of the upload lease ``uploader``.
+
+    The same lease name always gives the same tag, so the sweep that
+    requeues the stage of a lapsed uploader finds that stage's part
+    file; a lease is never held again once lapsed (it gets a new name).
+    """
+    if uploader is None:
+        return uuidutils.generate_uuid(dashed=False)[:16]
+    return hashlib.sha256(uploader.encode('utf-8')).hexdigest()[:16]
+
+
+def part_path(conf, image_id, uploader):
+    """The file a stage by ``uploader`` writes before :func:`publish`."""
+    return path_of(conf, image_id, '.part-' + _attempt(uploader))
+
+
+def publish(conf, image_id, part):
+    """Make the part file ``part`` the staged data of ``image_id``.
+
+    An atomic rename, replacing whatever an earlier attempt left there;
+    the directory is synced so the rename survives a crash. Call it
+    only while the image is provably the caller's (its row locked, in
+    the transaction that records the end of the stage).
+    """
+    path = path_of(conf, image_id)
+    os.rename(part, path)
+    directory = os.open(os.path.dirname(path), os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return path
+
+
+def remove_attempt(conf, image_id, uploader):
+    """Remove the staged data and the part file of ``uploader``'s stage.
+
+    For the owner of the stage only (the sweep, with the row of an
+    image whose uploader is ``uploader`` locked): another stager's part
+    file is left alone.
+    """
+    remove_file(part_path(conf, image_id, uploader))
+    remove_file(path_of(conf, image_id))
 
 
 def remove(conf, image_id):
@@ -67,10 +124,12 @@ def size_of(path):
     return os.path.getsize(path)
 
 
-def write(conf, image_id, chunks):
+def write(conf, image_id, chunks, path=None):
     """Write ``chunks`` as the staged data of ``image_id``; its size.
 
-    Replaces what an earlier attempt left. What ``chunks`` raises is
+    ``path``: the file to write (a stage's :func:`part_path`; default
+    :func:`path_of`). Replaces what an earlier attempt left in that file.
+    What ``chunks`` raises is
     raised again; a full disk is :class:`~glance_tasks.images.errors.
     WorkDirFull`. Either way the partial file is the caller's to remove
     (:func:`remove`), with the status move that gives the image back.
@@ -78,7 +137,7 @@ def write(conf, image_id, chunks):
     it may run in another process, after this one died.
     """
     written = 0
-    path = path_of(conf, image_id)
+    path = path or path_of(conf, image_id)
     try:
         with open(path, 'wb') as staged:
             for chunk in chunks:
