@@ -20,7 +20,8 @@ filesystem_store_datadir`` when set, else ``[image_import] work_dir``.
 :func:`remove` takes every file of an image away.
 
 A stage writes its own file first, ``<image_id>.part-<attempt>``
-(:func:`part_path`, the attempt named after the stager's upload lease),
+(:func:`part_path`, the attempt named after the stager's upload lease:
+:func:`glance_tasks.engine.ownership.tag`),
 and :func:`publish` renames it to :func:`path_of` only once the stager
 has proven, in the transaction that ends the stage, that the image is
 still its own. So a stager that lost its lease (and the image to
@@ -30,13 +31,11 @@ part file.
 
 import contextlib
 import errno
-import hashlib
 import os
-
-from oslo_utils import uuidutils
 
 from oslo_log import log as logging
 
+from glance_tasks.engine import ownership
 from glance_tasks.images import errors
 
 LOG = logging.getLogger(__name__)
@@ -55,21 +54,9 @@ def path_of(conf, image_id, suffix=''):
     return os.path.join(work_dir(conf), image_id + suffix)
 
 
-def _attempt(uploader):
-    """A file-name-safe tag of the upload lease ``uploader``.
-
-    The same lease name always gives the same tag, so the sweep that
-    requeues the stage of a lapsed uploader finds that stage's part
-    file; a lease is never held again once lapsed (it gets a new name).
-    """
-    if uploader is None:
-        return uuidutils.generate_uuid(dashed=False)[:16]
-    return hashlib.sha256(uploader.encode('utf-8')).hexdigest()[:16]
-
-
 def part_path(conf, image_id, uploader):
     """The file a stage by ``uploader`` writes before :func:`publish`."""
-    return path_of(conf, image_id, '.part-' + _attempt(uploader))
+    return path_of(conf, image_id, '.part-' + ownership.tag(uploader))
 
 
 def publish(conf, image_id, part):

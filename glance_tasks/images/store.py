@@ -328,7 +328,8 @@ class ImageStore:
                 return driver.add(image_id, data, size, hashing_algo=algo)
         return self._write(image_id, write, size, backend)
 
-    def add_stream(self, image_id, data, size=0, backend=None):
+    def add_stream(self, image_id, data, size=0, backend=None,
+                   attempt=None):
         """Store the file-like ``data`` as the data of ``image_id``.
 
         ``size`` is the length announced, 0 when unknown; ``backend`` as
@@ -338,12 +339,19 @@ class ImageStore:
         Returns what :meth:`add` returns. Partial data of an interrupted
         attempt is replaced (the driver finds it before it reads
         anything).
+
+        ``attempt``: a tag of the writer (an upload's lease,
+        :func:`glance_tasks.engine.ownership.tag`). The data is then
+        stored under a name of its own, :func:`object_name`, that no
+        other attempt writes, deletes or replaces: an uploader that lost
+        the image to another never touches the other's data.
         """
         driver = self.backend(backend)
+        name = object_name(image_id, attempt)
 
         def write(algo):
-            return driver.add(image_id, data, size, hashing_algo=algo)
-        return self._write(image_id, write, size, backend)
+            return driver.add(name, data, size, hashing_algo=algo)
+        return self._write(name, write, size, backend)
 
     def _write(self, image_id, write, size, backend):
         algo = self.conf.hashing_algorithm
@@ -380,28 +388,30 @@ class ImageStore:
                 'os_hash_algo': algo, 'os_hash_value': multihash,
                 'metadata': metadata}
 
-    def discard(self, image_id, backend=None):
+    def discard(self, image_id, backend=None, attempt=None):
         """Remove data a store may hold for ``image_id``.
 
         ``backend``: the store (None: the default store). Used for data
         written by an attempt that never recorded its location (a crash
         in the middle of a write). Only that store is looked at: in
         multi-store the image may well have good data in another.
+        ``attempt``: the data of that attempt (see :meth:`add_stream`)
+        instead of the data written under the image's id.
         """
         name = backend or self.default_backend
         dirs = self.datadirs_of(name) if self.multi else self.datadirs
         for datadir in dirs:
-            self.delete('file://%s' % os.path.join(datadir, image_id),
-                        backend=name)
+            self.delete('file://%s' % os.path.join(
+                datadir, object_name(image_id, attempt)), backend=name)
 
-    def discard_everywhere(self, image_id):
+    def discard_everywhere(self, image_id, attempt=None):
         """:meth:`discard` in every store.
 
         Only for an image that has no data in any store (``saving``:
         which store a dead uploader was writing to is not recorded).
         """
         for name in self._backends or [None]:
-            self.discard(image_id, name)
+            self.discard(image_id, name, attempt)
 
     def delete(self, uri, backend=None):
         """Delete the data at ``uri``; True if there was some.
@@ -446,6 +456,13 @@ class ImageStore:
                 'thin_provisioning': driver.thin_provisioning,
             }
         return store_type, properties
+
+
+def object_name(image_id, attempt=None):
+    """The name data of ``image_id`` is stored under (see add_stream)."""
+    if attempt is None:
+        return image_id
+    return '%s.upload-%s' % (image_id, attempt)
 
 
 def _datadirs(driver):

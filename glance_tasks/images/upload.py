@@ -46,6 +46,7 @@ from oslo_log import log as logging
 
 from glance_tasks.db import images as image_db
 from glance_tasks.domain import image as image_domain
+from glance_tasks.engine import ownership
 from glance_tasks import exception
 from glance_tasks.images import errors
 from glance_tasks.images import inspect
@@ -150,7 +151,8 @@ def upload(images, context, store, image, wsgi_input, length=None,
                               image_domain.SAVING)
     try:
         stored, facts = _store(store, saving, wsgi_input, length,
-                               images.conf.image_size_cap, backend)
+                               images.conf.image_size_cap, backend,
+                               ownership.tag(uploader))
     except BaseException:
         _requeue(images, context, saving, uploader)
         raise
@@ -190,13 +192,21 @@ def _still_ours(context, image_id, lease, uploader,
                                             from_status=from_status)
 
 
-def _store(store, image, wsgi_input, length, cap, backend=None):
-    """Write the stream; ``(what the store returned, inspection result)``."""
+def _store(store, image, wsgi_input, length, cap, backend=None,
+           attempt=None):
+    """Write the stream; ``(what the store returned, inspection result)``.
+
+    Under a name of this ``attempt``'s own (see
+    :meth:`~glance_tasks.images.store.ImageStore.add_stream`): what this
+    upload writes, or removes when it fails, is never the data of an
+    upload that took the image over once this process lost its lease.
+    """
     body = _Body(wsgi_input, cap, length)
     inspection = inspect.Inspection(iter(body), image.disk_format)
     try:
         stored = store.add_stream(image.id, _Readable(inspection),
-                                  length or 0, backend=backend)
+                                  length or 0, backend=backend,
+                                  attempt=attempt)
     except (errors.FormatMismatch, errors.UnsafeImage,
             errors.InvalidImageData) as exc:
         raise exception.ImageDataRefused(reason=_refusal(exc, image))

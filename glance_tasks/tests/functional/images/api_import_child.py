@@ -46,9 +46,9 @@ class _SlowReader:
 def slow_store(rate):
     add_stream = store.ImageStore.add_stream
 
-    def slow_add_stream(self, image_id, data, size=0, backend=None):
+    def slow_add_stream(self, image_id, data, size=0, **kwargs):
         return add_stream(self, image_id, _SlowReader(data, rate), size,
-                          backend=backend)
+                          **kwargs)
     store.ImageStore.add_stream = slow_add_stream
 
 

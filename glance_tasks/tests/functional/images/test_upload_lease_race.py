@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""A stager (or uploader) that lost its lease never touches the next one's data.
+"""A stager or uploader that lost its lease leaves the next one's data.
 
 Two stagers of one image, on SQLite, MariaDB and PostgreSQL. The first
 stalls in the middle of its body long enough for its lease to lapse: the
