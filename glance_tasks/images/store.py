@@ -341,13 +341,17 @@ class ImageStore:
         anything).
 
         ``attempt``: a tag of the writer (an upload's lease,
-        :func:`glance_tasks.engine.ownership.tag`). The data is then
-        stored under a name of its own, :func:`object_name`, that no
-        other attempt writes, deletes or replaces: an uploader that lost
+        :func:`glance_tasks.engine.ownership.tag`). In a file store the
+        data is then written under a name of its own,
+        :func:`object_name`, that no other attempt writes, deletes or
+        replaces, and :meth:`publish` gives it the image's name once the
+        writer has proven the image still its own: an uploader that lost
         the image to another never touches the other's data.
         """
         driver = self.backend(backend)
-        name = object_name(image_id, attempt)
+        name = image_id
+        if attempt is not None and 'file' in driver.get_schemes():
+            name = object_name(image_id, attempt)
 
         def write(algo):
             return driver.add(name, data, size, hashing_algo=algo)
@@ -387,6 +391,30 @@ class ImageStore:
         return {'location': uri, 'size': written, 'checksum': checksum,
                 'os_hash_algo': algo, 'os_hash_value': multihash,
                 'metadata': metadata}
+
+    def publish(self, stored, image_id):
+        """``stored`` (from :meth:`add_stream`) under the image's name.
+
+        A file written under an attempt's own name is renamed, in its
+        directory, to the image's id (atomically, the directory synced);
+        the result names the new location. Anything else is returned as
+        it is. Call it only while the image is provably the caller's
+        (its row locked, in the transaction that records the location).
+        """
+        uri = stored['location']
+        if urllib.parse.urlsplit(uri).scheme not in ('file', 'filesystem'):
+            return stored
+        path = _file_path(uri)
+        if os.path.basename(path) == image_id:
+            return stored
+        final = os.path.join(os.path.dirname(path), image_id)
+        os.rename(path, final)
+        directory = os.open(os.path.dirname(final), os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return dict(stored, location='file://%s' % final)
 
     def discard(self, image_id, backend=None, attempt=None):
         """Remove data a store may hold for ``image_id``.

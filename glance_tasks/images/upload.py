@@ -42,6 +42,8 @@ a stager that lost its lease never replaces or removes the data of the
 stage that took the image over.
 """
 
+import os
+
 from oslo_log import log as logging
 
 from glance_tasks.db import images as image_db
@@ -157,12 +159,33 @@ def upload(images, context, store, image, wsgi_input, length=None,
         _requeue(images, context, saving, uploader)
         raise
     try:
-        return _activate(images, context, saving, stored, facts, lease,
-                         uploader)
+        return _activate(images, context, store, saving, stored, facts,
+                         lease, uploader)
     except BaseException:
-        store.delete(stored['location'])
-        _requeue(images, context, saving, uploader)
+        _discard_failed(images, context, store, saving, stored, uploader,
+                        backend)
         raise
+
+
+def _discard_failed(images, context, store, saving, stored, uploader,
+                    backend):
+    """Remove what a failed activation stored; requeue if still ours.
+
+    This attempt's own file goes at once. Data under the image's name
+    (published, then the commit failed; or a store without attempt
+    names) goes only in the transaction of the requeue, while the image
+    is provably still this upload's: else it may be another upload's.
+    """
+    own_name = os.path.basename(stored['location']) != saving.id
+    if own_name:
+        store.delete(stored['location'])
+
+    def discard():
+        if own_name:
+            store.discard(saving.id, backend)
+        else:
+            store.delete(stored['location'])
+    _requeue(images, context, saving, uploader, discard=discard)
 
 
 def _uploader(lease):
@@ -238,14 +261,18 @@ def _refusal(exc, image):
     return exc.message
 
 
-def _activate(images, context, saving, stored, facts, lease, uploader):
-    """Record the data and make the image active, in one transaction.
+def _activate(images, context, store, saving, stored, facts, lease,
+              uploader):
+    """Publish and record the data, make the image active, in one transaction.
 
     Only while this process is still the image's uploader: once its
-    lease lapsed, the image may have been requeued and uploaded again.
+    lease lapsed, the image may have been requeued and uploaded again,
+    and its data must not be replaced. The rename to the image's name
+    comes after the compare-and-swap that locks the row.
     """
     with images.transaction(context):
         _still_ours(context, saving.id, lease, uploader)
+        stored = store.publish(stored, saving.id)
         images.record_upload(context, saving.id, stored)
         return images.move(context, saving, image_domain.ACTIVE,
                            values={'virtual_size': facts['virtual_size']})
