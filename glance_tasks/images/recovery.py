@@ -123,9 +123,10 @@ def release_abandoned_uploads(services):
         services.image_store.discard_everywhere(image_id)
 
     def discard_staged(image_id, uploader):
-        # Only the lapsed stage's files: a stage that took the image
-        # over since writes its own part file, left alone.
-        staging.remove_attempt(services.conf, image_id, uploader)
+        # Every staged file of the image: with the row locked and the
+        # lapsed uploader proven still its own, no live stage has one
+        # (part files of stages that lost the image earlier go too).
+        staging.remove(services.conf, image_id)
 
     return (_release_abandoned(services, image_domain.SAVING,
                                discard_stored)

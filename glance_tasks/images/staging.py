@@ -77,17 +77,6 @@ def publish(conf, image_id, part):
     return path
 
 
-def remove_attempt(conf, image_id, uploader):
-    """Remove the staged data and the part file of ``uploader``'s stage.
-
-    For the owner of the stage only (the sweep, with the row of an
-    image whose uploader is ``uploader`` locked): another stager's part
-    file is left alone.
-    """
-    remove_file(part_path(conf, image_id, uploader))
-    remove_file(path_of(conf, image_id))
-
-
 def remove(conf, image_id):
     """Remove every staged file of ``image_id``; the names removed."""
     removed = []
