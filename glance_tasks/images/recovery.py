@@ -36,7 +36,6 @@ from glance_tasks.db import images as image_db
 from glance_tasks.db import leases as lease_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import image as image_domain
-from glance_tasks.engine import ownership
 from glance_tasks import exception
 from glance_tasks.images import staging
 from glance_tasks.lifecycle import images as image_lifecycle
@@ -118,8 +117,6 @@ def release_abandoned_uploads(services):
     def discard_stored(image_id, uploader):
         # The lapsed upload's own data (an upload stores under a name
         # of its attempt), and any left under the image's id.
-        services.image_store.discard_everywhere(
-            image_id, attempt=ownership.tag(uploader))
         services.image_store.discard_everywhere(image_id)
 
     def discard_staged(image_id, uploader):

@@ -416,30 +416,38 @@ class ImageStore:
             os.close(directory)
         return dict(stored, location='file://%s' % final)
 
-    def discard(self, image_id, backend=None, attempt=None):
+    def discard(self, image_id, backend=None):
         """Remove data a store may hold for ``image_id``.
 
         ``backend``: the store (None: the default store). Used for data
         written by an attempt that never recorded its location (a crash
         in the middle of a write). Only that store is looked at: in
         multi-store the image may well have good data in another.
-        ``attempt``: the data of that attempt (see :meth:`add_stream`)
-        instead of the data written under the image's id.
         """
         name = backend or self.default_backend
         dirs = self.datadirs_of(name) if self.multi else self.datadirs
         for datadir in dirs:
-            self.delete('file://%s' % os.path.join(
-                datadir, object_name(image_id, attempt)), backend=name)
+            self.delete('file://%s' % os.path.join(datadir, image_id),
+                        backend=name)
 
-    def discard_everywhere(self, image_id, attempt=None):
-        """:meth:`discard` in every store.
+    def discard_everywhere(self, image_id):
+        """:meth:`discard` in every store, and every attempt's own file.
 
         Only for an image that has no data in any store (``saving``:
-        which store a dead uploader was writing to is not recorded).
+        which store a dead uploader was writing to is not recorded), its
+        row locked with its lapsed uploader: no live upload has a file
+        then (see :meth:`add_stream`); those of uploads that lost the
+        image earlier go too.
         """
         for name in self._backends or [None]:
-            self.discard(image_id, name, attempt)
+            self.discard(image_id, name)
+            dirs = self.datadirs_of(name) if self.multi else self.datadirs
+            prefix = object_name(image_id, '')
+            for datadir in dirs:
+                for entry in _names_in(datadir):
+                    if entry.startswith(prefix):
+                        self.delete('file://%s' % os.path.join(
+                            datadir, entry), backend=name)
 
     def delete(self, uri, backend=None):
         """Delete the data at ``uri``; True if there was some.
@@ -491,6 +499,13 @@ def object_name(image_id, attempt=None):
     if attempt is None:
         return image_id
     return '%s.upload-%s' % (image_id, attempt)
+
+
+def _names_in(directory):
+    try:
+        return os.listdir(directory)
+    except FileNotFoundError:
+        return []
 
 
 def _datadirs(driver):

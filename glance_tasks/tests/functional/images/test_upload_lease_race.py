@@ -161,6 +161,40 @@ class LeaseRaceTests:
         self.assertEqual(SECOND, b''.join(chunks))
         self.assertEqual(1, len(os.listdir(self.datadir)))
 
+    def abandoned(self, status, directory, suffix):
+        """An image ``status`` of a lapsed uploader, files of attempts.
+
+        Its lapsed upload's own file, one an earlier upload that lost
+        the image left, and another image's file. Returns
+        ``(image id, the other image's file)``.
+        """
+        image = self.new_image()
+        lapsed = self.lease()
+        self.lapse(lapsed)
+        self.images.move(self.context, image, status,
+                         also=lambda ctx: image_db.set_uploader(
+                             ctx, image.id, lapsed.name))
+        other = uuidutils.generate_uuid() + suffix + '0123456789abcdef'
+        for name in (image.id + suffix + ownership.tag(lapsed.name),
+                     image.id + suffix + 'fedcba9876543210', other):
+            with open(os.path.join(directory, name), 'wb') as f:
+                f.write(b'partial')
+        return image.id, other
+
+    def test_the_sweep_removes_every_upload_file_of_the_image(self):
+        image_id, other = self.abandoned('saving', self.datadir,
+                                         '.upload-')
+        self.assertEqual([image_id], recovery.release_abandoned_uploads(
+            self.services))
+        self.assertEqual([other], os.listdir(self.datadir))
+
+    def test_the_sweep_removes_every_part_file_of_the_image(self):
+        image_id, other = self.abandoned('uploading', self.staging_dir,
+                                         '.part-')
+        self.assertEqual([image_id], recovery.release_abandoned_uploads(
+            self.services))
+        self.assertEqual([other], os.listdir(self.staging_dir))
+
 
 class TestLeaseRaceSQLite(LeaseRaceTests, base.DbTestCase):
     pass
