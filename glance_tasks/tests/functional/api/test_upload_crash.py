@@ -120,7 +120,9 @@ class ChildAPITestCase(testtools.TestCase):
 class TestUploadCrash(ChildAPITestCase):
 
     def partial_files(self):
-        return self.files_in(self.datadir)
+        """The image ids of the store's files (an upload's own name)."""
+        return [name.split('.upload-')[0]
+                for name in self.files_in(self.datadir)]
 
     def test_upload_of_a_killed_process_is_requeued_by_another(self):
         first, port = self.start_api()
