@@ -134,10 +134,13 @@ class TestUploadCrash(ChildAPITestCase):
             time.sleep(0.05)
         self.assertEqual([image_id], self.partial_files())
 
+        # The second process is up before the kill, so the check below
+        # is not raced by its start-up on a busy machine (it can take
+        # longer than a lease to start).
+        second, port = self.start_api()
         self.assertEqual(-signal.SIGKILL, first.kill(TIMEOUT))
         killed_at = time.monotonic()
 
-        second, port = self.start_api()
         # Not before the dead uploader's lease has lapsed ...
         self.assertEqual('saving', self.image(port, image_id)['status'])
         # ... but within a lease and a couple of sweeps of the kill.
