@@ -14,6 +14,7 @@
 
 from oslo_context import context
 from oslo_db.sqlalchemy import enginefacade
+from oslo_serialization import jsonutils
 
 # The WSGI environ keys of the headers that say who is asking: the ones
 # keystonemiddleware's auth_token sets from a token (and removes from the
@@ -43,9 +44,39 @@ def has_identity(environ):
     return any(_given(environ, key) for key in IDENTITY_HEADERS)
 
 
+# keystonemiddleware's auth_token sets it from the validated token (v2
+# shape: [{"type", "endpoints": [{"region", "publicURL", ...}]}]) and
+# removes any a client sent.
+SERVICE_CATALOG = 'HTTP_X_SERVICE_CATALOG'
+
+
+def service_catalog_of(environ):
+    """The catalog auth_token put on the request; [] if none or unreadable.
+
+    Call it only behind auth_token: under noauth the header is the
+    client's own and proves nothing.
+    """
+    value = environ.get(SERVICE_CATALOG)
+    if not value:
+        return []
+    try:
+        catalog = jsonutils.loads(value)
+    except ValueError:
+        return []
+    return catalog if isinstance(catalog, list) else []
+
+
 @enginefacade.transaction_context_provider
 class RequestContext(context.RequestContext):
-    """oslo.context's context, carrying an enginefacade transaction."""
+    """oslo.context's context, carrying an enginefacade transaction.
+
+    ``service_catalog``: the caller's Keystone catalog (glance-download
+    finds the other region's image service there), set only under
+    ``auth_strategy = keystone``; None otherwise. It is not in
+    :meth:`to_dict`, so no log line or notification carries it.
+    """
+
+    service_catalog = None
 
     @classmethod
     def from_environ(cls, environ, **kwargs):

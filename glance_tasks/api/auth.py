@@ -53,6 +53,11 @@ class ContextMiddleware:
         context = gt_context.RequestContext.from_environ(req.environ)
         if self.noauth and not context.roles:
             context.roles = list(_noauth_roles(req.environ, context))
+        if not self.noauth:
+            # Only auth_token's: it sets it from the token, and drops any
+            # the client sent.
+            context.service_catalog = gt_context.service_catalog_of(
+                req.environ)
         req.environ[util.CONTEXT_KEY] = context
         return req.get_response(self.application)
 

@@ -27,6 +27,7 @@ this service's addition: the hash a web-download must match).
 """
 
 import hashlib
+import uuid
 
 from glance_tasks.conf import interop_import
 from glance_tasks import exception
@@ -36,6 +37,14 @@ from glance_tasks.task_types import location_import
 FIELDS = frozenset({'method', 'stores', 'all_stores',
                     'all_stores_must_succeed'})
 METHOD_FIELDS = frozenset({'name', 'uri', 'validation_data'})
+# glance-download's: the image to copy, its region, the endpoint kind.
+GLANCE_DOWNLOAD_FIELDS = frozenset({'glance_image_id', 'glance_region',
+                                    'glance_service_interface'})
+# The endpoint interfaces of a v2 catalog (<interface>URL).
+INTERFACES = ('public', 'internal', 'admin')
+DEFAULT_INTERFACE = 'public'
+# Keystone's longest region id.
+MAX_REGION = 255
 HASH_FIELDS = frozenset({'os_hash_algo', 'os_hash_value'})
 # The header Glance takes instead of ``stores`` (one store); the data
 # upload (PUT .../file) takes it too.
@@ -80,8 +89,16 @@ def parse(body, conf):
     if name not in enabled:
         _refuse("Unknown import method name '%s'; this site offers: %s." % (
             name, ', '.join(enabled) or 'none'))
-    _unknown(method, METHOD_FIELDS, "'method'")
+    if name == interop_import.GLANCE_DOWNLOAD:
+        _unknown(method, METHOD_FIELDS | GLANCE_DOWNLOAD_FIELDS, "'method'")
+    else:
+        _unknown(method, METHOD_FIELDS, "'method'")
     parsed = {'name': name}
+    if name == interop_import.GLANCE_DOWNLOAD:
+        # Checked by glance_download() once the image's status allowed
+        # the import, in Glance's order (its 409s before these 400s).
+        parsed.update((field, method[field]) for field in
+                      GLANCE_DOWNLOAD_FIELDS if field in method)
     if name == interop_import.WEB_DOWNLOAD:
         if method.get('uri') is None:
             _refuse("The web-download method requires 'uri', the URL of "
@@ -102,6 +119,55 @@ def parse(body, conf):
     if body.get('stores') is not None:
         request['stores'] = _stores(body['stores'])
     return request
+
+
+def glance_download(method):
+    """Glance's 400s for a glance-download ``method``; the defaults set.
+
+    ``glance_region`` and ``glance_image_id`` (a UUID) are required;
+    ``glance_service_interface`` is ``public`` unless given.
+    """
+    for field in ('glance_region', 'glance_image_id'):
+        if field not in method:
+            _refuse("'%s' needs to be set for glance-download import "
+                    "method" % field)
+    region = _string(method['glance_region'], "'glance_region'")
+    if len(region) > MAX_REGION:
+        _refuse("'glance_region' is longer than %d characters." % MAX_REGION)
+    image_id = method['glance_image_id']
+    try:
+        # As Glance takes it; sent to the remote in the usual form.
+        method['glance_image_id'] = str(uuid.UUID(
+            image_id if isinstance(image_id, str) else ''))
+    except ValueError:
+        _refuse('Remote image id does not look like a UUID: %s' % image_id)
+    interface = method.setdefault('glance_service_interface',
+                                  DEFAULT_INTERFACE)
+    if interface not in INTERFACES:
+        _refuse("Unknown glance_service_interface %r; use one of %s."
+                % (interface, ', '.join(INTERFACES)))
+    return method
+
+
+def glance_endpoint(catalog, region, interface):
+    """The image endpoint of ``region`` in the caller's catalog, or None.
+
+    As Glance finds it: a service of type ``image``, an endpoint whose
+    ``region`` is ``region`` compared without case, its
+    ``<interface>URL``.
+    """
+    for service in catalog or ():
+        if not isinstance(service, dict) or service.get('type') != 'image':
+            continue
+        for endpoint in service.get('endpoints') or ():
+            if not isinstance(endpoint, dict):
+                continue
+            named = endpoint.get('region')
+            if isinstance(named, str) and named.lower() == region.lower():
+                url = endpoint.get('%sURL' % interface)
+                if isinstance(url, str) and url:
+                    return url.rstrip('/')
+    return None
 
 
 def _validation_data(value):

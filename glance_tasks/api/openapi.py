@@ -244,7 +244,14 @@ def _import_schema():
               'properties': {'name': {'type': 'string', 'enum': list(
                   interop_import.IMPORT_METHODS)},
                   'uri': {'type': 'string', 'minLength': 1},
-                  'validation_data': hash_data}}
+                  'validation_data': hash_data,
+                  # glance-download: the image of another region.
+                  'glance_image_id': {'type': 'string',
+                                      'format': 'uuid'},
+                  'glance_region': {'type': 'string', 'minLength': 1},
+                  'glance_service_interface': {
+                      'type': 'string',
+                      'enum': list(import_request.INTERFACES)}}}
     return {'type': 'object', 'required': ['method'],
             'additionalProperties': False,
             'properties': {'method': method,

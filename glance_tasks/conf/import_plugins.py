@@ -34,7 +34,8 @@ image_import_opts = [
                 default=[],
                 sample_default='[image_conversion, inject_image_metadata]',
                 help='Import plugins run, in this order, on the data of '
-                     'every ``glance-direct`` and ``web-download`` import '
+                     'every ``glance-direct``, ``web-download`` and '
+                     '``glance-download`` import '
                      '(not ``copy-image``, whose data is already the '
                      'image\'s), after its format is inspected and before '
                      'it is stored. Names of entry points in the '

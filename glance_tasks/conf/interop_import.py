@@ -24,13 +24,16 @@ from oslo_config import cfg
 GLANCE_DIRECT = 'glance-direct'
 WEB_DOWNLOAD = 'web-download'
 COPY_IMAGE = 'copy-image'
-# Glance's default list; glance-download is not served here.
-IMPORT_METHODS = (GLANCE_DIRECT, WEB_DOWNLOAD, COPY_IMAGE)
+GLANCE_DOWNLOAD = 'glance-download'
+# Glance's default list: glance-download needs a federated deployment
+# (several regions in one Keystone), so operators enable it themselves.
+DEFAULT_METHODS = (GLANCE_DIRECT, WEB_DOWNLOAD, COPY_IMAGE)
+IMPORT_METHODS = DEFAULT_METHODS + (GLANCE_DOWNLOAD,)
 
 interop_import_opts = [
     cfg.ListOpt('enabled_import_methods',
                 item_type=cfg.types.String(choices=IMPORT_METHODS),
-                default=list(IMPORT_METHODS),
+                default=list(DEFAULT_METHODS),
                 help='Import methods ``POST /v2/images/{image_id}/import`` '
                      'accepts and ``GET /v2/info/import`` lists (Glance\'s '
                      'option and default). ``glance-direct`` imports data '
@@ -38,10 +41,13 @@ interop_import_opts = [
                      '``web-download`` fetches a URL, filtered by '
                      '``[import_filtering_opts]``; ``copy-image`` copies '
                      'the data of an active image into more stores '
-                     '(multi-store only). A method left out is refused '
-                     'with a 400, and staging is refused (404) without '
-                     '``glance-direct``. Glance\'s ``glance-download`` is '
-                     'not served by this service.'),
+                     '(multi-store only); ``glance-download`` (not enabled '
+                     'by default, as in Glance) copies an active image of '
+                     'another region\'s image service, found in the '
+                     'caller\'s Keystone catalog, and needs ``[api] '
+                     'auth_strategy = keystone``. A method left out is '
+                     'refused with a 400, and staging is refused (404) '
+                     'without ``glance-direct``.'),
 ]
 
 

@@ -331,7 +331,9 @@ def delete(context, task_id):
 def purge(context, now=None, deleted_before=None):
     """Remove expired tasks and tasks soft-deleted before a date.
 
-    Returns the number of tasks removed. ``task_info`` rows go with them.
+    Returns the number of tasks removed. ``task_info`` and
+    ``task_requesters`` rows go with them (SQLite does not enforce the
+    cascade).
     """
     now = now or db_api.utcnow()
     doomed = models.Task.expires_at <= now
@@ -345,6 +347,9 @@ def purge(context, now=None, deleted_before=None):
         return 0
     context.session.query(models.TaskInfo).filter(
         models.TaskInfo.task_id.in_(ids)).delete(synchronize_session=False)
+    context.session.query(models.TaskRequester).filter(
+        models.TaskRequester.task_id.in_(ids)).delete(
+            synchronize_session=False)
     return context.session.query(models.Task).filter(
         models.Task.id.in_(ids)).delete(synchronize_session=False)
 

@@ -38,7 +38,8 @@ CALLS = {
     (_S, _K): 'import task fails (POST /v2/tasks, type import)',
     (_S, _D): 'DELETE /v2/images/{id} during an upload',
     (_Q, _A): 'PATCH /v2/images/{id} add /locations/-',
-    (_Q, _I): 'POST /v2/images/{id}/locations, or /import (web-download)',
+    (_Q, _I): 'POST /v2/images/{id}/locations, or /import (web-download, '
+              'glance-download)',
     (_I, _A): 'location_import (or api_image_import) task ends',
     (_I, _Q): 'location_import (or api_image_import) task fails',
     (_I, _D): 'DELETE /v2/images/{id} during an import',

@@ -207,21 +207,34 @@ def advice_for(status, field=DEFAULT_FIELD):
 
 
 def open_source(conf, url, timeout=None, headers=None,
-                field=DEFAULT_FIELD):
+                field=DEFAULT_FIELD, auth_headers=None):
     """Open ``url`` (after filtering it) and return a :class:`Source`.
 
     ``headers`` are sent with the request (to every hop); with a
     ``Range`` among them a 206 answer is accepted as well as a 200.
-    ``timeout`` defaults to ``[image_import] fetch_timeout``. ``field``
-    names the request field the URL came from, for the advice of an
-    error answer.
+    ``auth_headers`` (credentials, such as ``X-Auth-Token``) are sent
+    only to the scheme, host and port of ``url`` itself, never to a
+    redirect elsewhere. ``timeout`` defaults to ``[image_import]
+    fetch_timeout``. ``field`` names the request field the URL came
+    from, for the advice of an error answer.
     """
     parts = url_filter.check_url(conf, url)
     if parts.scheme.lower() == 'file':
+        if auth_headers:
+            raise errors.URLRefused(
+                url=errors.safe_url(url),
+                reason='credentials are sent over HTTP(S) only.')
         return _open_file(url, parts)
     if timeout is None:
         timeout = conf.image_import.fetch_timeout
-    return _open_http(conf, url, parts, timeout, headers or {}, field)
+    return _open_http(conf, url, parts, timeout, headers or {}, field,
+                      auth_headers or {})
+
+
+def _origin(parts):
+    scheme = parts.scheme.lower()
+    return (scheme, (parts.hostname or '').lower(),
+            parts.port or url_filter.DEFAULT_PORTS.get(scheme))
 
 
 def _open_file(url, parts):
@@ -234,10 +247,11 @@ def _open_file(url, parts):
     return Source(url, os.fstat(f.fileno()).st_size, f.readinto, f.close)
 
 
-def _open_http(conf, url, parts, timeout, headers, field):
+def _open_http(conf, url, parts, timeout, headers, field, auth_headers):
     opts = conf.image_import
     accepted = (200, 206) if 'Range' in headers else (200,)
     original = url
+    origin = _origin(parts)
     for hop in range(opts.max_redirects + 1):
         if hop:
             try:
@@ -254,7 +268,10 @@ def _open_http(conf, url, parts, timeout, headers, field):
                     reason=exc.kwargs['reason'])
         else:
             addresses = url_filter.resolve(conf, parts, url)
-        response, conn = _request(parts, addresses, url, timeout, headers)
+        sent = dict(headers)
+        if _origin(parts) == origin:
+            sent.update(auth_headers)
+        response, conn = _request(parts, addresses, url, timeout, sent)
         if response.status in REDIRECTS:
             location = response.getheader('Location')
             conn.close()
@@ -323,7 +340,7 @@ def _request(parts, addresses, url, timeout, extra_headers=None):
 
 
 def download(conf, url, path, max_size, timeout, validation_data=None,
-             progress=None, field=DEFAULT_FIELD):
+             progress=None, field=DEFAULT_FIELD, auth_headers=None):
     """Fetch ``url`` into the file ``path``; return the bytes written.
 
     ``path`` is truncated first (a run again after a crash starts over).
@@ -341,7 +358,7 @@ def download(conf, url, path, max_size, timeout, validation_data=None,
     is called as each piece of data arrives, before it is written, with
     the number of bytes of the image received so far (0 again when a
     transfer starts over); what it raises ends the download. ``field``
-    is as for :func:`open_source`.
+    and ``auth_headers`` are as for :func:`open_source`.
 
     On failure ``path`` is left as it is; the caller removes it.
     """
@@ -352,7 +369,7 @@ def download(conf, url, path, max_size, timeout, validation_data=None,
         transfer = _Transfer(out, max_size, digest, progress)
         for attempt in range(1, attempts + 1):
             try:
-                _attempt(conf, url, timeout, transfer, field)
+                _attempt(conf, url, timeout, transfer, field, auth_headers)
                 break
             except _RETRYABLE as exc:
                 if not _worth_retrying(exc):
@@ -528,20 +545,21 @@ def _resumes(source, offset, transfer):
             and _validator_of(source) == transfer.validator)
 
 
-def _open_aligned(conf, url, timeout, transfer, field):
+def _open_aligned(conf, url, timeout, transfer, field, auth_headers=None):
     """Open the source where the file ends (or from 0, restarting it)."""
     offset = transfer.resume_offset()
     try:
         source = open_source(conf, url, timeout,
                              _range_headers(offset, transfer.validator),
-                             field=field)
+                             field=field, auth_headers=auth_headers)
     except errors.SourceHTTPError as exc:
         if not offset or exc.kwargs['status'] != 416:
             raise
         # "Range Not Satisfiable": the data is not what the file began.
         transfer.restart('starting over: the source refused the Range '
                          'request')
-        return _open_aligned(conf, url, timeout, transfer, field)
+        return _open_aligned(conf, url, timeout, transfer, field,
+                             auth_headers)
     if source.status == 206:
         if _resumes(source, offset, transfer):
             transfer.total = int(
@@ -551,7 +569,8 @@ def _open_aligned(conf, url, timeout, transfer, field):
         source.close()
         transfer.restart('starting over: the source answered the Range '
                          'request with other bytes or other data')
-        return _open_aligned(conf, url, timeout, transfer, field)
+        return _open_aligned(conf, url, timeout, transfer, field,
+                             auth_headers)
     if transfer.received:
         how = transfer.how  # why resume_offset did not ask for a Range
         if _validator_of(source) != transfer.validator:
@@ -565,9 +584,10 @@ def _open_aligned(conf, url, timeout, transfer, field):
     return source
 
 
-def _attempt(conf, url, timeout, transfer, field):
+def _attempt(conf, url, timeout, transfer, field, auth_headers=None):
     """One request: append the body to the file, up to its end."""
-    with _open_aligned(conf, url, timeout, transfer, field) as source:
+    with _open_aligned(conf, url, timeout, transfer, field,
+                       auth_headers) as source:
         if transfer.total is not None and \
                 transfer.total > transfer.max_size:
             raise errors.ImageTooLarge(

@@ -22,6 +22,7 @@ import threading
 from oslo_db import exception as db_exc
 
 from glance_tasks.db import api as db_api
+from glance_tasks.db import requesters as requester_db
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import task as task_domain
 from glance_tasks.notifications import events
@@ -200,13 +201,16 @@ class TaskLifecycle:
 
         ``task`` is the task as last read or returned by this class.
         ``also(context)`` runs in the same transaction (the runner drops
-        the flow's checkpoint with a task's outcome).
+        the flow's checkpoint with a task's outcome). A move that ends the
+        task deletes its requester (user, roles, token) with it.
         """
         with db_api.context_manager.writer.using(context):
             moved = task_db.advance(
                 context, task, to_status,
                 ttl_hours=self._conf.task.task_time_to_live,
                 result=result, message=_clip(message))
+            if to_status in task_domain.TABLE.terminal:
+                requester_db.forget_at_end(context, task)
             self._announce(context, events.TASK_STATUS_EVENTS[to_status],
                            moved)
             if also is not None:
@@ -240,6 +244,7 @@ class TaskLifecycle:
         """Soft-delete a task and queue ``task.delete``."""
         with db_api.context_manager.writer.using(context):
             task_db.delete(context, task_id)
+            requester_db.forget(context, [task_id])
             task = task_db.get(context, task_id, include_expired=True,
                                include_deleted=True)
             self._announce(context, events.TASK_DELETE, task)

@@ -34,6 +34,7 @@ from glance_tasks.api import import_request
 from glance_tasks.api import policy
 from glance_tasks.api import util
 from glance_tasks.conf import interop_import
+from glance_tasks.db import requesters as requester_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks import exception
 from glance_tasks.images import errors
@@ -95,8 +96,42 @@ def import_image(req):
         return _accepted()
     if method == interop_import.WEB_DOWNLOAD:
         _check_uri(conf, request['method']['uri'])
-    _start_task(req, image, request, backend)
+    endpoint = None
+    if method == interop_import.GLANCE_DOWNLOAD:
+        endpoint = _remote_endpoint(req, request['method'])
+    _start_task(req, image, request, backend, endpoint)
     return _accepted()
+
+
+def _remote_endpoint(req, method):
+    """glance-download: the other region's image endpoint, or a 400.
+
+    Glance looks the endpoint up when the task runs, and fails the task
+    when there is none; it is resolved here, from the caller's catalog,
+    so that a wrong region is said at once. The URL the data will come
+    from must pass the import filtering, as a web-download's.
+    """
+    import_request.glance_download(method)
+    if req.state.conf.api.auth_strategy != 'keystone':
+        raise exception.Invalid(
+            message='The glance-download import method needs [api] '
+                    'auth_strategy = keystone: it finds the other '
+                    "region's image service in the caller's Keystone "
+                    'catalog and calls it with their token, and this '
+                    'service runs without Keystone.')
+    region = method['glance_region']
+    interface = method['glance_service_interface']
+    endpoint = import_request.glance_endpoint(
+        req.context.service_catalog, region, interface)
+    if endpoint is None:
+        raise exception.Invalid(
+            message="No image service endpoint of region '%s' with "
+                    "interface '%s' is in your Keystone service catalog; "
+                    "check glance_region and glance_service_interface."
+                    % (region, interface))
+    _check_uri(req.state.conf, '%s/v2/images/%s/file' % (
+        endpoint, method['glance_image_id']))
+    return endpoint
 
 
 def _accepted():
@@ -125,7 +160,8 @@ def _check_status(image, method):
             method == interop_import.COPY_IMAGE):
         reason = 'Only images with status active can be targeted for copying'
     elif (status != image_domain.QUEUED
-          and method == interop_import.WEB_DOWNLOAD):
+          and method in (interop_import.WEB_DOWNLOAD,
+                         interop_import.GLANCE_DOWNLOAD)):
         reason = ("Image needs to be in 'queued' state to use '%s' method"
                   % method)
     elif (status != image_domain.UPLOADING
@@ -162,16 +198,26 @@ def _checker(conf, method):
 
 def _to_status(method):
     return {interop_import.GLANCE_DIRECT: image_domain.IMPORTING,
-            interop_import.WEB_DOWNLOAD: image_domain.IMPORTING}.get(method)
+            interop_import.WEB_DOWNLOAD: image_domain.IMPORTING,
+            interop_import.GLANCE_DOWNLOAD: image_domain.IMPORTING}.get(
+                method)
 
 
-def _start_task(req, image, request, backend):
-    """Create the task and take the image's lock in one transaction."""
+def _start_task(req, image, request, backend, endpoint=None):
+    """Create the task and take the image's lock in one transaction.
+
+    The requester (user, roles; for glance-download the token) is
+    recorded with it: whichever engine runs the task reads them there.
+    """
     method = request['method']['name']
     service = req.state.service
     images = image_handlers.lifecycle(req)
     task_input = {'image_id': image.id, 'import_req': request,
                   'backend': backend}
+    token = None
+    if endpoint is not None:
+        task_input['glance_endpoint'] = endpoint
+        token = req.context.auth_token
     properties = {}
     if backend is not None:
         properties[IMPORTING_TO_STORES] = ','.join(backend)
@@ -181,6 +227,8 @@ def _start_task(req, image, request, backend):
                             to_status=_to_status(method),
                             check=_checker(req.state.conf, method),
                             set_properties=properties)
+        requester_db.record(context, task.id, req.context.user_id,
+                            req.context.roles, auth_token=token)
     try:
         return service.create_task(req.context, TASK_TYPE, task_input,
                                    image_id=image.id, also=claim)

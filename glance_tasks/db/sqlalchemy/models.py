@@ -110,6 +110,27 @@ class TaskInfo(Base):
     message = sa.Column(sa.Text)
 
 
+class TaskRequester(Base):
+    """Who started a live task: user, roles, and (glance-download) token.
+
+    Written with the task by the import call, read by whichever engine
+    runs it (another process, or one taking over after a crash), deleted
+    in the transaction that ends the task. Never shown by the API.
+    """
+
+    __tablename__ = 'task_requesters'
+
+    task_id = sa.Column(sa.String(36),
+                        sa.ForeignKey('tasks.id', ondelete='CASCADE'),
+                        primary_key=True)
+    user_id = sa.Column(sa.String(64), nullable=True)
+    # A JSON list of role names.
+    roles = sa.Column(sa.Text, nullable=False)
+    auth_token = sa.Column(sa.Text, nullable=True)
+    created_at = sa.Column(gt_types.timestamp(), nullable=False,
+                           default=db_api.utcnow)
+
+
 class Image(Timestamps, Base):
     __tablename__ = 'images'
     __table_args__ = (

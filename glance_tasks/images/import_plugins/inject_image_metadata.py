@@ -16,12 +16,13 @@ on the image.
 As Glance does, nothing is injected when the user who started the import
 holds one of ``[inject_metadata_properties] ignore_user_roles``, and names
 in the reserved ``os_glance`` namespace are dropped (as are the image's own
-fields, which are not properties). The user's roles are the optional flow
-value ``user_roles`` (a list): the tasks table records who started a task
-(``user_id``, ``owner``) but not their roles, so a flow that knows them
-passes them in the engine's store; without them the properties are
-injected (the role exception cannot be decided, and leaving the
-operator's properties off every image would be the greater surprise).
+fields, which are not properties). The user's roles are those the import
+call recorded in ``task_requesters`` (read by
+:class:`~glance_tasks.images.import_plugins.runner.RunPlugins` when it
+runs, in whichever process), or the flow value ``user_roles`` when a
+flow gives it; for a task with neither the properties are injected (the
+role exception cannot be decided, and leaving the operator's properties
+off every image would be the greater surprise).
 
 The properties are set in one image update (``image.update``), the
 revert undoes exactly that: the properties it added are removed, those it

@@ -28,6 +28,7 @@ what ran, which the revert uses.
 
 from oslo_utils import excutils
 
+from glance_tasks.db import requesters as requester_db
 from glance_tasks.images import import_plugins
 from glance_tasks.task_types import base
 
@@ -43,6 +44,16 @@ def _call(method, rebind, values, **extra):
     return method(**extra, **{arg: values[name]
                               for arg, name in rebind.items()
                               if name in values})
+
+
+def _recorded_roles(services, task_id):
+    """The roles of the user who started the task (``task_requesters``).
+
+    Read when the plugins run, by whichever process runs them; None for a
+    task whose requester is not recorded.
+    """
+    requester = requester_db.get(services.admin_context, task_id)
+    return None if requester is None else requester.roles
 
 
 def _data_of(atom, result):
@@ -64,6 +75,8 @@ class RunPlugins(base.Atom):
 
     def execute(self, services, image_id, data, user_roles=None,
                 task_id=None):
+        if user_roles is None and task_id is not None:
+            user_roles = _recorded_roles(services, task_id)
         values = {base.SERVICES: services, 'image_id': image_id,
                   'user_roles': user_roles, 'task_id': task_id}
         ran = []

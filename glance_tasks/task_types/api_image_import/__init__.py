@@ -16,8 +16,12 @@
 image's import lock (``os_glance_import_task``) and moved it to
 ``importing`` (copy-image: it stays ``active``). Input, Glance's:
 ``{"image_id": ..., "import_req": {"method": {"name": ..., "uri"?: ...,
-"validation_data"?: {...}}, "stores"?: [...], "all_stores": bool,
-"all_stores_must_succeed": bool}, "backend": [store names] | null}``.
+"validation_data"?: {...}, "glance_image_id"?, "glance_region"?,
+"glance_service_interface"?}, "stores"?: [...], "all_stores": bool,
+"all_stores_must_succeed": bool}, "backend": [store names] | null}``,
+and for glance-download ``"glance_endpoint"``, the other region's image
+endpoint the import call found in the caller's catalog (see
+:mod:`.glance_download`).
 The flow, one atom per step, each with a ``revert`` undoing exactly its
 own effect (see :mod:`.data` and :mod:`.stores`):
 
@@ -35,6 +39,15 @@ atom                    does                          revert
                         fetched to the staging file
 ``copy-existing-data``  copy-image: the image's data  the staged file removed
                         read from its store
+``import-metadata``     glance-download: the remote   nothing
+                        image's record read (must be
+                        active), the undo record
+``set-metadata``        glance-download: its formats  formats and
+                        and ``[glance_download_pro-   properties put back
+                        perties]`` properties set     as they were
+``glance-download``     glance-download: the remote   the staged file removed
+                        data fetched, checked against
+                        its size and hashes
 ``inspect``             real format and safety        nothing
 ``import-plugins``      ``[image_import_opts]         the plugins' reverts
                         image_import_plugins``, in    (last first)
@@ -57,16 +70,27 @@ from taskflow.patterns import linear_flow
 from glance_tasks.images.import_plugins import runner as plugin_runner
 from glance_tasks.task_types.api_image_import import claim
 from glance_tasks.task_types.api_image_import import data
+from glance_tasks.task_types.api_image_import import glance_download
 from glance_tasks.task_types.api_image_import import stores
 from glance_tasks.task_types.api_image_import import stranded
 from glance_tasks.task_types import base
 from glance_tasks.task_types import location_import
 
-METHODS = ['glance-direct', 'web-download', 'copy-image']
+METHODS = ['glance-direct', 'web-download', 'copy-image', 'glance-download']
 
 
-def _getting_data(image_id, method):
-    """The atom that stages the data, for ``method['name']``."""
+def _getting_data(image_id, method, task_input):
+    """The atoms that stage the data, for ``method['name']``."""
+    name = method['name']
+    if name == glance_download.METHOD:
+        endpoint = task_input['glance_endpoint']
+        return (glance_download.ImportMetadata(image_id, method, endpoint),
+                glance_download.SetMetadata(image_id),
+                glance_download.GlanceDownload(image_id, method, endpoint))
+    return (_getting_one(image_id, method),)
+
+
+def _getting_one(image_id, method):
     name = method['name']
     if name == 'web-download':
         return data.Download(image_id, name, method['uri'],
@@ -100,7 +124,7 @@ def build_flow(task_id, task_input):
     must_succeed = request.get('all_stores_must_succeed', True)
     flow = linear_flow.Flow('api-image-import-%s' % task_id)
     flow.add(data.ClaimImage(image_id, name, targets),
-             _getting_data(image_id, method))
+             *_getting_data(image_id, method, task_input))
     if name != claim.COPY_IMAGE:
         flow.add(data.Inspect(image_id, name))
     plugin_atoms, source = _plugins(name)
@@ -118,7 +142,7 @@ _STORE_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
 class ApiImageImport(base.TaskType):
     name = 'api_image_import'
     description = ('Import the data of an image by glance-direct, '
-                   'web-download or copy-image (POST '
+                   'web-download, copy-image or glance-download (POST '
                    '/v2/images/{id}/import).')
     flow_factory = __name__ + '.build_flow'
     input_schema = {
@@ -148,11 +172,26 @@ class ApiImageImport(base.TaskType):
                                 'required': ['os_hash_algo',
                                              'os_hash_value'],
                             },
+                            'glance_image_id': {
+                                'type': 'string',
+                                'pattern': location_import.UUID_PATTERN},
+                            'glance_region': {'type': 'string',
+                                              'minLength': 1,
+                                              'maxLength': 255},
+                            'glance_service_interface': {
+                                'enum': ['public', 'internal', 'admin']},
                         },
                         'required': ['name'],
-                        'if': {'properties': {
-                            'name': {'const': 'web-download'}}},
-                        'then': {'required': ['uri']},
+                        'allOf': [
+                            {'if': {'properties': {
+                                'name': {'const': 'web-download'}}},
+                             'then': {'required': ['uri']}},
+                            {'if': {'properties': {
+                                'name': {'const': 'glance-download'}}},
+                             'then': {'required': [
+                                 'glance_image_id', 'glance_region',
+                                 'glance_service_interface']}},
+                        ],
                     },
                     'stores': {'type': 'array', 'items': _STORE_NAME},
                     'all_stores': {'type': 'boolean'},
@@ -160,12 +199,19 @@ class ApiImageImport(base.TaskType):
                 },
                 'required': ['method'],
             },
+            # glance-download: the other region's image endpoint, as the
+            # import call found it in the caller's catalog.
+            'glance_endpoint': {'type': 'string', 'minLength': 1,
+                                'maxLength': 4096},
             'backend': {'oneOf': [
                 {'type': 'null'},
                 {'type': 'array', 'items': _STORE_NAME, 'minItems': 1,
                  'uniqueItems': True}]},
         },
         'required': ['image_id', 'import_req'],
+        'if': {'properties': {'import_req': {'properties': {'method': {
+            'properties': {'name': {'const': 'glance-download'}}}}}}},
+        'then': {'required': ['glance_endpoint']},
         'additionalProperties': False,
     }
 

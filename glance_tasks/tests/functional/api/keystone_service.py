@@ -81,6 +81,24 @@ def _identity_root(auth_url):
     return auth_url.rstrip('/').removesuffix('/v3')
 
 
+def keystone_options(clouds):
+    """``[api]`` and ``[keystone_authtoken]`` of the install guide.
+
+    The test Keystone's values, the ``glance-tasks`` service user's
+    account; memcached_servers is left out: auth_token then caches the
+    tokens it validated in the process.
+    """
+    account = clouds['glance-tasks']['auth']
+    root = _identity_root(account['auth_url'])
+    authtoken = {'www_authenticate_uri': root, 'auth_url': root,
+                 'auth_type': 'password'}
+    authtoken.update((name, account[name]) for name in (
+        'project_domain_name', 'user_domain_name', 'project_name',
+        'username', 'password'))
+    return {'api': {'auth_strategy': 'keystone'},
+            'keystone_authtoken': authtoken}
+
+
 class PortLock:
     """The endpoint's port, one holder at a time on this machine.
 
@@ -130,22 +148,10 @@ class APIProcess:
         self.process = None
 
     def make_config(self):
-        """The install guide's configuration, the test Keystone's values.
-
-        memcached_servers is left out of [keystone_authtoken]: auth_token
-        then caches the tokens it validated in the process.
-        """
-        account = self.clouds['glance-tasks']['auth']
-        root = _identity_root(account['auth_url'])
-        authtoken = {'www_authenticate_uri': root, 'auth_url': root,
-                     'auth_type': 'password'}
-        authtoken.update((name, account[name]) for name in (
-            'project_domain_name', 'user_domain_name', 'project_name',
-            'username', 'password'))
-        return service.ServiceConfig(self.state, options={
-            'DEFAULT': {'bind_host': self.host, 'bind_port': self.port},
-            'api': {'auth_strategy': 'keystone'},
-            'keystone_authtoken': authtoken})
+        """The install guide's configuration (:func:`keystone_options`)."""
+        return service.ServiceConfig(self.state, options=dict(
+            keystone_options(self.clouds),
+            DEFAULT={'bind_host': self.host, 'bind_port': self.port}))
 
     def start(self):
         config = self.make_config()

@@ -673,6 +673,55 @@ class TestDiscovery(ImportTestCase):
         self.assertEqual('PUT', response.headers['Allow'])
 
 
+class TestGlanceDownloadUnderNoauth(ImportTestCase):
+    """glance-download needs the caller's Keystone catalog and token.
+
+    Under noauth there is neither (an X-Service-Catalog sent by the
+    client proves nothing): a 400 once the body is right, nothing
+    written. ``test_glance_download`` runs it behind the real Keystone.
+    """
+
+    OVERRIDES = {('enabled_import_methods', None): [
+        'glance-direct', 'web-download', 'copy-image', 'glance-download']}
+    REMOTE = {'name': 'glance-download',
+              'glance_image_id': '8f0b0c36-5c5e-4b1e-9f55-0ad7b0c6a1d2',
+              'glance_region': 'RegionTwo'}
+
+    def refused(self, image_id, method, status, *words):
+        catalog = json.dumps([{'type': 'image', 'endpoints': [
+            {'region': 'RegionTwo', 'publicURL': 'http://127.0.0.1:1'}]}])
+        response = self.start_import(image_id, {'method': method},
+                                     headers=dict(MEMBER, **{
+                                         'X-Service-Catalog': catalog}))
+        self.assert_refused(response, status, *words)
+        image = self.image(image_id)
+        self.assertNotIn(LOCK, self.properties(image_id))
+        self.assertEqual([], self.image_tasks(image_id))
+        return image
+
+    def test_refused_saying_it_needs_keystone(self):
+        image_id = self.create()
+        image = self.refused(image_id, self.REMOTE, 400,
+                             'glance-download import method needs [api] '
+                             'auth_strategy = keystone')
+        self.assertEqual('queued', image.status)
+
+    def test_glances_checks_come_first(self):
+        image_id = self.create()
+        self.refused(image_id, {'name': 'glance-download',
+                                'glance_region': 'R'}, 400,
+                     "'glance_image_id' needs to be set for glance-download "
+                     "import method")
+        staged = self.staged_image()
+        self.refused(staged, self.REMOTE, 409,
+                     "Image needs to be in 'queued' state to use "
+                     "'glance-download' method")
+
+    def test_listed_when_enabled(self):
+        self.assertIn('glance-download', self.call(
+            '/v2/info/import').json['import-methods']['value'])
+
+
 class TestImportPostgreSQL(TestImport):
 
     BACKEND = 'postgresql'

@@ -26,6 +26,7 @@ no data staged) and to crash a child process on a known step;
 from oslo_utils import uuidutils
 
 from glance_tasks import context as gt_context
+from glance_tasks.db import requesters as requester_db
 from glance_tasks.domain import image as image_domain
 from glance_tasks.images import staging
 from glance_tasks.lifecycle import images as image_lifecycle
@@ -35,9 +36,16 @@ TYPE = 'api_image_import'
 
 
 def import_input(image_id, method, uri=None, backend=None,
-                 must_succeed=True, validation_data=None):
-    """The task input the import call writes."""
+                 must_succeed=True, validation_data=None, remote=None):
+    """The task input the import call writes.
+
+    ``remote``: glance-download's ``(endpoint, region, remote image id)``.
+    """
     method_body = {'name': method}
+    if remote is not None:
+        endpoint, region, remote_id = remote
+        method_body.update(glance_image_id=remote_id, glance_region=region,
+                           glance_service_interface='public')
     if uri is not None:
         method_body['uri'] = uri
     if validation_data is not None:
@@ -46,8 +54,11 @@ def import_input(image_id, method, uri=None, backend=None,
                'all_stores_must_succeed': must_succeed}
     if backend:
         request['stores'] = list(backend)
-    return {'image_id': image_id, 'import_req': request,
-            'backend': list(backend) if backend else None}
+    task_input = {'image_id': image_id, 'import_req': request,
+                  'backend': list(backend) if backend else None}
+    if remote is not None:
+        task_input['glance_endpoint'] = remote[0]
+    return task_input
 
 
 def new_image(conf, owner='project-a', disk_format='raw'):
@@ -68,14 +79,16 @@ def stage(conf, image, path):
         gt_context.get_admin_context(), image, image_domain.UPLOADING)
 
 
-def begin_import(service, context, image_id, task_input, submit=True):
+def begin_import(service, context, image_id, task_input, submit=True,
+                 token=None):
     """The import call's one transaction, then the executor told.
 
     What ``POST /v2/images/{id}/import`` does once it has checked the
-    request: the task created and the image's lock taken by the same
-    code, in one transaction. ``submit=False``: the executor is not
-    told, as when the process making the call dies right after its
-    commit.
+    request: the task created, the image's lock taken and the requester
+    (``context``'s user and roles; ``token`` for glance-download)
+    recorded by the same code, in one transaction. ``submit=False``: the
+    executor is not told, as when the process making the call dies
+    right after its commit.
     """
     admin = gt_context.get_admin_context()
     method = task_input['import_req']['method']['name']
@@ -89,6 +102,8 @@ def begin_import(service, context, image_id, task_input, submit=True):
         service.services.images.claim_import(
             ctx, image_id, task, to_status=to_status,
             set_properties=properties)
+        requester_db.record(ctx, task.id, context.user_id, context.roles,
+                            auth_token=token)
     task = service.lifecycle.create(admin, {
         'id': uuidutils.generate_uuid(), 'type': TYPE, 'input': task_input,
         'owner': context.project_id, 'user_id': context.user_id,

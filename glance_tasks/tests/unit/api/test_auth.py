@@ -12,7 +12,13 @@
 
 """The request context from identity headers: empty means absent."""
 
+import json
+
+import webob
+import webob.dec
+
 from glance_tasks.api import auth
+from glance_tasks.api import util
 from glance_tasks import context as gt_context
 from glance_tasks.tests import base
 
@@ -63,3 +69,38 @@ class TestNoauthRoles(base.TestCase):
         self.assertEqual((), self._roles(**{'X-User-Id': 'bob'}))
         self.assertEqual((), self._roles(**{'X-Tenant-Id': '',
                                             'X-User-Id': 'bob'}))
+
+
+class TestServiceCatalog(base.TestCase):
+    """The catalog comes from auth_token's header, under keystone only."""
+
+    CATALOG = [{'type': 'image', 'endpoints': [
+        {'region': 'R', 'publicURL': 'http://r'}]}]
+
+    def context_of(self, noauth, header):
+        seen = {}
+
+        @webob.dec.wsgify
+        def app(req):
+            seen['context'] = req.environ[util.CONTEXT_KEY]
+            return webob.Response()
+        environ = {'HTTP_X_PROJECT_ID': 'p', 'HTTP_X_ROLES': 'member'}
+        if header is not None:
+            environ['HTTP_X_SERVICE_CATALOG'] = header
+        webob.Request.blank('/', environ=environ).get_response(
+            auth.ContextMiddleware(app, noauth=noauth))
+        return seen['context']
+
+    def test_keystone_catalog_is_kept(self):
+        context = self.context_of(False, json.dumps(self.CATALOG))
+        self.assertEqual(self.CATALOG, context.service_catalog)
+        self.assertNotIn('service_catalog', context.to_dict())
+
+    def test_unreadable_catalog_is_empty(self):
+        self.assertEqual([], self.context_of(False, '{not json').
+                         service_catalog)
+        self.assertEqual([], self.context_of(False, None).service_catalog)
+
+    def test_noauth_ignores_a_clients_catalog(self):
+        self.assertIsNone(self.context_of(
+            True, json.dumps(self.CATALOG)).service_catalog)

@@ -128,3 +128,97 @@ class TestDiscoveryHeaders(base.TestCase):
                          import_request.discovery_headers(self.conf))
         self.conf.set_override('enabled_import_methods', [])
         self.assertEqual({}, import_request.discovery_headers(self.conf))
+
+
+REMOTE_ID = '8f0b0c36-5c5e-4b1e-9f55-0ad7b0c6a1d2'
+
+
+class TestGlanceDownload(base.TestCase):
+    """glance-download's fields, Glance's 400s, the catalog lookup."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf.set_override('enabled_import_methods',
+                               ['web-download', 'glance-download'])
+
+    def checked(self, **method):
+        parsed = import_request.parse(
+            {'method': dict(method, name='glance-download')}, self.conf)
+        return import_request.glance_download(parsed['method'])
+
+    def refused(self, message, **method):
+        error = self.assertRaises(exception.Invalid, self.checked, **method)
+        self.assertIn(message, error.message)
+
+    def test_interface_defaults_to_public(self):
+        self.assertEqual({'name': 'glance-download',
+                          'glance_image_id': REMOTE_ID,
+                          'glance_region': 'RegionTwo',
+                          'glance_service_interface': 'public'},
+                         self.checked(glance_image_id=REMOTE_ID,
+                                      glance_region='RegionTwo'))
+
+    def test_the_id_is_sent_in_its_usual_form(self):
+        self.assertEqual(REMOTE_ID, self.checked(
+            glance_image_id=REMOTE_ID.replace('-', '').upper(),
+            glance_region='R')['glance_image_id'])
+
+    def test_glances_400s(self):
+        self.refused("'glance_region' needs to be set for glance-download "
+                     "import method", glance_image_id=REMOTE_ID)
+        self.refused("'glance_image_id' needs to be set for glance-download "
+                     "import method", glance_region='R')
+        self.refused('Remote image id does not look like a UUID: nope',
+                     glance_image_id='nope', glance_region='R')
+        self.refused('Unknown glance_service_interface',
+                     glance_image_id=REMOTE_ID, glance_region='R',
+                     glance_service_interface='private')
+        self.refused("'uri' is taken by the web-download method only",
+                     glance_image_id=REMOTE_ID, glance_region='R',
+                     uri='http://x')
+
+    def test_its_fields_belong_to_it_alone(self):
+        error = self.assertRaises(
+            exception.Invalid, import_request.parse,
+            {'method': {'name': 'web-download', 'uri': 'http://x/i',
+                        'glance_region': 'R'}}, self.conf)
+        self.assertIn("Unknown field(s) 'glance_region'", error.message)
+
+    def test_not_enabled_by_default(self):
+        self.conf.clear_override('enabled_import_methods')
+        self.assertNotIn('glance-download', self.conf.enabled_import_methods)
+        error = self.assertRaises(exception.Invalid, self.checked,
+                                  glance_image_id=REMOTE_ID,
+                                  glance_region='R')
+        self.assertIn("Unknown import method name 'glance-download'",
+                      error.message)
+
+
+CATALOG = [
+    {'type': 'identity', 'endpoints': [
+        {'region': 'RegionTwo', 'publicURL': 'http://keystone'}]},
+    {'type': 'image', 'name': 'glance', 'endpoints': [
+        {'region': 'RegionOne', 'publicURL': 'http://one:9292'},
+        {'region': 'RegionTwo', 'publicURL': 'http://two:9292/',
+         'internalURL': 'http://two-internal:9292'}]},
+]
+
+
+class TestGlanceEndpoint(base.TestCase):
+
+    def test_region_compared_without_case(self):
+        self.assertEqual('http://two:9292', import_request.glance_endpoint(
+            CATALOG, 'regiontwo', 'public'))
+        self.assertEqual('http://two-internal:9292',
+                         import_request.glance_endpoint(
+                             CATALOG, 'RegionTwo', 'internal'))
+
+    def test_none_when_absent(self):
+        for region, interface in (('RegionThree', 'public'),
+                                  ('RegionTwo', 'admin')):
+            self.assertIsNone(import_request.glance_endpoint(
+                CATALOG, region, interface))
+        self.assertIsNone(import_request.glance_endpoint(None, 'R', 'public'))
+        self.assertIsNone(import_request.glance_endpoint(
+            [{'type': 'image', 'endpoints': 'junk'}, 'junk'], 'R',
+            'public'))

@@ -23,6 +23,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import testscenarios
 
+from glance_tasks.db import requesters as requester_db
 from glance_tasks.db.sqlalchemy import models
 from glance_tasks.db import tasks as task_db
 from glance_tasks import exception
@@ -467,6 +468,23 @@ class TaskDbTests(TaskDbMixin, listing.ListInputTests):
         self.assertEqual(3, self.count_rows('task_info'))
         self.assertEqual(0, task_db.purge(
             self.context, deleted_before=T0 + datetime.timedelta(hours=1)))
+
+    def test_purge_removes_the_requesters_of_its_tasks(self):
+        self.set_clock(T0)
+        kept = self.create_task()
+        old = self.create_task()
+        for task in (kept, old):
+            requester_db.record(self.context, task.id, 'u', ['member'],
+                                auth_token='secret')
+        task_db.delete(self.context, old.id)
+
+        self.assertEqual(1, task_db.purge(
+            self.context, deleted_before=T0 + _minutes(1)))
+
+        self.assertIsNone(requester_db.get(self.context, old.id))
+        self.assertEqual(['member'],
+                         requester_db.get(self.context, kept.id).roles)
+        self.assertEqual(1, self.count_rows('task_requesters'))
 
     def test_purge_without_deleted_before_keeps_deleted(self):
         self.set_clock(T0)

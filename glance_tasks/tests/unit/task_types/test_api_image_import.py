@@ -27,6 +27,9 @@ def task_input(method, backend=None, **request):
             'backend': backend}
 
 
+REMOTE_ID = '8f0b0c36-5c5e-4b1e-9f55-0ad7b0c6a1d2'
+
+
 class SchemaTest(base.TestCase):
 
     def setUp(self):
@@ -48,15 +51,29 @@ class SchemaTest(base.TestCase):
                                 'os_hash_algo': 'sha512',
                                 'os_hash_value': 'ab' * 64}}),
                 task_input({'name': 'copy-image'}, backend=['fast', 'slow'],
-                           stores=['fast', 'slow'])):
+                           stores=['fast', 'slow']),
+                dict(task_input({'name': 'glance-download',
+                                 'glance_image_id': REMOTE_ID,
+                                 'glance_region': 'RegionTwo',
+                                 'glance_service_interface': 'public'}),
+                     glance_endpoint='http://two:9292')):
             self.assertIs(api_image_import.ApiImageImport,
                           self.registry.validate_input('api_image_import',
                                                        value))
 
     def test_bad_inputs_are_refused_naming_the_field(self):
-        self.assertIn("input.import_req.method.name: 'glance-download' is "
+        self.assertIn("input.import_req.method.name: 'glance-upload' is "
                       "not one of",
-                      self.refused(task_input({'name': 'glance-download'})))
+                      self.refused(task_input({'name': 'glance-upload'})))
+        remote = {'name': 'glance-download', 'glance_image_id': REMOTE_ID,
+                  'glance_region': 'R', 'glance_service_interface': 'public'}
+        self.assertIn("'glance_endpoint' is a required property",
+                      self.refused(task_input(remote)))
+        self.assertIn("'glance_region' is a required property",
+                      self.refused(dict(task_input(
+                          {name: value for name, value in remote.items()
+                           if name != 'glance_region'}),
+                          glance_endpoint='http://two')))
         self.assertIn("'uri' is a required property",
                       self.refused(task_input({'name': 'web-download'})))
         self.assertIn('input.image_id',
