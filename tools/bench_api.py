@@ -37,6 +37,13 @@ clients without keep-alive make them), noauth identity headers:
   namespace, as an API host of a jobboard deployment does; no engine
   runs them).
 
+After the POSTs the created tasks are counted in the database: with
+the local executor the run waits (up to ``--max-seconds``) until none is
+``pending`` or ``processing`` and prints when the last one finished,
+counted from the first POST, so that tasks run late are not hidden;
+every one must end ``success``. With the jobboard every 201 must have
+left its task committed ``pending``. A count that differs fails the run.
+
 Each case prints the CPU this process spent per request (server and
 clients together: compare it with the floor's, not alone).
 
@@ -156,6 +163,42 @@ def existing_tasks(engine):
         ).scalar()
 
 
+def count_by_status(engine):
+    """``{status: number of tasks}`` in the table."""
+    table = models.Task.__table__
+    with engine.connect() as connection:
+        return dict(connection.execute(
+            sa.select(table.c.status, sa.func.count())
+            .group_by(table.c.status)).all())
+
+
+def _new(counts, before):
+    return {status: number - before.get(status, 0)
+            for status, number in counts.items()
+            if number != before.get(status, 0)}
+
+
+def settle(engine, before, posts, executor, max_seconds):
+    """Wait for the created tasks to end; ``(new counts, seconds, ok)``.
+
+    ``seconds``: from the first POST to the last task's end (local
+    executor), or None when they are not run here (jobboard).
+    """
+    created = len(posts.latencies) - posts.errors
+    deadline = time.monotonic() + max_seconds
+    while True:
+        new = _new(count_by_status(engine), before)
+        live = new.get('pending', 0) + new.get('processing', 0)
+        if executor == 'jobboard' or not live or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    if executor == 'jobboard':
+        return new, None, new == ({'pending': created} if created else {})
+    seconds = time.perf_counter() - posts.started
+    return new, seconds, new == ({'success': created} if created else {})
+
+
 def request(port, method, path, body=None):
     """One request on a new connection: ``(status, body, seconds)``."""
     headers = dict(HEADERS)
@@ -180,6 +223,7 @@ class Result:
         self.errors = 0
         self.wall = 0.0
         self.cpu = 0.0
+        self.started = 0.0
         self.lock = threading.Lock()
 
     def add(self, status, expected, seconds):
@@ -227,7 +271,7 @@ def concurrent_run(port, method, path, body, expected, count, max_seconds):
     tickets = threading.Semaphore(count)
     deadline = time.monotonic() + max_seconds
     cpu = _cpu()
-    start = time.perf_counter()
+    start = result.started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
         futures = [pool.submit(_client, port, method, path, body, expected,
                                tickets, deadline, result)
@@ -284,7 +328,7 @@ def report_pages(pages):
             for n in marks)))
 
 
-def measure(port, args):
+def measure(port, args, engine):
     limit = args.max_seconds
     health = app_mod.HEALTHCHECK_PATH
     floor1 = sequential(port, health, args.requests, limit)
@@ -292,14 +336,50 @@ def measure(port, args):
     pages = paging(port, limit)
     floor8 = concurrent_run(port, 'GET', health, None, 200, args.requests,
                             limit)
+    before = count_by_status(engine)
     posts = concurrent_run(port, 'POST', '/v2/tasks', POST_BODY, 201,
                            args.requests, limit)
+    outcome = settle(engine, before, posts, args.executor, limit)
     cases = [('GET /healthcheck, 1 client', floor1, None),
              ('GET list success limit=25, 1 cl.', listing, floor1),
              ('paging to page %d, per page' % PAGES, pages, floor1),
              ('GET /healthcheck, 8 clients', floor8, None),
              ('POST /v2/tasks noop, 8 clients', posts, floor8)]
-    return cases, pages
+    return cases, pages, (posts, outcome)
+
+
+def report_tasks(posts, outcome):
+    new, seconds, ok = outcome
+    counts = ', '.join('%s %d' % item for item in sorted(new.items()))
+    if seconds is None:
+        print('created tasks: %s (%s; not run here)' % (
+            counts or 'none', 'as expected' if ok else 'WRONG COUNT'))
+        return
+    print('created tasks: %s (%s); the last ended %.2f s after the first '
+          'POST, %.2f s after the last answer' % (
+              counts or 'none', 'all success' if ok else 'WRONG COUNT',
+              seconds, seconds - posts.wall))
+
+
+def report_settings(engine):
+    """The load and the database's durability settings of this run."""
+    print('load average %.2f %.2f %.2f, %d CPUs' % (
+        os.getloadavg() + (os.cpu_count(),)))
+    with engine.connect() as connection:
+        if engine.dialect.name == 'sqlite':
+            names = ('journal_mode', 'synchronous')
+            values = [connection.exec_driver_sql('PRAGMA %s' % name)
+                      .scalar() for name in names]
+        elif engine.dialect.name == 'postgresql':
+            names = ('fsync', 'synchronous_commit', 'full_page_writes')
+            values = [connection.exec_driver_sql('SHOW %s' % name)
+                      .scalar() for name in names]
+        else:
+            names = ('innodb_flush_log_at_trx_commit', 'sync_binlog')
+            values = [connection.exec_driver_sql('SELECT @@%s' % name)
+                      .scalar() for name in names]
+    print('database %s: %s' % (engine.dialect.name, ', '.join(
+        '%s=%s' % pair for pair in zip(names, values))))
 
 
 def serve(conf):
@@ -342,7 +422,7 @@ def main():
     seconds = seed(engine, args.tasks)
     server, service, port = serve(conf)
     try:
-        cases, pages = measure(port, args)
+        cases, pages, (posts, outcome) = measure(port, args, engine)
     finally:
         server_mod.stop(server, conf.graceful_shutdown_timeout)
         service.stop()
@@ -352,7 +432,10 @@ def main():
            'clients=%d' % (engine.dialect.name, args.executor, args.tasks,
                            seconds, args.requests, CLIENTS), cases)
     report_pages(pages)
-    return 1 if any(result.errors for _n, result, _f in cases) else 0
+    report_tasks(posts, outcome)
+    report_settings(engine)
+    failed = any(result.errors for _n, result, _f in cases)
+    return 1 if failed or not outcome[2] else 0
 
 
 if __name__ == '__main__':

@@ -33,6 +33,9 @@ from glance_tasks import exception
 
 PAGING = ('limit', 'marker', 'sort_key', 'sort_dir')
 _DIGITS = re.compile(r'\A[0-9]+\Z')
+# The size column is a signed 64-bit integer: a larger bound is refused
+# (the database would overflow on it) rather than clamped.
+MAX_SIZE = 2 ** 63 - 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,7 +166,12 @@ def _size(name, raw):
         raise exception.Invalid(
             reason="filter '%s': '%s' is not a non-negative integer" %
             (name, raw))
-    return int(raw)
+    size = int(raw)
+    if size > MAX_SIZE:
+        raise exception.Invalid(
+            reason="filter '%s': %s is larger than any image can be (at "
+                   "most %d)" % (name, raw, MAX_SIZE))
+    return size
 
 
 def _time(name, raw):

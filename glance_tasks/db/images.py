@@ -396,6 +396,22 @@ def set_uploader(context, image_id, uploader):
         .values(uploader=uploader))
 
 
+@db_api.context_manager.writer
+def release_uploader(context, image_id, uploader):
+    """Forget the image's uploader if it is ``uploader``; True if it was.
+
+    A compare-and-swap, and the first write of the caller's
+    transaction: it locks the row (on SQLite, the database) before the
+    caller acts on the answer, so no sweep or other uploader can change
+    the image until that transaction ends.
+    """
+    result = context.session.execute(
+        IMAGES.update().where(IMAGES.c.id == image_id)
+        .where(IMAGES.c.uploader == uploader)
+        .values(uploader=None))
+    return result.rowcount == 1
+
+
 @db_api.context_manager.reader
 def uploads(context, status):
     """``(image id, uploader)`` of live images in ``status`` with one."""

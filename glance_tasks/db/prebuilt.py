@@ -128,3 +128,13 @@ def insert(executor, table, values):
     row = with_defaults(table, values)
     executor.execute(_insert(table), row)
     return row
+
+
+def insert_many(executor, table, rows):
+    """INSERT ``rows``, each complete (:func:`with_defaults`), at once.
+
+    One ``executemany``: the statement's defaults and parameters are
+    processed once for the lot, not once per row.
+    """
+    if rows:
+        executor.execute(_insert(table), list(rows))

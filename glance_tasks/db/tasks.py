@@ -78,19 +78,46 @@ def _visible(query, now):
 @db_api.context_manager.writer
 def create(context, values):
     """Insert a ``pending`` task with its input; return it."""
+    [task] = _insert_pending(context, [values])
+    return task
+
+
+def _pending_row(values):
+    """The ``tasks`` row of a new task, and its input."""
     values = dict(values, status=task_domain.PENDING)
     task_input = values.pop('input', None)
     # Glance's task schema has no null updated_at: a new task's equals
     # its created_at.
     values.setdefault('created_at', db_api.utcnow())
     values.setdefault('updated_at', values['created_at'])
+    return prebuilt.with_defaults(TASKS, values), task_input
+
+
+@db_api.retry_on_deadlock
+@db_api.context_manager.writer
+def create_many(context, values_list):
+    """Insert ``pending`` tasks with their inputs; return them in order.
+
+    Two statements for the lot (each an ``executemany``), not two per
+    task: the API's concurrent creates share one transaction (see
+    :class:`glance_tasks.lifecycle.tasks.GroupCommit`).
+    """
+    return _insert_pending(context, values_list)
+
+
+def _insert_pending(context, values_list):
+    rows, inputs = zip(*[_pending_row(values) for values in values_list])
     try:
-        row = prebuilt.insert(context.session, TASKS, values)
+        prebuilt.insert_many(context.session, TASKS, rows)
     except db_exc.DBDuplicateEntry as exc:
-        raise exception.Duplicate(kind='task', id=values.get('id')) from exc
-    prebuilt.insert(context.session, TASK_INFO,
-                    {'task_id': row['id'], 'input': task_input})
-    return task_domain.Task(input=task_input, **row)
+        raise exception.Duplicate(
+            kind='task', id=', '.join(row['id'] for row in rows)) from exc
+    prebuilt.insert_many(context.session, TASK_INFO, [
+        prebuilt.with_defaults(TASK_INFO, {'task_id': row['id'],
+                                           'input': task_input})
+        for row, task_input in zip(rows, inputs)])
+    return [task_domain.Task(input=task_input, **row)
+            for row, task_input in zip(rows, inputs)]
 
 
 def _read(context, task_id, owner=None, include_expired=True,

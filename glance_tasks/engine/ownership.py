@@ -27,6 +27,7 @@ old tasks are taken over, by whichever process sweeps first, once the
 old lease has lapsed in the database.
 """
 
+import hashlib
 import os
 import socket
 import threading
@@ -44,6 +45,19 @@ LOG = logging.getLogger(__name__)
 PREFIX = 'executor/'
 # Fits ``leases.name`` and ``tasks.executor`` (64 characters).
 _HOST_LENGTH = 32
+
+
+def tag(name):
+    """A short, file-name-safe tag of the lease ``name`` (None: random).
+
+    The same name always gives the same tag, so what a holder of the
+    lease named after it (an upload's or a stage's own file) is found
+    again by the sweep that clears up after the lease lapsed; a lapsed
+    lease is never held again (its process takes a new name).
+    """
+    if name is None:
+        return uuidutils.generate_uuid(dashed=False)[:16]
+    return hashlib.sha256(name.encode('utf-8')).hexdigest()[:16]
 
 
 def new_name():

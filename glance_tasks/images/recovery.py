@@ -114,11 +114,19 @@ def release_abandoned_uploads(services):
     touched, nor a staged image (its stage ended, naming no uploader).
     Returns the ids of the images requeued.
     """
-    def discard_staged(image_id):
+    def discard_stored(image_id, uploader):
+        # The lapsed upload's own data (an upload stores under a name
+        # of its attempt), and any left under the image's id.
+        services.image_store.discard_everywhere(image_id)
+
+    def discard_staged(image_id, uploader):
+        # Every staged file of the image: with the row locked and the
+        # lapsed uploader proven still its own, no live stage has one
+        # (part files of stages that lost the image earlier go too).
         staging.remove(services.conf, image_id)
 
     return (_release_abandoned(services, image_domain.SAVING,
-                               services.image_store.discard_everywhere)
+                               discard_stored)
             + _release_abandoned(services, image_domain.UPLOADING,
                                  discard_staged))
 
@@ -126,21 +134,17 @@ def release_abandoned_uploads(services):
 def _release_abandoned(services, status, discard):
     """Requeue the ``status`` images of lapsed uploaders.
 
-    ``discard(image_id)`` removes the data the dead process wrote.
+    ``discard(image_id, uploader)`` removes the data the dead process
+    wrote.
     """
     context = services.admin_context
     released = []
     for image_id, uploader in image_db.uploads(context, status):
         if not _lapsed(context, uploader):
             continue
-        # What the dead process wrote has no location row (nor, for an
-        # upload, a record of the store it went to). Removed before the
-        # image is queued, when no new upload can be writing to the same
-        # place yet.
-        discard(image_id)
         try:
             dropped = _requeue_abandoned(services.images, context, image_id,
-                                         uploader)
+                                         uploader, discard)
         except (exception.ImageInUse, exception.ImageStatusConflict,
                 exception.ImageNotFound) as exc:
             LOG.debug('Upload of image %(id)s is not abandoned: %(why)s',
@@ -161,15 +165,23 @@ def _lapsed(context, lease_name):
 
 
 @db_api.retry_on_deadlock
-def _requeue_abandoned(images, context, image_id, uploader):
-    """``saving → queued`` if ``uploader`` is still its lapsed uploader."""
+def _requeue_abandoned(images, context, image_id, uploader, discard):
+    """``saving → queued`` if ``uploader`` is still its lapsed uploader.
+
+    What the dead process wrote has no location row (nor, for an
+    upload, a record of the store it went to): ``discard`` removes it
+    in the transaction, once the row is locked and the uploader proven
+    to be the lapsed one -- never after another sweep requeued the image
+    and a new upload or stage started writing. A rollback after it
+    leaves the image to the next sweep, which finds nothing to remove.
+    """
     dropped = []
 
     def only_if_abandoned(context):
-        if (image_db.uploader_of(context, image_id) != uploader
+        if (not image_db.release_uploader(context, image_id, uploader)
                 or not _lapsed(context, uploader)):
             raise exception.ImageInUse(image_id=image_id)
-        image_db.set_uploader(context, image_id, None)
+        discard(image_id, uploader)
         dropped.extend(images.drop_locations(context, image_id))
 
     image = image_db.get(context, image_id)

@@ -18,6 +18,15 @@ filesystem_store_datadir`` when set, else ``[image_import] work_dir``.
 ``PUT /v2/images/{id}/stage`` writes there (:func:`write`), the
 ``import`` and ``api_image_import`` tasks read and fetch there, and
 :func:`remove` takes every file of an image away.
+
+A stage writes its own file first, ``<image_id>.part-<attempt>``
+(:func:`part_path`, the attempt named after the stager's upload lease:
+:func:`glance_tasks.engine.ownership.tag`),
+and :func:`publish` renames it to :func:`path_of` only once the stager
+has proven, in the transaction that ends the stage, that the image is
+still its own. So a stager that lost its lease (and the image to
+another stager) never writes, renames or removes anything but its own
+part file.
 """
 
 import contextlib
@@ -26,6 +35,7 @@ import os
 
 from oslo_log import log as logging
 
+from glance_tasks.engine import ownership
 from glance_tasks.images import errors
 
 LOG = logging.getLogger(__name__)
@@ -42,6 +52,29 @@ def work_dir(conf):
 def path_of(conf, image_id, suffix=''):
     """Where the data of ``image_id`` is staged (``suffix``: converted)."""
     return os.path.join(work_dir(conf), image_id + suffix)
+
+
+def part_path(conf, image_id, uploader):
+    """The file a stage by ``uploader`` writes before :func:`publish`."""
+    return path_of(conf, image_id, '.part-' + ownership.tag(uploader))
+
+
+def publish(conf, image_id, part):
+    """Make the part file ``part`` the staged data of ``image_id``.
+
+    An atomic rename, replacing whatever an earlier attempt left there;
+    the directory is synced so the rename survives a crash. Call it
+    only while the image is provably the caller's (its row locked, in
+    the transaction that records the end of the stage).
+    """
+    path = path_of(conf, image_id)
+    os.rename(part, path)
+    directory = os.open(os.path.dirname(path), os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return path
 
 
 def remove(conf, image_id):
@@ -67,10 +100,12 @@ def size_of(path):
     return os.path.getsize(path)
 
 
-def write(conf, image_id, chunks):
+def write(conf, image_id, chunks, path=None):
     """Write ``chunks`` as the staged data of ``image_id``; its size.
 
-    Replaces what an earlier attempt left. What ``chunks`` raises is
+    ``path``: the file to write (a stage's :func:`part_path`; default
+    :func:`path_of`). Replaces what an earlier attempt left in that file.
+    What ``chunks`` raises is
     raised again; a full disk is :class:`~glance_tasks.images.errors.
     WorkDirFull`. Either way the partial file is the caller's to remove
     (:func:`remove`), with the status move that gives the image back.
@@ -78,7 +113,7 @@ def write(conf, image_id, chunks):
     it may run in another process, after this one died.
     """
     written = 0
-    path = path_of(conf, image_id)
+    path = path or path_of(conf, image_id)
     try:
         with open(path, 'wb') as staged:
             for chunk in chunks:

@@ -328,7 +328,8 @@ class ImageStore:
                 return driver.add(image_id, data, size, hashing_algo=algo)
         return self._write(image_id, write, size, backend)
 
-    def add_stream(self, image_id, data, size=0, backend=None):
+    def add_stream(self, image_id, data, size=0, backend=None,
+                   attempt=None):
         """Store the file-like ``data`` as the data of ``image_id``.
 
         ``size`` is the length announced, 0 when unknown; ``backend`` as
@@ -338,12 +339,23 @@ class ImageStore:
         Returns what :meth:`add` returns. Partial data of an interrupted
         attempt is replaced (the driver finds it before it reads
         anything).
+
+        ``attempt``: a tag of the writer (an upload's lease,
+        :func:`glance_tasks.engine.ownership.tag`). In a file store the
+        data is then written under a name of its own,
+        :func:`object_name`, that no other attempt writes, deletes or
+        replaces, and :meth:`publish` gives it the image's name once the
+        writer has proven the image still its own: an uploader that lost
+        the image to another never touches the other's data.
         """
         driver = self.backend(backend)
+        name = image_id
+        if attempt is not None and 'file' in driver.get_schemes():
+            name = object_name(image_id, attempt)
 
         def write(algo):
-            return driver.add(image_id, data, size, hashing_algo=algo)
-        return self._write(image_id, write, size, backend)
+            return driver.add(name, data, size, hashing_algo=algo)
+        return self._write(name, write, size, backend)
 
     def _write(self, image_id, write, size, backend):
         algo = self.conf.hashing_algorithm
@@ -380,6 +392,30 @@ class ImageStore:
                 'os_hash_algo': algo, 'os_hash_value': multihash,
                 'metadata': metadata}
 
+    def publish(self, stored, image_id):
+        """``stored`` (from :meth:`add_stream`) under the image's name.
+
+        A file written under an attempt's own name is renamed, in its
+        directory, to the image's id (atomically, the directory synced);
+        the result names the new location. Anything else is returned as
+        it is. Call it only while the image is provably the caller's
+        (its row locked, in the transaction that records the location).
+        """
+        uri = stored['location']
+        if urllib.parse.urlsplit(uri).scheme not in ('file', 'filesystem'):
+            return stored
+        path = _file_path(uri)
+        if os.path.basename(path) == image_id:
+            return stored
+        final = os.path.join(os.path.dirname(path), image_id)
+        os.rename(path, final)
+        directory = os.open(os.path.dirname(final), os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return dict(stored, location='file://%s' % final)
+
     def discard(self, image_id, backend=None):
         """Remove data a store may hold for ``image_id``.
 
@@ -395,13 +431,23 @@ class ImageStore:
                         backend=name)
 
     def discard_everywhere(self, image_id):
-        """:meth:`discard` in every store.
+        """:meth:`discard` in every store, and every attempt's own file.
 
         Only for an image that has no data in any store (``saving``:
-        which store a dead uploader was writing to is not recorded).
+        which store a dead uploader was writing to is not recorded), its
+        row locked with its lapsed uploader: no live upload has a file
+        then (see :meth:`add_stream`); those of uploads that lost the
+        image earlier go too.
         """
         for name in self._backends or [None]:
             self.discard(image_id, name)
+            dirs = self.datadirs_of(name) if self.multi else self.datadirs
+            prefix = object_name(image_id, '')
+            for datadir in dirs:
+                for entry in _names_in(datadir):
+                    if entry.startswith(prefix):
+                        self.delete('file://%s' % os.path.join(
+                            datadir, entry), backend=name)
 
     def delete(self, uri, backend=None):
         """Delete the data at ``uri``; True if there was some.
@@ -446,6 +492,20 @@ class ImageStore:
                 'thin_provisioning': driver.thin_provisioning,
             }
         return store_type, properties
+
+
+def object_name(image_id, attempt=None):
+    """The name data of ``image_id`` is stored under (see add_stream)."""
+    if attempt is None:
+        return image_id
+    return '%s.upload-%s' % (image_id, attempt)
+
+
+def _names_in(directory):
+    try:
+        return os.listdir(directory)
+    except FileNotFoundError:
+        return []
 
 
 def _datadirs(driver):

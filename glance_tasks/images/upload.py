@@ -35,13 +35,20 @@ stream written to the staging area instead of the store: ``queued`` to
 ``uploading``, with the same cap, the same uploader lease and the same
 way back to ``queued`` (the uploading to queued edge, the staged file
 removed). Once the data is staged the image stays ``uploading`` with no
-uploader, ready for its ``glance-direct`` import.
+uploader, ready for its ``glance-direct`` import. A stage writes its own
+part file and renames it to the staged data only in the transaction
+that proves the image still its own (:mod:`glance_tasks.images.staging`):
+a stager that lost its lease never replaces or removes the data of the
+stage that took the image over.
 """
+
+import os
 
 from oslo_log import log as logging
 
 from glance_tasks.db import images as image_db
 from glance_tasks.domain import image as image_domain
+from glance_tasks.engine import ownership
 from glance_tasks import exception
 from glance_tasks.images import errors
 from glance_tasks.images import inspect
@@ -146,17 +153,39 @@ def upload(images, context, store, image, wsgi_input, length=None,
                               image_domain.SAVING)
     try:
         stored, facts = _store(store, saving, wsgi_input, length,
-                               images.conf.image_size_cap, backend)
+                               images.conf.image_size_cap, backend,
+                               ownership.tag(uploader))
     except BaseException:
         _requeue(images, context, saving, uploader)
         raise
     try:
-        return _activate(images, context, saving, stored, facts, lease,
-                         uploader)
+        return _activate(images, context, store, saving, stored, facts,
+                         lease, uploader)
     except BaseException:
-        store.delete(stored['location'])
-        _requeue(images, context, saving, uploader)
+        _discard_failed(images, context, store, saving, stored, uploader,
+                        backend)
         raise
+
+
+def _discard_failed(images, context, store, saving, stored, uploader,
+                    backend):
+    """Remove what a failed activation stored; requeue if still ours.
+
+    This attempt's own file goes at once. Data under the image's name
+    (published, then the commit failed; or a store without attempt
+    names) goes only in the transaction of the requeue, while the image
+    is provably still this upload's: else it may be another upload's.
+    """
+    own_name = os.path.basename(stored['location']) != saving.id
+    if own_name:
+        store.delete(stored['location'])
+
+    def discard():
+        if own_name:
+            store.discard(saving.id, backend)
+        else:
+            store.delete(stored['location'])
+    _requeue(images, context, saving, uploader, discard=discard)
 
 
 def _uploader(lease):
@@ -175,23 +204,32 @@ def _still_ours(context, image_id, lease, uploader,
                 from_status=image_domain.SAVING):
     """Raise unless ``uploader`` is still the image's, and held.
 
-    Runs in the transaction of the move it guards, the row locked: the
-    release cannot requeue the image between the check and the move.
+    Runs in the transaction of the move it guards; its compare-and-swap
+    is the first write there and locks the row: the release cannot
+    requeue the image between the check and the move, nor another
+    uploader take it.
     """
-    if image_db.uploader_of(context, image_id) != uploader or (
+    if not image_db.release_uploader(context, image_id, uploader) or (
             lease is not None and not lease.holds(uploader)):
         raise exception.ImageStatusConflict(image_id=image_id,
                                             from_status=from_status)
-    image_db.set_uploader(context, image_id, None)
 
 
-def _store(store, image, wsgi_input, length, cap, backend=None):
-    """Write the stream; ``(what the store returned, inspection result)``."""
+def _store(store, image, wsgi_input, length, cap, backend=None,
+           attempt=None):
+    """Write the stream; ``(what the store returned, inspection result)``.
+
+    Under a name of this ``attempt``'s own (see
+    :meth:`~glance_tasks.images.store.ImageStore.add_stream`): what this
+    upload writes, or removes when it fails, is never the data of an
+    upload that took the image over once this process lost its lease.
+    """
     body = _Body(wsgi_input, cap, length)
     inspection = inspect.Inspection(iter(body), image.disk_format)
     try:
         stored = store.add_stream(image.id, _Readable(inspection),
-                                  length or 0, backend=backend)
+                                  length or 0, backend=backend,
+                                  attempt=attempt)
     except (errors.FormatMismatch, errors.UnsafeImage,
             errors.InvalidImageData) as exc:
         raise exception.ImageDataRefused(reason=_refusal(exc, image))
@@ -223,26 +261,36 @@ def _refusal(exc, image):
     return exc.message
 
 
-def _activate(images, context, saving, stored, facts, lease, uploader):
-    """Record the data and make the image active, in one transaction.
+def _activate(images, context, store, saving, stored, facts, lease,
+              uploader):
+    """Publish and record the data, make the image active, in one transaction.
 
     Only while this process is still the image's uploader: once its
-    lease lapsed, the image may have been requeued and uploaded again.
+    lease lapsed, the image may have been requeued and uploaded again,
+    and its data must not be replaced. The rename to the image's name
+    comes after the compare-and-swap that locks the row.
     """
     with images.transaction(context):
         _still_ours(context, saving.id, lease, uploader)
+        stored = store.publish(stored, saving.id)
         images.record_upload(context, saving.id, stored)
         return images.move(context, saving, image_domain.ACTIVE,
                            values={'virtual_size': facts['virtual_size']})
 
 
-def _requeue(images, context, moved, uploader):
-    """Back to queued (from saving or uploading), unless moved on since."""
+def _requeue(images, context, moved, uploader, discard=None):
+    """Back to queued (from saving or uploading), unless moved on since.
+
+    ``discard()`` runs in the same transaction once the image is proven
+    still ``uploader``'s: it removes data only the owner may remove.
+    """
+    def only_ours(ctx):
+        _still_ours(ctx, moved.id, None, uploader, moved.status)
+        if discard is not None:
+            discard()
+
     try:
-        images.move(
-            context, moved, image_domain.QUEUED,
-            also=lambda ctx: _still_ours(ctx, moved.id, None, uploader,
-                                         moved.status))
+        images.move(context, moved, image_domain.QUEUED, also=only_ours)
     except (exception.ImageStatusConflict, exception.ImageNotFound):
         # Deleted while its data arrived: nothing to give back.
         LOG.info('Image %(id)s left %(status)s during its upload; not '
@@ -259,19 +307,27 @@ def stage(images, context, image, wsgi_input, length=None, lease=None):
     conf = images.conf
     uploading, uploader = _start(images, context, image, length, lease,
                                  image_domain.UPLOADING)
+    # This stage's own file: once the image is requeued (this process
+    # lost its lease) another stage may be writing its own beside it.
+    part = staging.part_path(conf, uploading.id, uploader)
     try:
-        size = _write_staged(conf, uploading.id,
+        size = _write_staged(conf, uploading.id, part,
                              _Body(wsgi_input, conf.image_size_cap, length))
-        return _staged(images, context, uploading, size, lease, uploader)
+        return _staged(images, context, uploading, size, lease, uploader,
+                       part)
     except BaseException:
-        staging.remove(conf, uploading.id)
-        _requeue(images, context, uploading, uploader)
+        staging.remove_file(part)
+        # The staged data (published, then the commit failed) is removed
+        # only while the image is still this stage's.
+        _requeue(images, context, uploading, uploader,
+                 discard=lambda: staging.remove_file(
+                     staging.path_of(conf, uploading.id)))
         raise
 
 
-def _write_staged(conf, image_id, body):
+def _write_staged(conf, image_id, part, body):
     try:
-        return staging.write(conf, image_id, body)
+        return staging.write(conf, image_id, body, path=part)
     except errors.WorkDirFull:
         raise exception.StagingFull()
     except OSError as exc:
@@ -281,15 +337,19 @@ def _write_staged(conf, image_id, body):
             reason=exc.strerror or type(exc).__name__)
 
 
-def _staged(images, context, uploading, size, lease, uploader):
-    """Record the staged size and release the upload, in one transaction.
+def _staged(images, context, uploading, size, lease, uploader, part):
+    """Publish the staged data, record its size, release the upload.
 
-    Only while this process is still the image's uploader: the image
-    cannot be imported before (its import waits for the uploader to go),
-    and once this process lost its lease the image may be queued again.
+    In one transaction, and only while this process is still the
+    image's uploader: the image cannot be imported before (its import
+    waits for the uploader to go), and once this process lost its lease
+    the image may be queued again and staged by another -- whose data
+    this stage's part file must never replace. The rename comes after
+    the compare-and-swap that locks the row.
     """
     with images.transaction(context):
         _still_ours(context, uploading.id, lease, uploader,
                     image_domain.UPLOADING)
+        staging.publish(images.conf, uploading.id, part)
         return images.update(context, uploading.id,
                              image_lifecycle.Changes(values={'size': size}))

@@ -79,11 +79,31 @@ def enqueue(conf, context, event_type, payload, notify_context=None):
     ``notify_context`` is the context sent with it, when it is not the
     caller's own (a worker announcing a user's task).
     """
+    message = _message(conf, context, event_type, payload, notify_context)
+    if message is None:
+        return None
+    outbox_db.add(context, message)
+    return message['message_id']
+
+
+def enqueue_many(conf, context, event_type, announcements):
+    """:func:`enqueue` of one event type for several changes at once.
+
+    ``announcements``: ``[(payload, notify_context)]``. One statement
+    for the lot; returns the message ids (None for a disabled event).
+    """
+    messages = [_message(conf, context, event_type, payload, notify)
+                for payload, notify in announcements]
+    outbox_db.add_many(context, [m for m in messages if m is not None])
+    return [m and m['message_id'] for m in messages]
+
+
+def _message(conf, context, event_type, payload, notify_context):
+    """The outbox row of a notification; None if the event is disabled."""
     if is_disabled(conf, event_type):
         return None
-    message_id = uuidutils.generate_uuid()
-    outbox_db.add(context, {
-        'message_id': message_id,
+    return {
+        'message_id': uuidutils.generate_uuid(),
         'event_type': event_type,
         'priority': PRIORITY,
         'publisher_id': conf.default_publisher_id,
@@ -91,5 +111,4 @@ def enqueue(conf, context, event_type, payload, notify_context=None):
         'context': (notify_context if notify_context is not None
                     else _context_of(context)),
         'created_at': timeutils.utcnow(),
-    })
-    return message_id
+    }

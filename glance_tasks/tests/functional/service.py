@@ -441,10 +441,13 @@ class EngineProcess(ChildProcess):
     """``glance-tasks-engine`` on ``config``, its output in ``output``.
 
     Ready once it printed its name (``name``), within ``timeout``.
+    ``program``: the command to run instead of ``glance-tasks-engine``
+    (a test's wrapper of its ``main``).
     """
 
-    def __init__(self, config, output, timeout=TIMEOUT, **kwargs):
-        super().__init__(command('glance-tasks-engine') +
+    def __init__(self, config, output, timeout=TIMEOUT, program=None,
+                 **kwargs):
+        super().__init__((program or command('glance-tasks-engine')) +
                          ['--config-file', config], output=output, **kwargs)
         self.timeout = timeout
         self.name = None

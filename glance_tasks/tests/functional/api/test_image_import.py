@@ -112,6 +112,11 @@ class ImportTestCase(testtools.TestCase):
         with open(path, 'rb') as f:
             return f.read()
 
+    def staging_begun(self, image_id):
+        """True once a stage of the image writes (its own part file)."""
+        return any(name.startswith(image_id + '.part-') for name in
+                   os.listdir(staging.work_dir(self.env.conf)))
+
     def image_tasks(self, image_id):
         response = self.call('/v2/images/%s/tasks' % image_id)
         self.assertEqual(200, response.status_code, response.text)
@@ -212,10 +217,14 @@ class TestStage(ImportTestCase):
         if not os.path.exists('/dev/full'):
             self.skipTest('no /dev/full to stand for a full disk')
         image_id = self.create()
-        os.symlink('/dev/full', staging.path_of(self.env.conf, image_id))
+        # Where this process's stage of the image writes.
+        part = staging.part_path(self.env.conf, image_id,
+                                 self.env.service.upload_lease.name)
+        os.symlink('/dev/full', part)
         self.assert_refused(self.stage(image_id, b'f' * 10000), 413,
                             'staging area')
         self.assertEqual('queued', self.image(image_id).status)
+        self.assertFalse(os.path.lexists(part))
         self.assertFalse(os.path.lexists(
             staging.path_of(self.env.conf, image_id)))
 
@@ -241,7 +250,7 @@ class TestStage(ImportTestCase):
             image_id, _blocked(release))), daemon=True)
         thread.start()
         self.addCleanup(release.set)
-        self.wait_for(lambda: self.staged(image_id))
+        self.wait_for(lambda: self.staging_begun(image_id))
         self.assertEqual('uploading', self.image(image_id).status)
         self.assertEqual(204, self.call('/v2/images/%s' % image_id,
                                         'DELETE').status_code)
@@ -452,7 +461,7 @@ class TestImport(ImportTestCase):
         thread = threading.Thread(target=self.stage, daemon=True,
                                   args=(image_id, _blocked(release)))
         thread.start()
-        TestStage.wait_for(self, lambda: self.staged(image_id))
+        TestStage.wait_for(self, lambda: self.staging_begun(image_id))
         self.assert_refused(self.start_import(
             image_id, {'method': {'name': 'glance-direct'}}), 409,
             'still being staged')

@@ -120,7 +120,9 @@ class ChildAPITestCase(testtools.TestCase):
 class TestUploadCrash(ChildAPITestCase):
 
     def partial_files(self):
-        return self.files_in(self.datadir)
+        """The image ids of the store's files (an upload's own name)."""
+        return [name.split('.upload-')[0]
+                for name in self.files_in(self.datadir)]
 
     def test_upload_of_a_killed_process_is_requeued_by_another(self):
         first, port = self.start_api()
@@ -132,10 +134,13 @@ class TestUploadCrash(ChildAPITestCase):
             time.sleep(0.05)
         self.assertEqual([image_id], self.partial_files())
 
+        # The second process is up before the kill, so the check below
+        # is not raced by its start-up on a busy machine (it can take
+        # longer than a lease to start).
+        second, port = self.start_api()
         self.assertEqual(-signal.SIGKILL, first.kill(TIMEOUT))
         killed_at = time.monotonic()
 
-        second, port = self.start_api()
         # Not before the dead uploader's lease has lapsed ...
         self.assertEqual('saving', self.image(port, image_id)['status'])
         # ... but within a lease and a couple of sweeps of the kill.

@@ -43,12 +43,12 @@ class _SlowReader:
         return chunk
 
 
-def _slow_store(rate):
+def slow_store(rate):
     add_stream = store.ImageStore.add_stream
 
-    def slow_add_stream(self, image_id, data, size=0, backend=None):
+    def slow_add_stream(self, image_id, data, size=0, **kwargs):
         return add_stream(self, image_id, _SlowReader(data, rate), size,
-                          backend=backend)
+                          **kwargs)
     store.ImageStore.add_stream = slow_add_stream
 
 
@@ -60,7 +60,7 @@ def _create(service, context, _task_type, task_input):
 def main(argv=None):
     rate = os.environ.get('GT_TEST_STORE_RATE')
     if rate:
-        _slow_store(float(rate))
+        slow_store(float(rate))
     return service_child.main(
         sys.argv[1:] if argv is None else argv,
         [api_image_import.ApiImageImport], create=_create)

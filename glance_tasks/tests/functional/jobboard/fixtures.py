@@ -200,12 +200,13 @@ class CapturedDeliveries(fixtures.Fixture):
 class Engine(service.EngineProcess):
     """One glance-tasks-engine process, and what its log tells."""
 
-    def __init__(self, index, config):
+    def __init__(self, index, config, **kwargs):
         self.index = index
         self.log = config.settings['DEFAULT']['log_file']
         super().__init__(config.write(), os.path.join(
             config.state_path, 'engine-%d.out' % index),
-            timeout=START_TIMEOUT, cwd=config.state_path, block=False)
+            timeout=START_TIMEOUT, cwd=config.state_path, block=False,
+            **kwargs)
 
     def log_text(self):
         return self.read(self.log)
@@ -233,10 +234,15 @@ class Engines(fixtures.Fixture):
         self.make_config = make_config
         self.all = []
 
-    def start(self, count=1):
-        """Start ``count`` more engines; return them once started."""
+    def start(self, count=1, **kwargs):
+        """Start ``count`` more engines; return them once started.
+
+        ``kwargs``: for :class:`service.EngineProcess` (``program``,
+        ``env``).
+        """
         first = len(self.all)
-        engines = [self.useFixture(Engine(index, self.make_config(index)))
+        engines = [self.useFixture(Engine(index, self.make_config(index),
+                                          **kwargs))
                    for index in range(first, first + count)]
         self.all.extend(engines)
         for engine in engines:

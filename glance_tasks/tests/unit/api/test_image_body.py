@@ -178,6 +178,8 @@ class TestImageListParams(base.TestCase):
                 ('protected=2', 'protected'),
                 ('size_min=-1', 'size_min'),
                 ('size_max=1.5', 'size_max'),
+                ('size_min=9223372036854775808', 'size_min'),
+                ('size_max=473171615747490261418115072', 'size_max'),
                 ('created_at=gt:yesterday', 'created_at'),
                 ('updated_at=2026-13-01', 'updated_at'),
                 ('disk_format=in:raw,floppy', 'disk_format'),

@@ -105,6 +105,40 @@ class TaskDbTests(TaskDbMixin, listing.ListInputTests):
         self.assertEqual(1, self.count_rows('tasks'))
         self.assertEqual(1, self.count_rows('task_info'))
 
+    def test_create_many_inserts_each_task_with_its_input_in_order(self):
+        self.set_clock(T0)
+        values = [{'id': uuidutils.generate_uuid(), 'type': 'noop',
+                   'owner': OWNER, 'input': {'n': n},
+                   'request_id': 'req-%d' % n} for n in range(3)]
+        values[1]['image_id'] = uuidutils.generate_uuid()
+
+        tasks = task_db.create_many(self.context, values)
+
+        self.assertEqual([v['id'] for v in values], [t.id for t in tasks])
+        for given, task in zip(values, tasks):
+            got = task_db.get(self.context, given['id'])
+            self.assertEqual(task, got)
+            self.assertEqual('pending', got.status)
+            self.assertEqual(given['input'], got.input)
+            self.assertEqual(given['request_id'], got.request_id)
+            self.assertEqual(given.get('image_id'), got.image_id)
+            self.assertEqual(T0, got.created_at)
+
+    def test_create_many_with_a_duplicate_inserts_none(self):
+        task = self.create_task(input={'first': True})
+        values = [{'id': uuidutils.generate_uuid(), 'type': 'noop',
+                   'owner': OWNER, 'input': {}},
+                  {'id': task.id, 'type': 'noop', 'owner': OWNER,
+                   'input': {'second': True}}]
+
+        exc = self.assertRaises(exception.Duplicate, task_db.create_many,
+                                self.context, values)
+
+        self.assertIn(task.id, str(exc))
+        self.assertEqual(task, task_db.get(self.context, task.id))
+        self.assertEqual(1, self.count_rows('tasks'))
+        self.assertEqual(1, self.count_rows('task_info'))
+
     def test_get_unknown_task(self):
         task_id = uuidutils.generate_uuid()
         exc = self.assertRaises(exception.TaskNotFound, task_db.get,

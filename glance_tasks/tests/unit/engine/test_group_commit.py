@@ -16,8 +16,12 @@ The coordinator runs on threads with a commit function that records the
 batches it gets; the service test below runs real creates on SQLite.
 """
 
+import json
 import threading
 import time
+
+from oslo_utils import uuidutils
+import sqlalchemy as sa
 
 from glance_tasks.lifecycle import tasks as lifecycle
 from glance_tasks.tests import base
@@ -124,3 +128,59 @@ class ConcurrentCreatesTest(gt_fixtures.ServiceTestCase):
         for task in created:
             self.assertEqual('success', self.wait_until_finished(
                 service, task.id).status)
+
+
+class SharedTransactionTest(gt_fixtures.ServiceTestCase):
+    """The transaction a batch of creates shares, on a real database."""
+
+    def setUp(self):
+        super().setUp()
+        self.lifecycle = lifecycle.TaskLifecycle(self.conf)
+        self.seen = []
+
+    def values(self, name):
+        return {'id': uuidutils.generate_uuid(), 'type': 'noop',
+                'input': {'atoms': 1, 'name': name}, 'owner': 'project-a',
+                'user_id': 'user-a', 'request_id': 'req-' + name,
+                'executor': None}
+
+    def also(self, context, task):
+        # What the shared transaction already holds when an also runs.
+        self.seen.append((task.id, context.session.execute(
+            sa.text('SELECT count(*) FROM tasks')).scalar()))
+
+    def test_tasks_inputs_and_create_events_commit_in_order(self):
+        items = [(self.values(name), self.also) for name in 'abc']
+
+        tasks = self.lifecycle._commit_creates(self.context, items)
+
+        ids = [values['id'] for values, _also in items]
+        self.assertEqual(ids, [task.id for task in tasks])
+        self.assertEqual(['pending'] * 3, [task.status for task in tasks])
+        self.assertEqual(
+            {task_id: {'atoms': 1, 'name': name}
+             for task_id, name in zip(ids, 'abc')},
+            {row['task_id']: json.loads(row['input'])
+             for row in self.db.rows('task_info')})
+        outbox = self.db.rows('notification_outbox', order_by='id')
+        self.assertEqual(['task.create'] * 3,
+                         [row['event_type'] for row in outbox])
+        self.assertEqual(ids, [json.loads(row['payload'])['id']
+                               for row in outbox])
+        self.assertEqual(['req-a', 'req-b', 'req-c'],
+                         [json.loads(row['context'])['request_id']
+                          for row in outbox])
+        # Each also ran once, in the transaction, after every insert.
+        self.assertEqual([(task_id, 3) for task_id in ids], self.seen)
+
+    def test_an_also_that_raises_undoes_the_whole_batch(self):
+        def refuse(context, task):
+            raise ValueError('refused')
+
+        items = [(self.values('a'), None), (self.values('b'), refuse)]
+
+        self.assertRaises(ValueError, self.lifecycle._commit_creates,
+                          self.context, items)
+        self.assertEqual([], self.db.rows('tasks'))
+        self.assertEqual([], self.db.rows('task_info'))
+        self.assertEqual([], self.db.rows('notification_outbox'))
