@@ -22,6 +22,16 @@ local executor in this process, in the same run. It prints tasks/s from
 the first create to the last success, the posting rate alone, and
 create→success latency p50/p99 (seen by polling the database every 20 ms).
 
+Besides the processes' own CPU per task it prints, for each jobboard
+run, the Redis commands per task (``INFO commandstats``: exact only on a
+Redis no one else uses), the SQL statements and commits per task on
+PostgreSQL (``pg_stat_statements`` when the server loads it, and
+``pg_stat_database``; the bench's own polling left out), and with
+``--server-pid NAME=PID`` the CPU per task of a server's process tree
+(the postmaster and its backends, ``redis-server``). ``--posters``
+creates the tasks from several threads, as API workers would: one
+posting thread caps the rate at what one can post.
+
     python tools/bench_jobboard.py --database-url \\
         postgresql+psycopg2://openstack_citest:openstack_citest@localhost/bench
 
@@ -30,7 +40,10 @@ tables before each run. Without ``--database-url`` a SQLite file is used.
 """
 
 import argparse
+import collections
+import concurrent.futures
 import datetime
+import functools
 import os
 import signal
 import statistics
@@ -111,6 +124,102 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
+def tree_cpu_seconds(pid):
+    """CPU seconds of ``pid``, its live descendants and reaped children.
+
+    A PostgreSQL backend that exits is reaped by the postmaster, whose
+    children times then hold its CPU.
+    """
+    stats = {}
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/%s/stat' % entry) as f:
+                    fields = f.read().rsplit(')', 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            stats[int(entry)] = (int(fields[1]),
+                                 sum(int(n) for n in fields[11:15]))
+    children = collections.defaultdict(list)
+    for child, (parent, _ticks) in stats.items():
+        children[parent].append(child)
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += stats.get(current, (0, 0))[1]
+        todo.extend(children[current])
+    return total / os.sysconf('SC_CLK_TCK')
+
+
+class ServerCounters:
+    """What the servers did in a run: commands, statements, CPU."""
+
+    PG_STATEMENTS = sa.text(
+        "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE "
+        "upper(query) NOT IN ('BEGIN', 'COMMIT', 'ROLLBACK')")
+    PG_COMMITS = sa.text("SELECT xact_commit FROM pg_stat_database "
+                         "WHERE datname = current_database()")
+
+    def __init__(self, args, engine):
+        self.args = args
+        self.engine = engine
+        self.servers = dict(spec.split('=', 1) for spec in args.server_pid)
+
+    def snapshot(self, conf):
+        figures = {'%s CPU' % name: tree_cpu_seconds(int(pid))
+                   for name, pid in self.servers.items()}
+        if conf.jobboard.backend == 'redis':
+            figures['Redis commands'] = self._redis_commands(conf)
+        if self.engine.url.get_backend_name() == 'postgresql':
+            figures.update(self._pg_counts())
+        return figures
+
+    @staticmethod
+    def _redis_commands(conf):
+        board = jobboard.make_board(conf, None)
+        board.connect()
+        try:
+            stats = internals.board_client(board).info('commandstats')
+        finally:
+            board.close()
+        return sum(stat['calls'] for name, stat in stats.items()
+                   if not name.startswith(('cmdstat_info',
+                                           'cmdstat_hello')))
+
+    def _pg_counts(self):
+        # A backend's statistics reach the views when it exits (or after
+        # seconds idle): they are read after the engines have stopped,
+        # and once this process's own connections are closed.
+        db_api.get_engine().dispose()
+        self.engine.dispose()
+        time.sleep(0.5)
+        counts = {}
+        with self.engine.connect() as conn:
+            conn.execute(sa.text('SELECT pg_stat_clear_snapshot()'))
+            counts['SQL commits'] = conn.execute(self.PG_COMMITS).scalar()
+            try:
+                with conn.begin_nested():
+                    counts['SQL statements'] = conn.execute(
+                        self.PG_STATEMENTS).scalar()
+            except sa.exc.DBAPIError:
+                pass  # pg_stat_statements not loaded
+        return counts
+
+    @staticmethod
+    def report(before, after, tasks, watcher_polls):
+        parts = []
+        for name in before:
+            delta = after[name] - before[name]
+            if name == 'SQL statements':
+                delta -= watcher_polls
+            if name.endswith('CPU'):
+                parts.append('%s %.1f ms' % (name, delta / tasks * 1e3))
+            else:
+                parts.append('%s %.1f' % (name, delta / tasks))
+        if parts:
+            print('%-22s per task: %s' % ('', ', '.join(parts)), flush=True)
+
+
 def stop_engines(engines):
     for engine in engines:
         engine.signal(signal.SIGTERM)
@@ -135,6 +244,7 @@ class Watcher(threading.Thread):
         self.engine = engine
         self.count = count
         self.ended = {}
+        self.polls = 0
         self.done = threading.Event()
 
     def run(self):
@@ -148,28 +258,39 @@ class Watcher(threading.Thread):
                 for task_id, status in conn.execute(query,
                                                     {'since': since}):
                     self.ended.setdefault(task_id, (now, status))
+            self.polls += 1
             since = polled_at - self.SLACK
             time.sleep(self.INTERVAL)
         self.done.set()
 
 
-def run_once(args, conf, engine, timeout):
-    """(tasks/s, posts/s, latencies, failures) of one run."""
+def post_tasks(service, count, created):
+    """Create ``count`` tasks; the CPU seconds this thread spent."""
+    context = gt_context.RequestContext(project_id='bench', user_id='bench')
+    thread_cpu = time.thread_time()
+    for _ in range(count):
+        task = service.create_task(context, 'noop', {'atoms': ATOMS})
+        created[task.id] = time.perf_counter()
+    return time.thread_time() - thread_cpu
+
+
+def run_once(args, conf, engine, timeout, watcher=None):
+    """(tasks/s, posts/s, latencies, failures, post CPU) of one run."""
     empty_tables(engine)
     service = service_mod.TaskService(conf)
     service.start()
-    context = gt_context.RequestContext(project_id='bench', user_id='bench')
-    watcher = Watcher(engine, args.tasks)
+    watcher = watcher or Watcher(engine, args.tasks)
     watcher.start()
     created = {}
-    thread_cpu = time.thread_time()
+    shares = [args.tasks // args.posters + (index < args.tasks % args.posters)
+              for index in range(args.posters)]
     start = time.perf_counter()
-    for _ in range(args.tasks):
-        task = service.create_task(context, 'noop', {'atoms': ATOMS})
-        created[task.id] = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(args.posters) as pool:
+        cpu = list(pool.map(functools.partial(post_tasks, service,
+                                              created=created), shares))
     posted = time.perf_counter()
-    # The posting thread alone: not the watcher, not the relay.
-    post_cpu = (time.thread_time() - thread_cpu) / args.tasks
+    # The posting threads alone: not the watcher, not the relay.
+    post_cpu = sum(cpu) / args.tasks
     watcher.done.wait(timeout)
     watcher.done.set()
     service.stop()
@@ -207,7 +328,7 @@ def report(label, rate, post_rate, latencies, failures, post_cpu):
              benchlib.percentile(latencies, 0.99) * 1e3,
              statistics.mean(latencies) * 1e3,
              '  FAILED: %d' % failures if failures else ''), flush=True)
-    print('%-22s CPU per task of the posting thread: %.1f ms'
+    print('%-22s CPU per task of the posting threads: %.1f ms'
           % ('', post_cpu * 1e3), flush=True)
 
 
@@ -230,6 +351,14 @@ def main():
     parser.add_argument('--database-url', default=None,
                         help='default: a SQLite file in a temp dir')
     parser.add_argument('--timeout', type=float, default=600)
+    parser.add_argument('--no-local', action='store_true',
+                        help='skip the local executor\'s run')
+    parser.add_argument('--posters', type=int, default=1,
+                        help='threads creating the tasks')
+    parser.add_argument('--server-pid', action='append', default=[],
+                        metavar='NAME=PID',
+                        help='report the CPU per task of this process and '
+                             'its children (repeatable)')
     args = parser.parse_args()
     state = tempfile.mkdtemp(prefix='gt-bench-jobboard-')
     args.database_url = args.database_url or \
@@ -240,25 +369,32 @@ def main():
     migration.db_sync()
     engine = sa.create_engine(args.database_url)
     print('database=%s board=%s conductor=%s jobs/engine=%d tasks=%d '
-          'atoms=%d cpus=%d load=%.1f' % (
+          'atoms=%d posters=%d cpus=%d load=%.1f' % (
               engine.url.get_backend_name(), args.board, args.conductor,
               1 if args.conductor == 'blocking' else args.jobs, args.tasks,
-              ATOMS, os.cpu_count(), os.getloadavg()[0]), flush=True)
+              ATOMS, args.posters, os.cpu_count(), os.getloadavg()[0]),
+          flush=True)
+    servers = ServerCounters(args, engine)
     for count in [int(n) for n in args.engines.split(',')]:
         namespace = 'gt-bench-%s' % uuidutils.generate_uuid()[:8]
         conf = make_conf(args, state, namespace, 'jobboard')
         engines = start_engines(args, state, namespace, count)
+        watcher = Watcher(engine, args.tasks)
         try:
             # What the engines spent starting (imports, connections) is
             # not the tasks': it is measured apart.
             start_cpu = sum(cpu_seconds(proc.pid) for proc in engines)
+            counts_before = servers.snapshot(conf)
             before = os.times()
-            result = run_once(args, conf, engine, args.timeout)
+            result = run_once(args, conf, engine, args.timeout, watcher)
             poster_cpu = sum(os.times()[:2]) - sum(before[:2])
             engine_cpu = sum(cpu_seconds(proc.pid)
                              for proc in engines) - start_cpu
         finally:
             stop_engines(engines)
+        try:
+            counts_after = servers.snapshot(conf)
+        finally:
             clean_board(conf)
         report('jobboard, %d engine%s' % (count, 's' if count > 1 else ''),
                *result)
@@ -266,6 +402,12 @@ def main():
               'watcher), engines %.1f ms (their start, apart: %.1f s)'
               % ('', poster_cpu / args.tasks * 1e3,
                  engine_cpu / args.tasks * 1e3, start_cpu), flush=True)
+        servers.report(counts_before, counts_after, args.tasks,
+                       watcher.polls)
+        print('%-22s load average after: %.1f'
+              % ('', os.getloadavg()[0]), flush=True)
+    if args.no_local:
+        return 0
     conf = make_conf(args, state, 'unused', 'local')
     before = os.times()
     report('local executor', *run_once(args, conf, engine, args.timeout))

@@ -33,7 +33,8 @@ from taskflow.listeners import base as listeners_base
 PRIVATE_NAMES = {
     'taskflow ExecutorConductor': (
         '_run_until_dead', '_name', '_jobboard', '_wait_timeout',
-        '_dispatched', '_can_claim_more_jobs', '_try_finish_job'),
+        '_dispatched', '_can_claim_more_jobs', '_try_finish_job',
+        '_max_simultaneous_jobs'),
     'taskflow Listener': (
         '_flow_receiver', '_task_receiver', '_retry_receiver'),
     'taskflow impl_redis': ('_translate_failures',),
@@ -79,9 +80,23 @@ class ExecutorConductorHooks:
     def can_claim_more_jobs(self, job):
         return self._can_claim_more_jobs(job)
 
+    def free_slots(self):
+        """How many more jobs the conductor may run at once now."""
+        if self._max_simultaneous_jobs <= 0:
+            return self.UNLIMITED_SLOTS
+        return self._max_simultaneous_jobs - len(self._dispatched)
+
+    # What free_slots() says of a conductor without a limit: a batch.
+    UNLIMITED_SLOTS = 8
+
     def track_dispatch(self, future):
         """Count a dispatched job's future, as TaskFlow's wait() expects."""
         self._dispatched.add(future)
+
+    def dispatched_jobs(self):
+        """The jobs of the futures tracked (each future's ``job``)."""
+        return [future.job for future in list(self._dispatched)
+                if hasattr(future, 'job')]
 
     def untrack_dispatch(self, future):
         self._dispatched.discard(future)

@@ -98,9 +98,8 @@ class Claim:
             return HELD
 
     def _hold(self):
-        owner = self.board.find_owner(self.job)
+        owner = self.board.renew_claim(self.job)
         if owner == self.owner:
-            self.board.extend_claim(self.job)
             return True
         if owner is None:
             # Our claim expired and nobody took the job: nobody else ran

@@ -185,20 +185,34 @@ class _TaskConductorMixin(internals.ExecutorConductorHooks):
     def run_until_stopped(self, executor):
         # TaskFlow's loop offers every job, claimed or not, newest first
         # on Redis, and idles a full wait after a burst of claims. This
-        # one asks for unclaimed jobs, oldest first, and is woken as soon
-        # as one of its jobs ends.
+        # one asks the board for as many unclaimed jobs as it has free
+        # slots, oldest first, and is woken as soon as one of its jobs
+        # ends.
         stopped = self.wait_timeout.is_stopped
         while not stopped():
-            dispatched = False
             try:
-                for job in self.board.iterjobs(only_unclaimed=True):
-                    if not self.can_claim_more_jobs(job):
-                        break
-                    dispatched |= self._claim_and_submit(executor, job)
+                self._fill_slots(executor)
             except tf_exc.JobFailure as exc:
                 LOG.warning('Jobboard unreachable (%s); retrying.', exc)
-            if not dispatched and not stopped():
+            if not stopped():
                 self.wait_timeout.wait()
+
+    def _fill_slots(self, executor):
+        """Claim and start jobs until no slot or no unclaimed job is left.
+
+        A job another engine claimed first is skipped, and the board
+        asked again: the next answer leaves it out.
+        """
+        while not self.wait_timeout.is_stopped():
+            free = self.free_slots()
+            if free <= 0:
+                return
+            jobs = self.board.unclaimed_jobs(
+                free, running={job.uuid for job in self.dispatched_jobs()})
+            if not jobs:
+                return
+            for job in jobs:
+                self._claim_and_submit(executor, job)
 
     def _claim_and_submit(self, executor, job):
         try:

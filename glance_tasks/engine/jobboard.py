@@ -24,6 +24,7 @@ when the engine's session (``expiration_time`` long) expires.
 """
 
 import contextlib
+import itertools
 import socket
 import threading
 
@@ -38,6 +39,7 @@ from taskflow.jobs.backends import impl_zookeeper
 from taskflow.jobs import base as jobs_base
 from taskflow.persistence import models
 from taskflow.utils import kazoo_utils
+from taskflow.utils import misc
 
 from glance_tasks.common import internals
 from glance_tasks.conf import jobboard as jobboard_conf
@@ -51,8 +53,11 @@ JOB_DETAIL_TASK_ID = 'task_id'
 class RedisBoard(impl_redis.RedisJobBoard):
     """TaskFlow's Redis board with expiring claims, oldest jobs first."""
 
-    # Jobs whose claim is looked up in one round trip.
+    # Jobs whose claim is looked up in one round trip, at most.
     CLAIM_CHECK_BATCH = 32
+    # Jobs looked at beyond those a conductor asks for: the head of the
+    # queue holds the jobs engines are running, claimed.
+    CLAIM_CHECK_MARGIN = 8
 
     def __init__(self, name, conf, claim_expiry, persistence=None):
         super().__init__(name, conf, persistence=persistence)
@@ -69,14 +74,21 @@ class RedisBoard(impl_redis.RedisJobBoard):
         except TypeError:  # how TaskFlow says nobody owns the job
             return None
 
-    def extend_claim(self, job):
-        """Push the expiry of the claim on ``job`` back to its full length.
+    def renew_claim(self, job):
+        """Push the claim on ``job`` back to its full length; its owner.
 
-        The caller checked the claim is its own just before; should it
-        have expired and been taken in between, the new owner's claim is
-        extended once, which is harmless.
+        The look-up of the owner and the extension go in one round trip.
+        The caller keeps working only if the owner is itself; a claim
+        that expired and was taken by another engine just before is
+        extended once, which is harmless. An unclaimed job (None) stays
+        unclaimed.
         """
-        job.extend_expiry(self.claim_expiry)
+        with internals.redis_failures():
+            pipe = internals.board_client(self).pipeline(transaction=False)
+            pipe.get(job.owner_key)
+            pipe.pexpire(job.owner_key, int(self.claim_expiry * 1000))
+            raw_owner, _extended = pipe.execute()
+        return misc.binary_decode(raw_owner) if raw_owner else None
 
     def iterjobs(self, only_unclaimed=False, ensure_fresh=False):
         """The jobs on the board, oldest first.
@@ -85,27 +97,80 @@ class RedisBoard(impl_redis.RedisJobBoard):
         sorts them newest first, then asks for each job's state one by
         one (two round trips a job). This one decodes a posting once, and
         asks whether jobs are claimed a batch at a time, as the caller
-        goes through them: a conductor with one free slot looks at the
-        head of the queue only.
+        goes through them.
         """
         jobs = self._listed_jobs()
         if not only_unclaimed:
             return iter(jobs)
-        return self._unclaimed(jobs)
+        return (job for job, owned in self._states(jobs) if not owned)
 
-    def _unclaimed(self, jobs):
-        for start in range(0, len(jobs), self.CLAIM_CHECK_BATCH):
-            batch = jobs[start:start + self.CLAIM_CHECK_BATCH]
+    def unclaimed_jobs(self, limit, running=frozenset()):
+        """Up to ``limit`` unclaimed jobs, oldest first, none of ``running``.
+
+        What a conductor with ``limit`` free slots asks for. The jobs
+        this board already knows of are looked at first, each with
+        whether it is still listed and claimed, a batch a round trip,
+        from the oldest; the whole listing is read again only when they
+        hold too few: any job posted since is newer than all of them.
+        The jobs the caller runs (uuids in ``running``) are skipped
+        without asking: even with their claim expired they are not to be
+        claimed a second time by the engine running them.
+        Under a backlog a claim costs a look at the head of the queue,
+        not a listing of the whole board.
+        """
+        with self._known_lock:
+            known = sorted((job for job in self._known.values()
+                            if job.uuid not in running),
+                           key=lambda job: job.sequence)
+        found = self._first_unclaimed(known, limit)
+        if len(found) < limit:
+            new = [job for job in self._listed_jobs(only_new=True)
+                   if job.uuid not in running]
+            found += self._first_unclaimed(new, limit - len(found))
+        return found
+
+    def _first_unclaimed(self, jobs, limit):
+        found = []
+        batch = limit + self.CLAIM_CHECK_MARGIN
+        for job, owned in self._states(jobs, batch):
+            if not owned:
+                found.append(job)
+                if len(found) >= limit:
+                    break
+        return found
+
+    def _states(self, jobs, batch=None):
+        """(job, claimed) of the jobs still listed, checked by batches.
+
+        Batches grow from ``batch`` to :attr:`CLAIM_CHECK_BATCH`; a job
+        found gone from the listing (consumed) is forgotten.
+        """
+        batch = min(batch or self.CLAIM_CHECK_BATCH, self.CLAIM_CHECK_BATCH)
+        start = 0
+        while start < len(jobs):
+            chunk = jobs[start:start + batch]
             with internals.redis_failures():
                 pipe = internals.board_client(self).pipeline(
                     transaction=False)
-                for job in batch:
+                for job in chunk:
+                    pipe.hexists(self.listings_key, job.key)
                     pipe.exists(job.owner_key)
-                owned = pipe.execute()
-            yield from (job for job, owner in zip(batch, owned)
-                        if not owner)
+                answers = pipe.execute()
+            for job, listed, owned in zip(chunk, answers[::2],
+                                          answers[1::2]):
+                if listed:
+                    yield job, bool(owned)
+                else:
+                    self._forget(job)
+            start += len(chunk)
+            batch = min(batch * 2, self.CLAIM_CHECK_BATCH)
 
-    def _listed_jobs(self):
+    def _forget(self, job):
+        with self._known_lock:
+            self._known.pop(job.key, None)
+
+    def _listed_jobs(self, only_new=False):
+        """The listed jobs (only those not known before), oldest first."""
         client = internals.board_client(self)
         with self._known_lock, internals.redis_failures():
             keys = set(client.hkeys(self.listings_key))
@@ -114,11 +179,14 @@ class RedisBoard(impl_redis.RedisJobBoard):
             new = sorted(keys - set(self._known))
             postings = client.hmget(self.listings_key, new) \
                 if new else []
+            added = []
             for key, posting in zip(new, postings):
                 job = self._job_from(key, posting) if posting else None
                 if job is not None:
                     self._known[key] = job
-            return sorted(self._known.values(), key=lambda job: job.sequence)
+                    added.append(job)
+            jobs = added if only_new else self._known.values()
+            return sorted(jobs, key=lambda job: job.sequence)
 
     def _job_from(self, key, raw_posting):
         try:
@@ -142,8 +210,9 @@ class ZooKeeperBoard(impl_zookeeper.ZookeeperJobBoard):
     # Seconds to wait for ZooKeeper to answer a batch of lookups.
     ANSWER_TIMEOUT = 10.0
 
-    def extend_claim(self, job):
-        """Nothing to do: the live session keeps the claim."""
+    def renew_claim(self, job):
+        """The owner of the claim on ``job``; the live session keeps it."""
+        return self.find_owner(job)
 
     def iterjobs(self, only_unclaimed=False, ensure_fresh=False):
         """The jobs on the board, oldest first.
@@ -157,6 +226,16 @@ class ZooKeeperBoard(impl_zookeeper.ZookeeperJobBoard):
         if not only_unclaimed:
             return iter(jobs)
         return self._unclaimed(jobs)
+
+    def unclaimed_jobs(self, limit, running=frozenset()):
+        """Up to ``limit`` unclaimed jobs, oldest first, none of ``running``.
+
+        From the board's cache; a job ``running`` here has its lock held
+        by this session anyway.
+        """
+        jobs = (job for job in self.iterjobs(only_unclaimed=True)
+                if job.uuid not in running)
+        return list(itertools.islice(jobs, limit))
 
     def _unclaimed(self, jobs):
         # A batch of existence checks of the lock nodes, sent together.

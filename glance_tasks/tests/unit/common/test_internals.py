@@ -27,6 +27,7 @@ import pkgutil
 import re
 import textwrap
 
+import futurist
 from kazoo import client as kazoo_client
 from oslo_config import cfg
 import oslo_messaging
@@ -98,7 +99,7 @@ class TaskFlowConductorTest(base.TestCase):
             cond = kind('me', board, None, keeper, wait_timeout=wait,
                         max_simultaneous_jobs=2)
             for attribute in ('_name', '_jobboard', '_wait_timeout',
-                              '_dispatched'):
+                              '_dispatched', '_max_simultaneous_jobs'):
                 self.assertIn(attribute,
                               _listed('taskflow ExecutorConductor'))
                 self.assertTrue(hasattr(cond, attribute), attribute)
@@ -106,6 +107,14 @@ class TaskFlowConductorTest(base.TestCase):
             self.assertIs(board, cond.board)
             self.assertIs(wait, cond.wait_timeout)
             self.assertTrue(cond.can_claim_more_jobs(None))
+            self.assertEqual(2, cond.free_slots())
+            future = futurist.Future()
+            future.job = 'job'
+            cond.track_dispatch(future)
+            self.assertEqual(1, cond.free_slots())
+            self.assertEqual(['job'], cond.dispatched_jobs())
+            cond.untrack_dispatch(future)
+            self.assertEqual([], cond.dispatched_jobs())
 
     def test_the_run_loop_taskflow_calls_is_ours(self):
         calls = []

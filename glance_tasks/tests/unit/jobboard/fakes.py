@@ -77,6 +77,10 @@ class Board:
             return iter([job for job in self.jobs if not (
                 only_unclaimed and job.uuid in self.owners)])
 
+    def unclaimed_jobs(self, limit, running=frozenset()):
+        return [job for job in self.iterjobs(only_unclaimed=True)
+                if job.uuid not in running][:limit]
+
     def _find(self, job):
         if job not in self.jobs:
             raise tf_exc.NotFound('no job %s' % job.uuid)
@@ -94,9 +98,12 @@ class Board:
         self._check()
         return self.owners.get(job.uuid)
 
-    def extend_claim(self, job):
+    def renew_claim(self, job):
         self._check()
-        self.extended.append(job.uuid)
+        owner = self.owners.get(job.uuid)
+        if owner is not None:
+            self.extended.append(job.uuid)
+        return owner
 
     def _release(self, job, who):
         self._find(job)
