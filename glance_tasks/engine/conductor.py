@@ -24,6 +24,7 @@ conductor stops in the middle of it, and left alone when the claim on it
 was lost.
 """
 
+import contextlib
 import functools
 import threading
 import time
@@ -79,6 +80,41 @@ class JobControl(runner_mod.RunControl):
         return self._claim.verify()
 
 
+class OneRunPerTask:
+    """At most one run of a task at a time in this process.
+
+    A task can come back to an engine under a new job while the engine
+    still finishes an atom under the old one, whose claim was lost (the
+    board wiped and the task reposted by the sweep, or a claim expired).
+    Both runs would share the task's logbook in this process's memory, and
+    the old run's eviction at its end would pull the flow from under the
+    new one (TaskFlow then fails it with "No atom details found"). The
+    new run waits for the old one to end; the old one, suspended since its
+    claim was lost, ends with the atom it is running.
+    """
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self._running = set()
+
+    @contextlib.contextmanager
+    def hold(self, task_id):
+        with self._changed:
+            while task_id in self._running:
+                self._changed.wait()
+            self._running.add(task_id)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running.discard(task_id)
+                self._changed.notify_all()
+
+
+# One per process: the logbooks in memory are the process's.
+LOCAL_RUNS = OneRunPerTask()
+
+
 class TaskJobs:
     """What an engine does with one claimed job, on the task's side."""
 
@@ -93,10 +129,12 @@ class TaskJobs:
     def run(self, job, control):
         """Run the task of ``job``; say what to do with the job after."""
         task_id = jobboard.task_id_of(job)
-        try:
+        if task_id is None:
             return self._run(job, task_id, control)
-        finally:
-            if task_id is not None:
+        with LOCAL_RUNS.hold(task_id):
+            try:
+                return self._run(job, task_id, control)
+            finally:
                 persistence.evict_logbook(self._backend, task_id)
 
     def _run(self, job, task_id, control):

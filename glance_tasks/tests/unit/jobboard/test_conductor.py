@@ -185,6 +185,54 @@ class TaskJobsTest(JobTestCase):
                          self.events(task.id))
 
 
+class OneRunPerTaskTest(JobTestCase):
+
+    def test_a_second_job_of_a_running_task_waits_for_the_first(self):
+        # As after a board wiped mid-run: the sweep reposts the task
+        # while this engine still runs it under its first job.
+        task = self.create(task_input={'atoms': 3, 'sleep': 0.3})
+        first = self.post(task)
+        decisions = {}
+
+        def run(name, job):
+            decisions[name] = self.jobs.run(job, self.control(job))
+            decisions[name + ' ended'] = time.monotonic()
+
+        running = threading.Thread(target=run, args=('first', first))
+        running.start()
+        deadline = time.monotonic() + 10
+        while (self.task(task.id).status != 'processing' and
+               time.monotonic() < deadline):
+            time.sleep(0.01)
+        second = self.post(task)
+        run('second', second)
+        running.join(10)
+
+        self.assertEqual(conductor.CONSUME, decisions['first'])
+        self.assertEqual(conductor.CONSUME, decisions['second'])
+        self.assertLessEqual(decisions['first ended'],
+                             decisions['second ended'])
+        done = self.task(task.id)
+        self.assertEqual(('success', {'atoms': 3}),
+                         (done.status, done.result))
+        self.assertEqual(['task.create', 'task.processing', 'task.success'],
+                         self.events(task.id))
+
+    def test_runs_of_other_tasks_do_not_wait(self):
+        runs = conductor.OneRunPerTask()
+        with runs.hold('task-a'):
+            entered = threading.Event()
+
+            def other():
+                with runs.hold('task-b'):
+                    entered.set()
+
+            thread = threading.Thread(target=other)
+            thread.start()
+            self.assertTrue(entered.wait(5))
+            thread.join(5)
+
+
 class CheckpointTest(JobTestCase):
 
     def test_progress_of_a_task_ended_elsewhere_is_not_written_again(self):
