@@ -368,6 +368,19 @@ class CheckpointConnection(tf_base.Connection):
         session.execute(checkpoint_db.INSERT,
                         dict(self._row(book), book_uuid=book.uuid))
 
+    def load_in(self, session, book_uuid):
+        """Read a logbook's row in ``session``'s transaction, into memory.
+
+        For a process that reads the task in that transaction and is
+        about to run its flow: the read rides with it instead of taking
+        a transaction of its own. No row: nothing is loaded (the later
+        look-up finds none either).
+        """
+        data = session.execute(checkpoint_db.READ,
+                               {'uuid': book_uuid}).scalar()
+        if data is not None:
+            self._loaded(data)
+
     def inserted(self, book_uuid):
         """The transaction of :meth:`insert_in` has committed."""
         with self.backend.index_lock:
@@ -473,6 +486,10 @@ class CheckpointConnection(tf_base.Connection):
                                 {'uuid': book_uuid}).scalar()
         if data is None:
             raise tf_exc.NotFound('No logbook %s' % book_uuid)
+        self._loaded(data)
+
+    def _loaded(self, data):
+        book = _deserialize_book(jsonutils.loads(data))
         with self.backend.index_lock:
-            self._remember(_deserialize_book(jsonutils.loads(data)))
-            self.backend.loaded.add(book_uuid)
+            self._remember(book)
+            self.backend.loaded.add(book.uuid)

@@ -37,6 +37,7 @@ from taskflow.types import timing
 
 from glance_tasks.common import internals
 from glance_tasks import context as gt_context
+from glance_tasks.db import api as db_api
 from glance_tasks.db import tasks as task_db
 from glance_tasks.domain import task as task_domain
 from glance_tasks.engine import claims as claims_mod
@@ -151,6 +152,8 @@ class TaskJobs:
         if task.status == task_domain.PENDING:
             started = self._runner.start(self._context, task)
             if started is None:
+                # Taken meanwhile: its progress is read again, fresh.
+                persistence.evict_logbook(self._backend, task_id)
                 return self._run(job, task_id, control)
             task = started
         elif self._taken_elsewhere(job, task_id):
@@ -166,10 +169,27 @@ class TaskJobs:
         return CONSUME if ended else ABANDON
 
     def _task(self, task_id):
+        """The task of a job (None if gone), its saved flow read with it.
+
+        A pending task's checkpoint holds the flow saved by its poster;
+        nobody writes it before moving the task to ``processing``, which
+        this engine does next. Read in the task's own transaction (when
+        the checkpoints live in the service database), it costs no
+        transaction of its own. A task in any other state has its
+        progress read later, at its resume, as fresh as can be.
+        """
         if task_id is None:
             return None
         try:
-            return task_db.get(self._context, task_id, include_expired=True)
+            with db_api.context_manager.reader.using(self._context) as \
+                    session:
+                task = task_db.get(self._context, task_id,
+                                   include_expired=True)
+                if (task.status == task_domain.PENDING and
+                        self._backend.in_service_db):
+                    self._backend.get_connection().load_in(session,
+                                                           task_id)
+                return task
         except exception.TaskNotFound:
             return None
 

@@ -23,6 +23,7 @@ import time
 
 import sqlalchemy as sa
 
+from glance_tasks.db import api as db_api
 from glance_tasks.db import tasks as task_db
 from glance_tasks.engine import claims
 from glance_tasks.engine import conductor
@@ -39,8 +40,15 @@ OTHER = 'engine-other'
 
 class JobTestCase(gt_fixtures.ServiceTestCase):
 
+    # The checkpoints in the service's own database (the default), not
+    # in a separate persistence_connection one.
+    SHARED_DATABASE = False
+
     def setUp(self):
         super().setUp()
+        if self.SHARED_DATABASE:
+            self.conf.clear_override('persistence_connection',
+                                     group='task_executor')
         self.lifecycle = lifecycle_mod.TaskLifecycle(self.conf)
         self.backend = persistence.create_backend(self.conf)
         self.addCleanup(self.backend.engine.dispose)
@@ -231,6 +239,81 @@ class OneRunPerTaskTest(JobTestCase):
             thread.start()
             self.assertTrue(entered.wait(5))
             thread.join(5)
+
+
+class SharedDatabaseJobTest(JobTestCase):
+    """Checkpoints in the service's database: reads ride with the task's."""
+
+    SHARED_DATABASE = True
+
+    def transactions(self):
+        """The statements of each transaction on the service's engines.
+
+        The writer's and the reader's (one engine unless configured
+        apart); a transaction ends with a commit or a rollback.
+        """
+        found = []
+        current = {}
+
+        def statement(conn, cursor, text, *args):
+            if conn not in current:
+                current[conn] = []
+                found.append(current[conn])
+            current[conn].append(' '.join(text.split()))
+
+        def ended(conn):
+            current.pop(conn, None)
+
+        engines = {self.backend.engine,
+                   db_api.context_manager.reader.get_engine()}
+        for engine in engines:
+            for event, listener in (('before_cursor_execute', statement),
+                                    ('commit', ended), ('rollback', ended)):
+                sa.event.listen(engine, event, listener)
+                self.addCleanup(sa.event.remove, engine, event, listener)
+        return found
+
+    def test_a_pending_tasks_flow_is_read_with_the_task(self):
+        self.assertTrue(self.backend.in_service_db)
+        task = self.create()
+        job = self.post(task)
+        transactions = self.transactions()
+
+        self.assertEqual(conductor.CONSUME,
+                         self.jobs.run(job, self.control(job)))
+
+        reads = [statements for statements in transactions
+                 if any(s.startswith('SELECT glance_tasks_flow_checkpoints')
+                        for s in statements)]
+        self.assertEqual(1, len(reads), transactions)
+        self.assertTrue(any(' FROM tasks' in s for s in reads[0]), reads)
+        self.assertEqual('success', self.task(task.id).status)
+        self.assertEqual([], self.checkpoints())
+
+    def test_a_task_taken_meanwhile_is_resumed_from_fresh_progress(self):
+        task = self.create()
+        job = self.post(task)
+        # Another engine started it between this one's read and its
+        # compare-and-swap: the primed copy must not be what it resumes.
+        real_start = self.runner.start
+
+        def start_elsewhere_first(context, pending, also=None):
+            self.lifecycle.start(context, pending)
+            return real_start(context, pending, also=also)
+
+        self.runner.start = start_elsewhere_first
+        transactions = self.transactions()
+
+        self.assertEqual(conductor.CONSUME,
+                         self.jobs.run(job, self.control(job)))
+
+        reads = [statements for statements in transactions
+                 if any(s.startswith('SELECT glance_tasks_flow_checkpoints')
+                        for s in statements)]
+        self.assertEqual(2, len(reads), transactions)
+        self.assertEqual('success', self.task(task.id).status)
+        self.assertEqual(['task.create', 'task.processing', 'task.success'],
+                         self.events(task.id))
 
 
 class CheckpointTest(JobTestCase):
