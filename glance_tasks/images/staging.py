@@ -35,6 +35,7 @@ import os
 
 from oslo_log import log as logging
 
+from glance_tasks.common import files
 from glance_tasks.engine import ownership
 from glance_tasks.images import errors
 
@@ -68,12 +69,7 @@ def publish(conf, image_id, part):
     the transaction that records the end of the stage).
     """
     path = path_of(conf, image_id)
-    os.rename(part, path)
-    directory = os.open(os.path.dirname(path), os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    files.rename_durably(part, path)
     return path
 
 

@@ -45,6 +45,7 @@ from glance_store import location as store_location
 from oslo_log import log as logging
 from stevedore import driver as stevedore_driver
 
+from glance_tasks.common import files
 from glance_tasks.conf import store as store_conf
 from glance_tasks.images import errors
 
@@ -408,12 +409,7 @@ class ImageStore:
         if os.path.basename(path) == image_id:
             return stored
         final = os.path.join(os.path.dirname(path), image_id)
-        os.rename(path, final)
-        directory = os.open(os.path.dirname(final), os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        files.rename_durably(path, final)
         return dict(stored, location='file://%s' % final)
 
     def discard(self, image_id, backend=None):
