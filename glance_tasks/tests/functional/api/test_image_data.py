@@ -86,21 +86,13 @@ class TestImageData(testtools.TestCase):
 
     def request(self, path, method='GET', body=None, chunked=False,
                 **headers):
-        req = webob.Request.blank(path, method=method)
+        content_type = headers.pop('content_type',
+                                   'application/octet-stream')
+        req = fixtures.api_request(path, method, body,
+                                   dict(HEADERS, **headers),
+                                   content_type=content_type,
+                                   chunked=chunked)
         req.environ['REMOTE_ADDR'] = '192.0.2.7'
-        req.headers.update(HEADERS)
-        req.headers.update(headers)
-        if body is not None:
-            req.content_type = headers.pop('content_type',
-                                           'application/octet-stream')
-            if chunked:
-                req.body_file = (body if hasattr(body, 'read')
-                                 else io.BytesIO(body))
-                req.environ.pop('CONTENT_LENGTH', None)
-                req.environ['wsgi.input_terminated'] = True
-                req.headers['Transfer-Encoding'] = 'chunked'
-            else:
-                req.body = body
         return req.get_response(self.env.app)
 
     def upload(self, image_id, body, **kwargs):

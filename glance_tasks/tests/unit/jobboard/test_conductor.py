@@ -241,6 +241,13 @@ class OneRunPerTaskTest(JobTestCase):
             thread.join(5)
 
 
+def checkpoint_reads(transactions):
+    """The transactions that read a flow checkpoint."""
+    return [statements for statements in transactions
+            if any(s.startswith('SELECT glance_tasks_flow_checkpoints')
+                   for s in statements)]
+
+
 class SharedDatabaseJobTest(JobTestCase):
     """Checkpoints in the service's database: reads ride with the task's."""
 
@@ -282,9 +289,7 @@ class SharedDatabaseJobTest(JobTestCase):
         self.assertEqual(conductor.CONSUME,
                          self.jobs.run(job, self.control(job)))
 
-        reads = [statements for statements in transactions
-                 if any(s.startswith('SELECT glance_tasks_flow_checkpoints')
-                        for s in statements)]
+        reads = checkpoint_reads(transactions)
         self.assertEqual(1, len(reads), transactions)
         self.assertTrue(any(' FROM tasks' in s for s in reads[0]), reads)
         self.assertEqual('success', self.task(task.id).status)
@@ -307,9 +312,7 @@ class SharedDatabaseJobTest(JobTestCase):
         self.assertEqual(conductor.CONSUME,
                          self.jobs.run(job, self.control(job)))
 
-        reads = [statements for statements in transactions
-                 if any(s.startswith('SELECT glance_tasks_flow_checkpoints')
-                        for s in statements)]
+        reads = checkpoint_reads(transactions)
         self.assertEqual(2, len(reads), transactions)
         self.assertEqual('success', self.task(task.id).status)
         self.assertEqual(['task.create', 'task.processing', 'task.success'],
