@@ -12,6 +12,10 @@
 
 """oslo.policy defaults: personas and who may do what."""
 
+import os
+
+import fixtures
+from oslo_policy import opts as policy_opts
 from oslo_policy import policy as oslo_policy
 
 from glance_tasks import context as gt_context
@@ -69,3 +73,53 @@ class TestRules(base.TestCase):
         enforcer = policies.get_enforcer()
         enforcer.load_rules()
         self.assertIn('add_task', enforcer.registered_rules)
+
+
+class TestPolicyFileReload(base.TestCase):
+    """Changes to the policy file are seen within a second, not per check."""
+
+    def setUp(self):
+        super().setUp()
+        self.path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                                 'policy.yaml')
+        self._write('"add_task": "role:member"\n', mtime=1000)
+        policy_opts.set_defaults(self.conf)
+        self.conf.set_override('policy_file', self.path,
+                               group='oslo_policy')
+        self.now = 100.0
+        self.enforcer = policies.make_enforcer(self.conf,
+                                               clock=lambda: self.now)
+        self.context = gt_context.RequestContext(project_id='a',
+                                                 roles=['member'])
+
+    def _write(self, text, mtime):
+        with open(self.path, 'w') as f:
+            f.write(text)
+        os.utime(self.path, (mtime, mtime))
+
+    def _member_may_add(self):
+        return self.enforcer.authorize('add_task', {'project_id': 'a'},
+                                       self.context)
+
+    def test_change_seen_after_the_interval_only(self):
+        self.assertTrue(self._member_may_add())
+        self._write('"add_task": "role:admin"\n', mtime=2000)
+        self.now += 0.5
+        self.assertTrue(self._member_may_add())
+        self.now += policies.Enforcer.RELOAD_INTERVAL
+        self.assertFalse(self._member_may_add())
+
+    def test_forced_reload_at_once(self):
+        self.assertTrue(self._member_may_add())
+        self._write('"add_task": "role:admin"\n', mtime=2000)
+        self.enforcer.load_rules(force_reload=True)
+        self.assertFalse(self._member_may_add())
+
+    def test_file_created_later_is_found(self):
+        os.unlink(self.path)
+        self.enforcer = policies.make_enforcer(self.conf,
+                                               clock=lambda: self.now)
+        self.assertTrue(self._member_may_add())
+        self._write('"add_task": "role:admin"\n', mtime=2000)
+        self.now += policies.Enforcer.RELOAD_INTERVAL
+        self.assertFalse(self._member_may_add())
