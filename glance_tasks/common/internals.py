@@ -38,7 +38,8 @@ PRIVATE_NAMES = {
     'taskflow Listener': (
         '_flow_receiver', '_task_receiver', '_retry_receiver'),
     'taskflow impl_redis': ('_translate_failures',),
-    'taskflow RedisJobBoard': ('_client', '_loads', '_persistence'),
+    'taskflow RedisJobBoard': (
+        '_client', '_loads', '_dumps', '_persistence'),
     'taskflow ZookeeperJobBoard': ('_client', '_fetch_jobs'),
     'sqlalchemy Pool': ('_pre_ping', '_creator', '_dispatch'),
     'oslo.messaging notifier': ('_notifier_opts',),
@@ -136,6 +137,11 @@ def board_client(board):
 def decode_redis_posting(board, raw_posting):
     """A Redis job posting as a dict; ``JobFailure`` if unreadable."""
     return board._loads(raw_posting)
+
+
+def encode_redis_posting(board, posting):
+    """A job posting as the Redis board stores it (its own encoding)."""
+    return board._dumps(posting)
 
 
 def board_persistence(board):

@@ -31,6 +31,7 @@ import threading
 from kazoo import client as kazoo_client
 from kazoo import exceptions as k_exceptions
 from oslo_log import log as logging
+from oslo_utils import timeutils
 from oslo_utils import uuidutils
 from taskflow import engines
 from taskflow import exceptions as tf_exc
@@ -41,6 +42,7 @@ from taskflow.persistence import models
 from taskflow.utils import kazoo_utils
 from taskflow.utils import misc
 
+from glance_tasks.common import grouping
 from glance_tasks.common import internals
 from glance_tasks.conf import jobboard as jobboard_conf
 from glance_tasks.engine import persistence
@@ -67,6 +69,51 @@ class RedisBoard(impl_redis.RedisJobBoard):
 
     def claim(self, job, who, expiry=None):
         return super().claim(job, who, expiry=expiry or self.claim_expiry)
+
+    def post_many(self, postings):
+        """Post ``[(name, book, details)]``; their jobs, in that order.
+
+        What TaskFlow's ``post`` does for one job in two round trips
+        (take the next sequence number, then add the posting unless its
+        uuid is listed), for a batch in two: one ``INCRBY`` takes a run
+        of sequence numbers, so the jobs keep the order they were posted
+        in, and one pipeline adds every posting. A posting that could not
+        be added (its uuid listed already) is a ``JobFailure`` in the
+        list, in the place of its job: the others are posted, and are
+        not to be posted again.
+        """
+        created_on = timeutils.utcnow()
+        client = internals.board_client(self)
+        with internals.redis_failures():
+            last = client.incrby(self.sequence_key, len(postings))
+        jobs = [self._new_job(name, book, details, sequence, created_on)
+                for sequence, (name, book, details)
+                in enumerate(postings, last - len(postings) + 1)]
+        with internals.redis_failures():
+            pipe = client.pipeline(transaction=False)
+            for job, raw_posting in jobs:
+                pipe.hsetnx(self.listings_key, job.key, raw_posting)
+            added = pipe.execute()
+        return [job if was_added else self._not_posted(job)
+                for (job, _raw), was_added in zip(jobs, added)]
+
+    def _not_posted(self, job):
+        return tf_exc.JobFailure('New job %s could not be posted at %s'
+                                 % (job.uuid, self.listings_key))
+
+    def _new_job(self, name, book, details, sequence, created_on):
+        job_uuid = uuidutils.generate_uuid()
+        posting = jobs_base.format_posting(
+            job_uuid, name, created_on=created_on, book=book,
+            details=details, priority=jobs_base.JobPriority.NORMAL)
+        posting['sequence'] = sequence
+        job = impl_redis.RedisJob(
+            self, name, sequence, job_uuid.encode('latin-1'),
+            uuid=job_uuid, details=details, created_on=created_on,
+            book=book, book_data=posting.get('book'),
+            backend=internals.board_persistence(self),
+            priority=jobs_base.JobPriority.NORMAL)
+        return job, internals.encode_redis_posting(self, posting)
 
     def find_owner(self, job):
         try:
@@ -396,10 +443,35 @@ def save_flow(backend, task, flow_factory):
     return book
 
 
+def _job_name(task):
+    return '%s-%s' % (task.type, task.id)
+
+
 def post(board, book, task):
     """Post the job of a task whose flow ``book`` holds."""
-    return board.post('%s-%s' % (task.type, task.id), book=book,
+    return board.post(_job_name(task), book=book,
                       details={JOB_DETAIL_TASK_ID: task.id})
+
+
+def post_many(board, books_and_tasks):
+    """Post the jobs of ``[(book, task)]``; on Redis in one round trip.
+
+    Each job, or in its place the ``JobFailure`` that kept it off the
+    board: one job that fails leaves the others posted.
+    """
+    if not isinstance(board, RedisBoard):
+        return [_post_or_failure(board, book, task)
+                for book, task in books_and_tasks]
+    return board.post_many([
+        (_job_name(task), book, {JOB_DETAIL_TASK_ID: task.id})
+        for book, task in books_and_tasks])
+
+
+def _post_or_failure(board, book, task):
+    try:
+        return post(board, book, task)
+    except tf_exc.JobFailure as exc:
+        return exc
 
 
 def post_task(board, backend, registry, task):
@@ -430,6 +502,8 @@ class JobboardExecutor:
         self._backend = backend
         self._board = make_board(conf, backend)
         self._lock = threading.Lock()
+        # Jobs of concurrent creates go to the board together.
+        self._posts = grouping.GroupCommit(self._post_batch)
         # The flow staged for the task this thread is creating.
         self._staged = threading.local()
 
@@ -464,7 +538,9 @@ class JobboardExecutor:
                 # The flow first: once saved, a sweep has only to post it.
                 book = save_flow(self._backend, task,
                                  self._registry.get(task.type).flow_factory)
-            job = post(self._connected_board(), book, task)
+            job = self._posts.submit(None, (book, task))
+            if isinstance(job, tf_exc.JobFailure):
+                raise job
         except tf_exc.JobFailure as exc:
             LOG.warning('Task %(task)s could not be posted to the jobboard '
                         '(%(error)s); it stays pending until an engine\'s '
@@ -478,6 +554,9 @@ class JobboardExecutor:
         LOG.debug('Task %(task)s posted as job %(job)s.',
                   {'task': task.id, 'job': job.uuid})
         return job
+
+    def _post_batch(self, _context, books_and_tasks):
+        return post_many(self._connected_board(), books_and_tasks)
 
     # Tasks record no executor: engines own them through job claims.
     owner = None

@@ -17,10 +17,9 @@ a compare-and-swap and writes its notification to the outbox in the same
 transaction; the relay is woken after the commit.
 """
 
-import threading
-
 from oslo_db import exception as db_exc
 
+from glance_tasks.common import grouping
 from glance_tasks.db import api as db_api
 from glance_tasks.db import requesters as requester_db
 from glance_tasks.db import tasks as task_db
@@ -45,110 +44,13 @@ def _in_transaction(context):
         return False
 
 
-class _Pending:
-    """One create waiting for its transaction."""
-
-    def __init__(self, context, values, also):
-        self.context = context
-        self.item = (values, also)
-        self.wake = threading.Event()
-        self.finished = False
-        self.lead = False
-        self.task = None
-        self.error = None
-
-    def finish(self, task=None, error=None):
-        self.task, self.error, self.finished = task, error, True
-        self.wake.set()
-
-
-class GroupCommit:
-    """Concurrent task creates committed together, as a database does.
-
-    The first create to arrive commits at once, alone; those that arrive
-    while it commits wait and go together in the next transaction, led by
-    the oldest of them. One transaction, one commit (one fsync, one hold
-    of SQLite's write lock) for a burst of API requests instead of one
-    each; none waits longer than the transaction before its own. Should
-    a shared transaction fail, each of its creates is tried alone, so
-    that each request gets its own outcome.
-    """
-
-    # Creates in one transaction at most.
-    MAX_BATCH = 32
-
-    def __init__(self, commit):
-        self._commit = commit  # (context, [(values, also)]) -> [tasks]
-        self._lock = threading.Lock()
-        self._waiting = []
-        self._busy = False
-
-    def create(self, context, values, also):
-        pending = _Pending(context, values, also)
-        with self._lock:
-            self._waiting.append(pending)
-            pending.lead = not self._busy
-            self._busy = True
-        while not pending.finished:
-            if pending.lead:
-                pending.lead = False
-                self._lead()
-            else:
-                pending.wake.wait()
-                pending.wake.clear()
-        if pending.error is not None:
-            raise pending.error
-        return pending.task
-
-    def _lead(self):
-        with self._lock:
-            batch = self._waiting[:self.MAX_BATCH]
-            del self._waiting[:self.MAX_BATCH]
-        try:
-            self._commit_batch(batch)
-        finally:
-            with self._lock:
-                if self._waiting:
-                    following = self._waiting[0]
-                    following.lead = True
-                    following.wake.set()
-                else:
-                    self._busy = False
-
-    def _commit_batch(self, batch):
-        try:
-            tasks = self._commit(batch[0].context,
-                                 [pending.item for pending in batch])
-        except Exception as exc:
-            if len(batch) == 1:
-                batch[0].finish(error=exc)
-                return
-            for pending in batch:
-                self._commit_alone(pending)
-            return
-        except BaseException as exc:
-            for pending in batch:
-                pending.finish(error=exc)
-            raise
-        for pending, task in zip(batch, tasks):
-            pending.finish(task=task)
-
-    def _commit_alone(self, pending):
-        try:
-            [task] = self._commit(pending.context, [pending.item])
-        except Exception as exc:
-            pending.finish(error=exc)
-        else:
-            pending.finish(task=task)
-
-
 class TaskLifecycle:
     """Moves tasks through their statuses and announces each move."""
 
     def __init__(self, conf, on_commit=None):
         self._conf = conf
         self._on_commit = on_commit or (lambda: None)
-        self._group = GroupCommit(self._commit_creates)
+        self._group = grouping.GroupCommit(self._commit_creates)
 
     def create(self, context, values, also=None, share=False):
         """Insert a pending task and queue ``task.create``; return it.
@@ -169,7 +71,7 @@ class TaskLifecycle:
                 task = self._insert(context, values, also)
             self._on_commit()
             return task
-        return self._group.create(context, values, also)
+        return self._group.submit(context, (values, also))
 
     def _insert(self, context, values, also):
         task = task_db.create(context, values)

@@ -17,6 +17,7 @@ Two boards on one namespace stand for two engines. Needs Redis on
 is set, which makes that a failure.
 """
 
+import fixtures
 from oslo_utils import uuidutils
 from taskflow import exceptions as tf_exc
 
@@ -123,3 +124,45 @@ class RedisBoardTest(base.TestCase):
                           'engine-b')
         self.assertEqual([], self.other.unclaimed_jobs(1))
         self.assertEqual('engine-a', self.other.find_owner(job))
+
+    def test_jobs_posted_together_keep_their_order_and_details(self):
+        before = self.post(1)
+        book = jobboard.persistence.new_logbook(uuidutils.generate_uuid())
+        together = self.mine.post_many(
+            [('job-a', book, {'task_id': 'task-a'}),
+             ('job-b', None, {'task_id': 'task-b'}),
+             ('job-c', None, {'task_id': 'task-c'})])
+        after = self.post(1)
+
+        self.assertEqual(['job-a', 'job-b', 'job-c'],
+                         [job.name for job in together])
+        sequences = [job.sequence for job in before + together + after]
+        self.assertEqual(list(range(sequences[0], sequences[0] + 5)),
+                         sequences)
+        # Another board reads them from Redis as TaskFlow posted them.
+        listed = {job.uuid: job for job in self.other.iterjobs()}
+        self.assertEqual(self.uuids(before + together + after),
+                         [job.uuid for job in sorted(
+                             listed.values(), key=lambda job: job.sequence)])
+        self.assertEqual({'task_id': 'task-b'},
+                         listed[together[1].uuid].details)
+        self.assertEqual(book.uuid, listed[together[0].uuid].book_uuid)
+        self.other.claim(listed[together[2].uuid], 'engine-b')
+        self.assertEqual('engine-b',
+                         self.mine.find_owner(together[2]))
+
+    def test_a_listed_uuid_fails_its_own_post_only(self):
+        [job] = self.post(1)
+        client = internals.board_client(self.mine)
+        uuids = iter([job.uuid, uuidutils.generate_uuid()])
+        self.useFixture(fixtures.MockPatch(
+            'oslo_utils.uuidutils.generate_uuid', lambda: next(uuids)))
+        dup, new = self.mine.post_many([('dup', None, {}),
+                                        ('new', None, {})])
+        self.assertIsInstance(dup, tf_exc.JobFailure)
+        self.assertEqual('new', new.name)
+        # The new one is posted; the listed one is left as it was.
+        self.assertEqual(2, client.hlen(self.mine.listings_key))
+        names = {listed.uuid: listed.name
+                 for listed in self.other.iterjobs()}
+        self.assertEqual('job-0', names[job.uuid])

@@ -23,6 +23,7 @@ import time
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from glance_tasks.common import grouping
 from glance_tasks.lifecycle import tasks as lifecycle
 from glance_tasks.tests import base
 from glance_tasks.tests.unit.engine import fixtures as gt_fixtures
@@ -37,7 +38,7 @@ class GroupCommitTest(base.TestCase):
         self.batches = []
         self.first_started = threading.Event()
         self.release_first = threading.Event()
-        self.group = lifecycle.GroupCommit(self.commit)
+        self.group = grouping.GroupCommit(self.commit)
         self.results = {}
 
     def commit(self, context, items):
@@ -52,7 +53,7 @@ class GroupCommitTest(base.TestCase):
 
     def create(self, value):
         try:
-            self.results[value] = self.group.create(None, value, None)
+            self.results[value] = self.group.submit(None, (value, None))
         except ValueError as exc:
             self.results[value] = exc
 
@@ -101,7 +102,7 @@ class GroupCommitTest(base.TestCase):
 
     def test_a_lone_create_commits_at_once(self):
         self.release_first.set()
-        self.assertEqual('task-x', self.group.create(None, 'x', None))
+        self.assertEqual('task-x', self.group.submit(None, ('x', None)))
         self.assertEqual([['x']], self.batches)
 
 
