@@ -32,6 +32,8 @@ class _Pending:
         self.error = None
 
     def finish(self, result=None, error=None):
+        if isinstance(result, Exception):
+            result, error = None, result
         self.result, self.error, self.finished = result, error, True
         self.wake.set()
 
@@ -45,7 +47,9 @@ class GroupCommit:
     fsync, one hold of SQLite's write lock) for a burst of API requests
     instead of one each; for job posts, one round trip. None waits
     longer than the batch before its own. Should a batch fail, each of
-    its items is tried alone, so that each request gets its own outcome.
+    its items is tried alone, so that each request gets its own outcome;
+    ``commit`` may also give an exception as an item's result (the item
+    alone failed, the others are done), which that item's caller raises.
     """
 
     # Items in one batch at most.

@@ -105,14 +105,9 @@ class RedisBoard(impl_redis.RedisJobBoard):
         job_uuid = uuidutils.generate_uuid()
         posting = jobs_base.format_posting(
             job_uuid, name, created_on=created_on, book=book,
-            details=details, priority=jobs_base.JobPriority.NORMAL)
+            details=details)
         posting['sequence'] = sequence
-        job = impl_redis.RedisJob(
-            self, name, sequence, job_uuid.encode('latin-1'),
-            uuid=job_uuid, details=details, created_on=created_on,
-            book=book, book_data=posting.get('book'),
-            backend=internals.board_persistence(self),
-            priority=jobs_base.JobPriority.NORMAL)
+        job = self._job_of(job_uuid.encode('latin-1'), posting, book=book)
         return job, internals.encode_redis_posting(self, posting)
 
     def find_owner(self, job):
@@ -241,11 +236,14 @@ class RedisBoard(impl_redis.RedisJobBoard):
         except tf_exc.JobFailure:
             LOG.warning('Jobboard entry %s cannot be read; skipped.', key)
             return None
+        return self._job_of(key, posting)
+
+    def _job_of(self, key, posting, book=None):
         return impl_redis.RedisJob(
             self, posting['name'], posting['sequence'], key,
             uuid=posting['uuid'], details=posting.get('details', {}),
             created_on=posting['created_on'],
-            book_data=posting.get('book'),
+            book=book, book_data=posting.get('book'),
             backend=internals.board_persistence(self),
             priority=jobs_base.JobPriority.convert(
                 posting.get('priority', jobs_base.JobPriority.NORMAL)))
@@ -256,6 +254,16 @@ class ZooKeeperBoard(impl_zookeeper.ZookeeperJobBoard):
 
     # Seconds to wait for ZooKeeper to answer a batch of lookups.
     ANSWER_TIMEOUT = 10.0
+
+    def post_many(self, postings):
+        """As :meth:`RedisBoard.post_many`, a job at a time."""
+        return [self._post_or_failure(*posting) for posting in postings]
+
+    def _post_or_failure(self, name, book, details):
+        try:
+            return self.post(name, book=book, details=details)
+        except tf_exc.JobFailure as exc:
+            return exc
 
     def renew_claim(self, job):
         """The owner of the claim on ``job``; the live session keeps it."""
@@ -459,19 +467,9 @@ def post_many(board, books_and_tasks):
     Each job, or in its place the ``JobFailure`` that kept it off the
     board: one job that fails leaves the others posted.
     """
-    if not isinstance(board, RedisBoard):
-        return [_post_or_failure(board, book, task)
-                for book, task in books_and_tasks]
     return board.post_many([
         (_job_name(task), book, {JOB_DETAIL_TASK_ID: task.id})
         for book, task in books_and_tasks])
-
-
-def _post_or_failure(board, book, task):
-    try:
-        return post(board, book, task)
-    except tf_exc.JobFailure as exc:
-        return exc
 
 
 def post_task(board, backend, registry, task):
@@ -539,8 +537,6 @@ class JobboardExecutor:
                 book = save_flow(self._backend, task,
                                  self._registry.get(task.type).flow_factory)
             job = self._posts.submit(None, (book, task))
-            if isinstance(job, tf_exc.JobFailure):
-                raise job
         except tf_exc.JobFailure as exc:
             LOG.warning('Task %(task)s could not be posted to the jobboard '
                         '(%(error)s); it stays pending until an engine\'s '

@@ -60,11 +60,12 @@ class TaskLifecycle:
         undoes it (the import call takes its image's lock there; a
         jobboard's executor saves the task's flow). With ``share``,
         creates that arrive while another one commits share the next
-        transaction (see :class:`GroupCommit`), on the context of the
-        first: only for an ``also`` that uses nothing of the context but
-        its session (an image move announces the context's ids). Should
-        one raise, each is tried again alone, so that it undoes only
-        itself; each returns once its own task committed.
+        transaction (see :class:`~glance_tasks.common.grouping.GroupCommit`),
+        on the context of the first: only for an ``also`` that uses
+        nothing of the context but its session (an image move announces
+        the context's ids). Should one raise, each is tried again alone,
+        so that it undoes only itself; each returns once its own task
+        committed.
         """
         if not share or _in_transaction(context):
             with db_api.context_manager.writer.using(context):
